@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from claims import tracking_api
+
+# Before the API router, whose targets/<pk>/ would otherwise take "due" for an id.
+tracking_urls = [
+    path(
+        "targets/due/", tracking_api.TargetTrackingView.as_view(due_only=True), name="targets-due"
+    ),
+    path("targets/tracking/", tracking_api.TargetTrackingView.as_view(), name="targets-tracking"),
+    path(
+        "targets/<int:pk>/timeline/",
+        tracking_api.TargetTimelineView.as_view(),
+        name="target-timeline",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/",
+        tracking_api.SuggestionListView.as_view(),
+        name="document-suggestions",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/accept/",
+        tracking_api.SuggestionAcceptView.as_view(),
+        name="document-suggestion-accept",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/dismiss/",
+        tracking_api.SuggestionDismissView.as_view(),
+        name="document-suggestion-dismiss",
+    ),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(tracking_urls)),
+    path("api/", include("config.api_urls")),
+]
