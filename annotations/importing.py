@@ -1,0 +1,148 @@
+"""Turn files into documents: .txt/.md texts and JSON/JSONL records.
+
+Each file is one transaction: either every new document in it is stored, or,
+when any record is bad, none is. Texts already stored (same canonical text)
+are reported as duplicates and skipped, never stored twice.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from annotations.models import Document, Language
+from annotations.scripts import is_traditional
+
+TEXT_SUFFIXES = {".txt", ".md"}
+RECORD_SUFFIXES = {".json", ".jsonl"}
+RECORD_FIELDS = {"text", "title", "outlet", "author", "authors", "date", "url", "language", "pdf"}
+
+
+class ImportFailed(Exception):
+    """A file that cannot be imported; the message names the record and field."""
+
+
+@dataclass
+class FileReport:
+    path: Path
+    imported: list[Document] = field(default_factory=list)
+    duplicates: list[tuple[str, Document]] = field(default_factory=list)
+    error: str = ""
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.path.name}: FAILED, nothing saved: {self.error}"
+        parts = [f"imported #{d.pk} {d.title!r} ({d.line_breaks})" for d in self.imported]
+        parts += [f"{label}: duplicate of #{d.pk} {d.title!r}" for label, d in self.duplicates]
+        return f"{self.path.name}: " + "; ".join(parts or ["no records"])
+
+
+def read_records(path: Path) -> list[dict]:
+    content = path.read_text(encoding="utf-8-sig")
+    if path.suffix in TEXT_SUFFIXES:
+        return [{"text": content}]
+    if path.suffix == ".jsonl":
+        records = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise ImportFailed(f"line {number}: not valid JSON ({error.msg})") from None
+        return records
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError as error:
+        raise ImportFailed(f"not valid JSON at line {error.lineno}: {error.msg}") from None
+    return data if isinstance(data, list) else [data]
+
+
+def first_line_title(text: str) -> str:
+    for line in text.splitlines():
+        title = line.strip().lstrip("#").strip()
+        if title:
+            return title[:500]
+    return ""
+
+
+def document_from_record(record: object, *, defaults: dict) -> Document:
+    if not isinstance(record, dict):
+        raise ImportFailed("a record must be a JSON object")
+    unknown = set(record) - RECORD_FIELDS
+    if unknown:
+        raise ImportFailed(
+            f"unknown field(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(RECORD_FIELDS))}"
+        )
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ImportFailed("text: missing or empty")
+    if "\x00" in text:
+        raise ImportFailed("text: contains a NUL character")
+    pdf = record.get("pdf", defaults.get("pdf"))
+    if pdf is not None and not isinstance(pdf, bool):
+        raise ImportFailed("pdf: must be true or false")
+    published_on = None
+    if record.get("date"):
+        try:
+            published_on = datetime.date.fromisoformat(str(record["date"]))
+        except ValueError:
+            raise ImportFailed(f"date: {record['date']!r} is not a date (YYYY-MM-DD)") from None
+    authors = record.get("authors", record.get("author", defaults.get("authors", "")))
+    if isinstance(authors, list):
+        authors = "、".join(str(a) for a in authors)
+    document = Document.from_raw(
+        text,
+        pdf=pdf,
+        title=str(record.get("title") or defaults.get("title") or first_line_title(text)),
+        outlet=str(record.get("outlet", defaults.get("outlet", ""))),
+        authors=str(authors),
+        published_on=published_on or defaults.get("published_on"),
+        url=str(record.get("url", defaults.get("url", ""))),
+        language=str(record.get("language") or defaults.get("language") or ""),
+        source_name=defaults.get("source_name", ""),
+        imported_by=defaults.get("imported_by"),
+    )
+    if not document.language:
+        document.language = Language.ZH_HANT if is_traditional(document.text) else Language.ZH_HANS
+    try:
+        document.full_clean(exclude=["content_hash"], validate_unique=False)
+    except ValidationError as error:
+        messages = "; ".join(
+            f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items()
+        )
+        raise ImportFailed(messages) from None
+    return document
+
+
+def import_file(path: Path, **defaults) -> FileReport:
+    """Import one file, all or nothing."""
+    report = FileReport(path)
+    if path.suffix not in TEXT_SUFFIXES | RECORD_SUFFIXES:
+        report.error = f"unsupported file type {path.suffix!r} (use .txt, .md, .json or .jsonl)"
+        return report
+    try:
+        records = read_records(path)
+        with transaction.atomic():
+            for number, record in enumerate(records, start=1):
+                label = f"record {number}" if path.suffix in RECORD_SUFFIXES else "text"
+                try:
+                    document = document_from_record(
+                        record, defaults={**defaults, "source_name": path.name}
+                    )
+                except ImportFailed as error:
+                    raise ImportFailed(f"{label}: {error}") from None
+                existing = Document.objects.by_text(document.text).first()
+                if existing:
+                    report.duplicates.append((label, existing))
+                    continue
+                document.save()
+                report.imported.append(document)
+    except (ImportFailed, UnicodeDecodeError, OSError) as error:
+        report.imported = []
+        report.duplicates = []
+        report.error = str(error)
+    return report

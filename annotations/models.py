@@ -1,0 +1,239 @@
+"""Documents, their canonical text, and spans anchored in it.
+
+Offsets everywhere are half-open [start, end) in Unicode code points of
+`Document.text` (Python str indices), which is also what the W3C Web
+Annotation TextPositionSelector means. Browsers count UTF-16 code units;
+converting is the client's job, checking is ours.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Func, Q
+
+from annotations.canonical import canonicalise
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Sha256Hex(Func):
+    """The database's own content_hash(), so a CHECK can hold Python to it."""
+
+    template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = models.CharField()
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str):
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class URLField(models.URLField):
+    """A URL typed without a scheme is taken as https (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-Hans", "Chinese, simplified"
+    ZH_HANT = "zh-Hant", "Chinese, traditional"
+    EN = "en", "English"
+    OTHER = "und", "Other or undetermined"
+
+
+class LineBreaks(models.TextChoices):
+    KEPT = "kept", "kept as imported"
+    REFLOWED = "reflowed", "reflowed (PDF line breaks inside sentences removed)"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def by_text(self, text: str) -> "DocumentQuerySet":
+        return self.filter(content_hash=content_hash(text))
+
+
+class Document(models.Model):
+    title = models.CharField(max_length=500)
+    outlet = models.CharField(max_length=200, blank=True, help_text="Newspaper, site or body")
+    authors = models.CharField(max_length=500, blank=True, help_text="As credited")
+    published_on = models.DateField(null=True, blank=True)
+    url = URLField(max_length=2000, blank=True, verbose_name="URL")
+    language = models.CharField(max_length=8, choices=Language.choices)
+    raw_text = models.TextField(help_text="The text exactly as imported.")
+    text = models.TextField(
+        help_text="Canonical text. Claim offsets count its code points; "
+        "it cannot change once a claim is anchored in it."
+    )
+    line_breaks = models.CharField(
+        max_length=10, choices=LineBreaks.choices, default=LineBreaks.KEPT
+    )
+    content_hash = models.CharField(
+        max_length=64, unique=True, editable=False, help_text="SHA-256 of the canonical text"
+    )
+    source_name = models.CharField(
+        max_length=300, blank=True, help_text="File or record it was imported from"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "id"]
+        constraints = [
+            choices_constraint("language", Language, "document_language_valid"),
+            choices_constraint("line_breaks", LineBreaks, "document_line_breaks_valid"),
+            models.CheckConstraint(
+                condition=Q(content_hash=Sha256Hex(F("text"))), name="document_hash_matches_text"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["outlet", "published_on"]),
+            # Substring search (icontains) over Chinese text uses trigrams.
+            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="document_text_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.content_hash = content_hash(self.text)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_raw(cls, raw_text: str, *, pdf: bool | None = None, **metadata) -> "Document":
+        """An unsaved document whose canonical text is derived from `raw_text`."""
+        canonical = canonicalise(raw_text, pdf=pdf)
+        line_breaks = LineBreaks.REFLOWED if canonical.reflowed else LineBreaks.KEPT
+        return cls(raw_text=raw_text, text=canonical.text, line_breaks=line_breaks, **metadata)
+
+    def anchored_span_count(self) -> int:
+        """Spans of every concrete AnchoredSpan model. One query per such model."""
+        return sum(
+            model._default_manager.filter(document=self).count()
+            for model in apps.get_models()
+            if issubclass(model, AnchoredSpan)
+        )
+
+    def clean(self) -> None:
+        if self.text == "":
+            raise ValidationError({"text": "The text is empty."})
+        if self.pk and self.text_changed() and self.anchored_span_count():
+            raise ValidationError(
+                {
+                    "text": "This document has claims anchored in its text, so the text cannot "
+                    "change: every claim's offsets depend on it. Import the new text as a new "
+                    "document instead."
+                }
+            )
+
+    def text_changed(self) -> bool:
+        """One query: compare with the stored text."""
+        stored = Document.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+        return stored is not None and stored != self.text
+
+    def context(self, start: int, end: int, width: int = 32) -> tuple[str, str]:
+        """Prefix and suffix around a span, as in a W3C TextQuoteSelector."""
+        return self.text[max(0, start - width) : start], self.text[end : end + width]
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    SUBMITTED = "submitted", "submitted for review"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class AnchoredSpan(models.Model):
+    """A passage of a document, who marked it and where its review stands.
+
+    Concrete models (claims.Claim) add meaning. The database holds every
+    invariant here too: the CHECKs below and a trigger (see the migration
+    `annotations_check_anchor`) comparing `quote` with the document text.
+    """
+
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="%(app_label)s_%(class)ss"
+    )
+    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive")
+    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive")
+    quote = models.TextField(help_text="Must equal the document text from start to end")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="%(app_label)s_%(class)ss"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_%(app_label)s_%(class)ss",
+    )
+    review_comment = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by every save; a stale save is refused"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")),
+                name="%(app_label)s_%(class)s_span_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[ReviewStatus.DRAFT, ReviewStatus.SUBMITTED])
+                | (Q(reviewer__isnull=False) & Q(reviewed_at__isnull=False)),
+                name="%(app_label)s_%(class)s_reviewed_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.REJECTED) | ~Q(review_comment=""),
+                name="%(app_label)s_%(class)s_rejection_has_comment",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        errors = span_errors(
+            self.document.text if self.document_id else None, self.start, self.end, self.quote
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def span_errors(text: str | None, start: int | None, end: int | None, quote: str) -> dict:
+    """Field errors for a span over `text`, in words an annotator understands."""
+    if text is None or start is None or end is None:
+        return {}
+    if start < 0:
+        return {"start": f"start must be 0 or more, got {start}."}
+    if end <= start:
+        return {"end": f"end ({end}) must be greater than start ({start})."}
+    if end > len(text):
+        return {"end": f"end ({end}) is beyond the document, which has {len(text)} characters."}
+    expected = text[start:end]
+    if quote != expected:
+        return {
+            "quote": f"quote does not match the document text at {start}–{end}: "
+            f"the text there is {expected!r}, the quote is {quote!r}."
+        }
+    return {}

@@ -1,0 +1,30 @@
+"""Simplified and traditional Chinese: detection and search variants (OpenCC)."""
+
+from functools import cache
+
+import opencc
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def search_variants(term: str) -> list[str]:
+    """`term` as written plus its forms in the other script, with regional
+    vocabulary (数据 → 資料, 芯片 → 晶片), so one search finds both scripts."""
+    forms = [term] + [_converter(c).convert(term) for c in ("s2t", "s2twp", "t2s", "tw2sp")]
+    return list(dict.fromkeys(forms))
+
+
+def is_traditional(text: str) -> bool:
+    """True when converting to simplified changes more characters than the
+    other way round: a traditional text has many characters t2s rewrites."""
+    sample = text[:20000]
+    to_simplified = sum(
+        a != b for a, b in zip(sample, _converter("t2s").convert(sample), strict=False)
+    )
+    to_traditional = sum(
+        a != b for a, b in zip(sample, _converter("s2t").convert(sample), strict=False)
+    )
+    return to_simplified > to_traditional
