@@ -1,0 +1,634 @@
+"""The REST API under /api/v1/ for claims and what they refer to.
+
+Claims get full CRUD, a bulk create and streamed exports; speakers, topics and
+metrics can be listed, read, created and changed; targets, observations and
+claim relations are read here (they are edited in the admin). Ground rules
+(login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
+
+Who may change which claim is claims.permissions, shared with the admin and
+the workbench. A change names the version it was made from (If-Match: the
+ETag of the claim as read): a stale one gets 412 with what changed, a missing
+one 428, so nobody silently overwrites another person's save.
+"""
+
+import copy
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+
+from annotations.api import ApiViewMixin, RolePermission, StrictFieldsMixin
+from annotations.models import ReviewStatus
+from annotations.scripts import search_variants
+from claims import exports
+from claims.filters import ClaimFilter
+from claims.models import (
+    Claim,
+    ClaimRelation,
+    Metric,
+    Observation,
+    Speaker,
+    StaleVersion,
+    Target,
+    TargetStatement,
+    Topic,
+)
+from claims.permissions import (
+    can_change_claim,
+    can_delete_claim,
+    can_review_claim,
+    can_submit_claim,
+    is_reviewer,
+)
+
+# ---------------------------------------------------------------- vocabularies
+
+
+class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Speaker
+        fields = ["id", "name", "kind", "description", "aliases"]
+
+
+class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "description"]
+
+
+class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Metric
+        fields = ["id", "name", "unit", "description"]
+
+
+class VocabularyViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, add and rename; deleting is the admin's (claims refer to these)."""
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+
+class SpeakerFilter(filters.FilterSet):
+    name = filters.CharFilter(method="filter_name", label="Name or alias, in either script")
+
+    class Meta:
+        model = Speaker
+        fields = ["kind"]
+
+    def filter_name(self, speakers, name, value):
+        variants = search_variants(value)
+        matching = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
+        return speakers.filter(id__in=matching.values("id"))
+
+
+class SpeakerViewSet(VocabularyViewSet):
+    queryset = Speaker.objects.prefetch_related("aliases")
+    serializer_class = SpeakerSerializer
+    filterset_class = SpeakerFilter
+
+
+class TopicViewSet(VocabularyViewSet):
+    queryset = Topic.objects.all()
+    serializer_class = TopicSerializer
+    filterset_fields = ["name"]
+
+
+class MetricViewSet(VocabularyViewSet):
+    queryset = Metric.objects.all()
+    serializer_class = MetricSerializer
+    filterset_fields = ["name", "unit"]
+
+
+# ------------------------------------------------- targets, observations, relations
+
+FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "title",
+            "metric",
+            "subject",
+            "scope",
+            *FIGURE_FIELDS,
+            "deadline",
+            "baseline_value",
+            "baseline_period",
+            "set_by",
+            "status_override",
+            "status_override_reason",
+            "created_at",
+        ]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "claim",
+            "metric",
+            "subject",
+            "scope",
+            *FIGURE_FIELDS,
+            "period_start",
+            "period_end",
+        ]
+
+
+class ClaimRelationSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["id", "source", "target", "kind", "note", "created_by", "created_at"]
+
+
+class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class TargetViewSet(ReadViewSet):
+    queryset = Target.objects.all()
+    serializer_class = TargetSerializer
+    filterset_fields = ["metric", "set_by", "status_override"]
+
+
+class ObservationViewSet(ReadViewSet):
+    queryset = Observation.objects.all()
+    serializer_class = ObservationSerializer
+    filterset_fields = ["metric", "claim"]
+
+
+class ClaimRelationViewSet(ReadViewSet):
+    queryset = ClaimRelation.objects.select_related("created_by")
+    serializer_class = ClaimRelationSerializer
+    filterset_fields = ["source", "target", "kind"]
+
+
+# ---------------------------------------------------------------------- claims
+
+
+class TargetStatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TargetStatement
+        fields = ["target", "metric", "subject", "scope", *FIGURE_FIELDS, "deadline"]
+
+
+class ClaimObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Observation
+        fields = ["id", "metric", "subject", "scope", *FIGURE_FIELDS, "period_start", "period_end"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim as read. Offsets count Unicode code points of the document text."""
+
+    speaker_name = serializers.CharField(source="speaker.name", read_only=True, allow_null=True)
+    annotator = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    reviewer = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+    target_statement = serializers.SerializerMethodField()
+    observation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "document",
+            "start",
+            "end",
+            "quote",
+            "claim_type",
+            "attribution",
+            "stance",
+            "modality",
+            "speaker",
+            "speaker_name",
+            "speaker_role",
+            "topics",
+            "note",
+            "status",
+            "annotator",
+            "reviewer",
+            "review_comment",
+            "reviewed_at",
+            "version",
+            "created_at",
+            "updated_at",
+            "target_statement",
+            "observation",
+        ]
+
+    # Reverse one-to-ones raise when absent; select_related has loaded them either way.
+    @extend_schema_field(TargetStatementSerializer(allow_null=True))
+    def get_target_statement(self, claim):
+        statement = getattr(claim, "target_statement", None)
+        return TargetStatementSerializer(statement).data if statement else None
+
+    @extend_schema_field(ClaimObservationSerializer(allow_null=True))
+    def get_observation(self, claim):
+        observation = getattr(claim, "observation", None)
+        return ClaimObservationSerializer(observation).data if observation else None
+
+
+class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A claim as written. The annotator is whoever is logged in; the reviewer
+    is whoever accepts or rejects it. The quote must equal the document text
+    from start to end, and the whole claim passes Claim.full_clean()."""
+
+    class Meta:
+        model = Claim
+        fields = [
+            "document",
+            "start",
+            "end",
+            "quote",
+            "claim_type",
+            "attribution",
+            "stance",
+            "modality",
+            "speaker",
+            "speaker_role",
+            "topics",
+            "note",
+            "status",
+            "review_comment",
+        ]
+        extra_kwargs = {"quote": {"trim_whitespace": False}}
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        claim = copy.copy(self.instance) if self.instance else Claim(annotator=user)
+        for name, value in attrs.items():
+            if name != "topics":
+                setattr(claim, name, value)
+        self.check_review(user, attrs, claim)
+        try:
+            claim.full_clean(exclude=["topics"], validate_unique=False, validate_constraints=False)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+    def check_review(self, user, attrs, claim: Claim) -> None:
+        """Status changes follow the review workflow; who may make them is claims.permissions."""
+        before = self.instance.status if self.instance else None
+        after = claim.status
+        if self.instance is None:
+            if after not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
+                raise serializers.ValidationError(
+                    {"status": "A new claim is a draft or submitted; reviewers then decide."}
+                )
+        elif after != before:
+            if after == ReviewStatus.SUBMITTED and before == ReviewStatus.DRAFT:
+                allowed = can_submit_claim(user, self.instance)
+            elif after in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
+                allowed = can_review_claim(user, self.instance)
+            else:
+                allowed = is_reviewer(user)
+            if not allowed:
+                raise exceptions.PermissionDenied(
+                    f"You may not move this claim from {before} to {after}."
+                )
+            if after in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
+                attrs["reviewer"], attrs["reviewed_at"] = user, timezone.now()
+                claim.reviewer, claim.reviewed_at = user, attrs["reviewed_at"]
+        comment_before = self.instance.review_comment if self.instance else ""
+        if attrs.get("review_comment", comment_before) != comment_before and not is_reviewer(user):
+            raise exceptions.PermissionDenied("Only reviewers write review comments.")
+        if claim.status == ReviewStatus.REJECTED and not claim.review_comment:
+            raise serializers.ValidationError(
+                {"review_comment": "A rejection needs a comment saying why."}
+            )
+
+    def create(self, validated_data) -> Claim:
+        topics = validated_data.pop("topics", [])
+        claim = Claim.objects.create(annotator=self.context["request"].user, **validated_data)
+        claim.topics.set(topics)
+        return claim
+
+    def update(self, claim: Claim, validated_data) -> Claim:
+        topics = validated_data.pop("topics", None)
+        for name, value in validated_data.items():
+            setattr(claim, name, value)
+        claim.save_if_version(self.context["expected_version"])
+        if topics is not None:
+            claim.topics.set(topics)
+        return claim
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "Send If-Match with the claim's ETag (its version, as read), so that a change "
+        "made meanwhile by someone else is not overwritten."
+    )
+    default_code = "precondition_required"
+
+
+def etag(claim: Claim) -> str:
+    return f'"{claim.version}"'
+
+
+def if_match_version(request) -> int | None:
+    """The version named by If-Match; None for a value that names no version."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    value = header.removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else None
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The claim\'s ETag as read (its version in quotes, e.g. "3").',
+)
+STALE = OpenApiResponse(
+    inline_serializer(
+        "StaleClaim",
+        {
+            "detail": serializers.CharField(),
+            "current": ClaimSerializer(),
+            "changes": inline_serializer(
+                "FieldChange",
+                {
+                    "field": serializers.CharField(),
+                    "before": serializers.CharField(),
+                    "after": serializers.CharField(),
+                },
+                many=True,
+            ),
+        },
+    ),
+    description="Someone saved the claim since the version in If-Match; nothing was written.",
+)
+ERRORS = OpenApiResponse(description="Field-level errors; nothing was written.")
+BULK_ERRORS = OpenApiResponse(
+    inline_serializer(
+        "BulkErrors",
+        {
+            "detail": serializers.CharField(),
+            "errors": inline_serializer(
+                "RowErrors",
+                {"row": serializers.IntegerField(), "errors": serializers.DictField()},
+                many=True,
+            ),
+        },
+    ),
+    description="Errors per row (counted from 0); no claim was saved.",
+)
+
+
+class ClaimPermission(RolePermission):
+    """The role's model permission, then claims.permissions for the claim at hand."""
+
+    def has_object_permission(self, request, view, claim):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        if request.method == "DELETE":
+            return can_delete_claim(request.user, claim)
+        return can_change_claim(request.user, claim) or can_submit_claim(request.user, claim)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(description="The ETag header carries the version for If-Match."),
+    create=extend_schema(
+        request=ClaimWriteSerializer, responses={201: ClaimSerializer, 400: ERRORS}
+    ),
+    update=extend_schema(
+        request=ClaimWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ClaimSerializer, 400: ERRORS, 412: STALE, 428: ERRORS},
+    ),
+    partial_update=extend_schema(
+        request=ClaimWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ClaimSerializer, 400: ERRORS, 412: STALE, 428: ERRORS},
+    ),
+    destroy=extend_schema(
+        parameters=[IF_MATCH], responses={204: None, 409: ERRORS, 412: STALE, 428: ERRORS}
+    ),
+)
+class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Claims with their figure (target statement or observation), filtered and paged.
+
+    Ordering: `ordering=id` (default), `-id`, `published` or `-published`
+    (the document's publication date; undated documents first).
+    """
+
+    permission_classes = [ClaimPermission]
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    filter_backends = [*ApiViewMixin.filter_backends, OrderingFilter]
+    ordering_fields = ["id", "published"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        """One query for the page, one for its topics, whatever the page size."""
+        return (
+            Claim.objects.select_related(
+                "speaker",
+                "annotator",
+                "reviewer",
+                "target_statement",
+                "observation",
+            )
+            .prefetch_related("topics")
+            .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
+        return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
+
+    def create(self, request, *args, **kwargs):
+        serializer = ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            claim = serializer.save()
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(
+            ClaimSerializer(claim).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(claim), "Location": f"{request.path}{claim.pk}/"},
+        )
+
+    def update(self, request, *args, **kwargs):
+        claim = self.get_object()
+        expected = if_match_version(request)
+        if expected != claim.version:
+            return self.stale(claim, claim.changes_since(expected) if expected else [])
+        serializer = ClaimWriteSerializer(
+            claim,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={**self.get_serializer_context(), "expected_version": expected},
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except StaleVersion as stale:
+            return self.stale(stale.current, stale.changes, stale.message())
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
+
+    def destroy(self, request, *args, **kwargs):
+        claim = self.get_object()
+        expected = if_match_version(request)
+        with transaction.atomic():
+            stored = Claim.objects.select_for_update().get(pk=claim.pk)
+            if stored.version != expected:
+                return self.stale(stored, stored.changes_since(expected) if expected else [])
+            stored.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def stale(self, current: Claim, changes, message: str = "") -> Response:
+        return Response(
+            {
+                "detail": message
+                or f"Not saved: this claim is now at version {current.version}; "
+                "reload it and make your change again.",
+                "current": ClaimSerializer(current).data,
+                "changes": [vars(change) for change in changes],
+            },
+            status=status.HTTP_412_PRECONDITION_FAILED,
+            headers={"ETag": etag(current)},
+        )
+
+    @extend_schema(
+        request=ClaimWriteSerializer(many=True),
+        responses={201: ClaimSerializer(many=True), 400: BULK_ERRORS},
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def bulk(self, request):
+        """Create many claims: all of them, or none with the errors of every bad row."""
+        rows = request.data
+        if not isinstance(rows, list) or not rows:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send a non-empty JSON array of claims."]}
+            )
+        context = self.get_serializer_context()
+        checked = [ClaimWriteSerializer(data=row, context=context) for row in rows]
+        errors = [
+            {"row": number, "errors": serializer.errors}
+            for number, serializer in enumerate(checked)
+            if not serializer.is_valid()
+        ]
+        if errors:
+            return Response(
+                {
+                    "detail": f"No claim was saved: {len(errors)} of {len(rows)} rows are invalid.",
+                    "errors": errors,
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        with transaction.atomic():
+            created = [serializer.save().pk for serializer in checked]
+        claims = self.get_queryset().filter(pk__in=created).order_by("id")
+        return Response(ClaimSerializer(claims, many=True).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------- export
+
+
+class IgnoreAccept(BaseContentNegotiation):
+    """Exports choose their format by URL; errors are always JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "jsonld": 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+}
+
+
+@extend_schema(
+    filters=True,
+    parameters=[
+        OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(EXPORT_TYPES)),
+        OpenApiParameter(
+            "bom",
+            OpenApiTypes.BOOL,
+            description="CSV only: start with a UTF-8 byte order mark, for Excel.",
+        ),
+    ],
+    responses={
+        (200, "text/csv"): OpenApiTypes.STR,
+        (200, "application/x-ndjson"): OpenApiTypes.STR,
+        (200, "application/json"): OpenApiTypes.OBJECT,
+        (200, "application/ld+json"): OpenApiTypes.OBJECT,
+    },
+)
+class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
+    """Every claim that matches the filters, streamed from one snapshot.
+
+    Columns (CSV and JSON) are in the documented order of
+    claims.exports.EXPORT_COLUMNS; JSON-LD is a W3C AnnotationCollection.
+    """
+
+    queryset = Claim.objects.all()
+    filterset_class = ClaimFilter
+    pagination_class = None
+    content_negotiation_class = IgnoreAccept
+
+    def get(self, request, fmt: str):
+        claims = self.filter_queryset(self.get_queryset())
+        if fmt == "csv":
+            bom = request.query_params.get("bom", "").lower() in ("1", "true", "yes")
+            stream = exports.csv_copy(claims, bom=bom)
+        elif fmt == "jsonl":
+            stream = exports.jsonl_copy(claims)
+        elif fmt == "json":
+            stream = exports.json_array(claims)
+        else:
+            stream = exports.jsonld(claims, request.build_absolute_uri("/").rstrip("/"))
+        response = StreamingHttpResponse(stream, content_type=EXPORT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="claims.{fmt}"'
+        return response

@@ -1,0 +1,380 @@
+"""Parse quantified figures ("2.2万亿元", "增长5%左右", "不到30億元") out of Chinese policy text.
+
+Two entry points:
+
+* ``parse_figure(text)`` reads one figure from a short span such as "同比增长 32.1%". Words
+  around the figure are used only to find qualifiers and change verbs; any other digit in the
+  span is an error, because a span holding two numbers is ambiguous.
+* ``find_figures(text)`` returns every figure in a passage as ``(start, end, Figure)`` with
+  ``text[start:end] == figure.number_text``.
+
+``number_text`` is the figure itself exactly as written: the number, an embedded 多/余 ("3800多
+亿元"), multipliers, unit and, for ranges, both ends and the separator. Qualifiers and verbs
+around it (约, 以上, 增长...) are read but are not part of ``number_text``.
+
+Numbers
+    Arabic digits (full-width ones too: text is NFKC-normalised per character for matching, so
+    offsets and ``number_text`` stay verbatim), "1,000" thousands groups, decimals; Chinese
+    numerals 零〇一二两兩三四五六七八九十百千万萬亿億 ("一百二十", "两千亿", "万亿"); fractions
+    "三分之一" and "1/3" (value rounded to 6 decimal places, unit ""); "百分之三十" is 30 "%",
+    "千分之三" is 3 "‰".
+    Multipliers are applied to the value: 万/萬 = 1e4, 亿/億 = 1e8, 万亿/萬億 = 1e12 (百, 千
+    also after digits, "3千亿"). In a range a bare low end takes the high end's multiplier
+    ("3-5万元" is 30000 to 50000).
+
+Units (after the multiplier is taken off)
+    ===========================  ===========
+    written                      ``unit``
+    ===========================  ===========
+    %  ％  百分之…                "%"
+    元  人民币                     "CNY"
+    美元                           "USD"
+    人  (not 人次)                 "people"
+    吨  噸                         "t"
+    斤                             "jin"
+    个百分点 個百分點 百分点       "pp"
+    other known counters           as written: 家 项 個 次 PB 千瓦 台 倍 年 人次 ‰ ...
+    none                           ""
+    ===========================  ===========
+
+Comparators
+    =============  ==============================================================
+    ``RANGE``      两端: 5家-10家, 10%-30%, 2.5%～4%, 万亿到10万亿 (- – — ~ ～ 〜 至 到)
+    ``ABOUT``      约 約 大约 before; 左右 after
+    ``NEARLY``     近 接近 将近 before (not 最近, nor 近 with 年: 近两年 is "the past two years")
+    ``MORE_THAN``  超过 超 逾 突破 高于 多于 before; 多 余 餘 inside ("80多个")
+    ``AT_LEAST``   以上 after; 不低于 不少于 至少 before; 上 before 百/千/万/亿 ("上百家")
+    ``AT_MOST``    以内 以下 after; 不超过 不高于 最多 至多 before
+    ``LESS_THAN``  不到 不足 低于 少于 before
+    ``EXACT``      anything else
+    =============  ==============================================================
+    When several apply: range, then a qualifier after the figure, then one before it, then an
+    embedded 多/余.
+
+Changes
+    ``INCREASE`` after 增长 增加 提升 提高 上涨 上升 上调 扩大 延长 增幅 涨幅 (optionally with 了,
+    幅度, 为, 达), ``DECREASE`` after 下降 降低 减少 下跌 下调 缩小 缩短 降幅 减幅 (traditional
+    forms too). A verb followed by 到/至 ("提高到66.2%", "上升至87.2%") gives the new level, so
+    it is ``LEVEL``, as is everything else. A verb covers a list: in "分别增长8.9%、7.7%" both
+    figures are increases (figures joined by 、和与及).
+
+Not figures in ``find_figures`` (``parse_figure`` accepts the first two on their own): numbers
+without unit or multiplier ("前20", "一万"); a lone 一/零/〇 unless a verb or qualifier precedes
+it ("一个", "零部件"); parts of codes ("C919", "5G", "PM2.5"); years ("2023年"); ordinals ("第12
+位", "二次会议"); vague 数十/几十; set phrases (千家万户, 百年未有); numbers split by a line break
+("增长3⏎2.1%" in PDF text), which are dropped rather than misread. Line breaks are ignored when
+reading the words around a figure, but not inside one.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+
+
+class Comparator(models.TextChoices):
+    EXACT = "exact", "exactly"
+    ABOUT = "about", "about (左右, 约)"
+    NEARLY = "nearly", "nearly (近, 接近)"
+    AT_LEAST = "at_least", "at least (以上, 不低于, 至少)"
+    MORE_THAN = "more_than", "more than (超过, 超, 多)"
+    AT_MOST = "at_most", "at most (以内, 不超过, 以下)"
+    LESS_THAN = "less_than", "less than (不到, 低于, 不足)"
+    RANGE = "range", "range (5%-10%)"
+
+
+class Change(models.TextChoices):
+    LEVEL = "level", "level"
+    INCREASE = "increase", "increase"
+    DECREASE = "decrease", "decrease"
+
+
+class FigureError(ValueError):
+    """Raised by parse_figure; the message quotes what could not be parsed."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    number_text: str
+    value: Decimal
+    value_high: Decimal | None
+    unit: str
+    comparator: Comparator
+    change: Change
+
+
+FRACTION_PLACES = Decimal("0.000001")
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5}
+_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
+_SMALL = {"十": 10, "百": 100, "千": 1000}
+_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+
+_UNIT_NAMES = {
+    "%": "%",
+    "元": "CNY",
+    "人民币": "CNY",
+    "人民幣": "CNY",
+    "美元": "USD",
+    "人": "people",
+    "吨": "t",
+    "噸": "t",
+    "斤": "jin",
+    "个百分点": "pp",
+    "個百分點": "pp",
+    "百分点": "pp",
+    "百分點": "pp",
+}
+# Counters kept as written. The list is closed on purpose: after a number almost any character
+# can follow, and only these make it a quantity rather than a date, name or list marker.
+_COUNTERS = [
+    *("‰", "人次", "名", "位", "户", "戶", "家", "个", "個", "项", "項", "件", "次", "倍", "起"),
+    *("台", "臺", "辆", "輛", "部", "所", "座", "只", "隻", "款", "批", "条", "條", "种", "種"),
+    *("类", "類", "笔", "筆", "篇", "场", "場", "架", "艘", "颗", "顆"),
+    *("亩", "畝", "公顷", "公頃", "平方公里", "平方米", "公里", "千米", "米", "立方米"),
+    *("千瓦时", "千瓦時", "千瓦", "公斤", "千克", "克", "PB", "EB", "ZB", "TB", "GB"),
+    *("小时", "小時", "个小时", "個小時", "分钟", "分鐘", "天", "年", "周年", "週年"),
+    *("个月", "個月"),
+]
+_UNITS = sorted([*_UNIT_NAMES, *_COUNTERS], key=len, reverse=True)
+# 年代 is a decade ("70年代") and 家庭 a household, not years or firms.
+_NOT_AFTER = {"年": "(?!代)", "家": "(?!庭|族)"}
+_UNIT = "|".join(re.escape(u) + _NOT_AFTER.get(u, "") for u in _UNITS)
+
+_SP = r"[ \t]*"
+_AR = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
+# Units spelt with numeral characters must not be eaten as numbers ("3.7亿千瓦", "两个百分点").
+_NOT_UNIT = r"(?!千瓦|千克|千米|百分)"
+_CN = rf"(?:{_NOT_UNIT}[{''.join(_DIGITS)}{''.join(_SMALL)}{''.join(_BIG)}])+"
+_MULT = rf"(?:{_NOT_UNIT}[百千万萬亿億])+"
+_SEP = r"——|[-–—~〜至到]"
+
+
+def _block(tag: str) -> str:
+    return (
+        rf"(?P<{tag}>(?P<{tag}_num>{_AR}|{_CN})"
+        rf"(?:{_SP}(?P<{tag}_a1>[多余餘]))?"
+        rf"(?:{_SP}(?P<{tag}_mult>{_MULT}))?"
+        rf"(?:{_SP}(?P<{tag}_a2>[多余餘]))?"
+        rf"(?:{_SP}(?P<{tag}_unit>{_UNIT}))?)"
+    )
+
+
+_FIGURE = re.compile(
+    rf"(?P<pct>百分之|千分之)(?P<pct_num>{_AR}|{_CN})"
+    rf"|(?P<den>{_AR}|{_CN})分之(?P<numer>{_AR}|{_CN})"
+    rf"|(?P<fn>[0-9]+)/(?P<fd>[0-9]+)"
+    rf"|{_block('lo')}(?:{_SP}(?P<sep>{_SEP}){_SP}{_block('hi')})?"
+)
+
+_INCREASE = "增长|增長|增加|提升|提高|上涨|上漲|上升|上调|上調|扩大|擴大|延长|延長|增幅|涨幅|漲幅"
+_DECREASE = "下降|降低|减少|減少|下跌|下调|下調|缩小|縮小|缩短|縮短|降幅|减幅|減幅"
+_BEFORE = {
+    Comparator.ABOUT: "大约|大約|约|約",
+    Comparator.NEARLY: "接近|将近|將近|(?<!最)近",
+    Comparator.AT_LEAST: "不低于|不低於|不少于|不少於|至少",
+    Comparator.AT_MOST: "不超过|不超過|不高于|不高於|最多|至多",
+    Comparator.MORE_THAN: "超过|超過|超|逾|突破|高于|高於|多于|多於",
+    Comparator.LESS_THAN: "不到|不足|低于|低於|少于|少於",
+}
+_AFTER = {"左右": Comparator.ABOUT, "以上": Comparator.AT_LEAST}
+_AFTER |= {"以下": Comparator.AT_MOST, "以内": Comparator.AT_MOST, "以內": Comparator.AT_MOST}
+
+_CONTEXT_BEFORE = re.compile(
+    rf"(?:(?P<inc>{_INCREASE})|(?P<dec>{_DECREASE}))?"
+    r"(?P<tail>到了|到|至|了|幅度为|幅度為|幅度|为|為|达到|達到|达|達)?"
+    + "(?:"
+    + "|".join(f"(?P<{c.value}>{pattern})" for c, pattern in _BEFORE.items())
+    + ")?$"
+)
+# Numerals inside set phrases, not figures.
+_IDIOMS = ("千家万户", "千家萬戶", "百年未有", "百年变局", "百年變局", "万里", "萬里")
+_WS = re.compile(r"\s+")
+
+
+def _normalise(text: str) -> str:
+    """NFKC per character, so that offsets into the result are offsets into ``text``."""
+    out = []
+    for ch in text:
+        norm = unicodedata.normalize("NFKC", ch)
+        # A full-width comma is clause punctuation, never a thousands separator.
+        out.append(norm if len(norm) == 1 and ch != "，" else ch)
+    return "".join(out)
+
+
+def _cn_int(s: str) -> int:
+    if not any(ch in _SMALL or ch in _BIG for ch in s):
+        return int("".join(str(_DIGITS[ch]) for ch in s))  # positional: 二〇二四
+    total = section = digit = 0
+    for ch in s:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _SMALL:
+            section += (digit or 1) * _SMALL[ch]
+            digit = 0
+        elif ch in "万萬":
+            section = ((section + digit) or 1) * _BIG[ch]
+            digit = 0
+        else:  # 亿 closes everything before it: 一亿二千万 = 1e8 + 2000e4
+            total = ((total + section + digit) or 1) * _BIG[ch]
+            section = digit = 0
+    return total + section + digit
+
+
+def _number(s: str) -> Decimal:
+    if s[0].isdigit():
+        return Decimal(s.replace(",", ""))
+    return Decimal(_cn_int(s))
+
+
+def _scale(mult: str | None) -> int:
+    factor = 1
+    for ch in mult or "":
+        factor *= _SMALL.get(ch) or _BIG[ch]
+    return factor
+
+
+def _tidy(value: Decimal) -> Decimal:
+    # normalize() alone would print 2.2万亿 as 2.2E+12; equality is unaffected either way.
+    value = value.normalize()
+    return value.quantize(1) if value.as_tuple().exponent > 0 else value
+
+
+def _unit(written: str | None) -> str:
+    return _UNIT_NAMES.get(written or "", written or "")
+
+
+def _is_year(m: re.Match, tag: str, unit: str) -> bool:
+    return unit == "年" and re.fullmatch(r"[0-9]{4}", m[f"{tag}_num"]) is not None
+
+
+def _read(m: re.Match):
+    """Return (end, value, value_high, unit, built-in comparator), or None if not a figure."""
+    if m["pct"]:
+        return m.end(), _number(m["pct_num"]), None, "%" if m["pct"][0] == "百" else "‰", None
+    if m["den"] or m["fd"]:
+        den, numer = (m["den"], m["numer"]) if m["den"] else (m["fd"], m["fn"])
+        if _number(den) == 0:
+            return None
+        value = (_number(numer) / _number(den)).quantize(FRACTION_PLACES)
+        return m.end(), value, None, "", None
+
+    lo_unit = _unit(m["lo_unit"])
+    lo = _number(m["lo_num"]) * _scale(m["lo_mult"])
+    if m["sep"]:
+        hi_unit = _unit(m["hi_unit"])
+        hi = _number(m["hi_num"]) * _scale(m["hi_mult"])
+        if not (m["lo_mult"] or m["lo_unit"] or re.search("[万萬亿億]", m["lo_num"])):
+            lo *= _scale(m["hi_mult"])
+        unit = hi_unit or lo_unit
+        same_unit = not (lo_unit and hi_unit) or lo_unit == hi_unit
+        if same_unit and lo < hi and not (_is_year(m, "lo", unit) or _is_year(m, "hi", unit)):
+            return m.end(), lo, hi, unit, Comparator.RANGE
+    if _is_year(m, "lo", lo_unit):
+        return None
+    approx = Comparator.MORE_THAN if m["lo_a1"] or m["lo_a2"] else None
+    return m.end("lo"), lo, None, lo_unit, approx
+
+
+def _context(norm: str, start: int, end: int, unit: str):
+    """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end]."""
+    # PDF text breaks lines anywhere ("增\n長52.2%"), so whitespace is ignored here.
+    before = _WS.sub("", norm[max(0, start - 12) : start])
+    after = _WS.sub("", norm[end : end + 8])
+    ctx = _CONTEXT_BEFORE.search(before)
+    change = Change.LEVEL
+    if ctx["tail"] not in ("到", "至", "到了"):  # 提高到66.2% states the new level
+        change = Change.INCREASE if ctx["inc"] else Change.DECREASE if ctx["dec"] else change
+    qualifier = next((_AFTER[w] for w in _AFTER if after.startswith(w)), None)
+    before_q = next((c for c in _BEFORE if ctx[c.value]), None)
+    if before_q == Comparator.NEARLY and ctx["nearly"] == "近" and unit == "年":
+        before_q = None  # 近两年 is "the past two years"
+    if before.endswith("上") and norm[start] in "百千万萬亿億":
+        before_q = Comparator.AT_LEAST  # 上百家, 上萬億美元: "upwards of"
+    verb_or_qualifier = bool(ctx["inc"] or ctx["dec"] or before_q)
+    return change, qualifier or before_q, verb_or_qualifier
+
+
+def _not_a_figure(norm: str, start: int, end: int) -> bool:
+    """True for numbers that only look like figures: C919, 5G, PM2.5, 第12, 3\n2.1%, 数十..."""
+    before = _WS.sub("", norm[:start])[-1:]
+    after = _WS.sub("", norm[end:])
+    prev, nxt = norm[start - 1 : start], norm[end : end + 1]
+    chinese = not norm[start].isdigit()
+    return bool(
+        re.match(r"[0-9A-Za-z./]", prev)
+        or re.match(r"[0-9.第]", before)
+        or (chinese and before in ("数", "數", "几", "幾"))  # 数十个: vague, not ten
+        or (chinese and after.startswith(("会议", "會議")))  # 二次会议 is a session's ordinal
+        or (re.match(r"[0-9A-Za-z]", norm[end - 1]) and re.match(r"[0-9A-Za-z/]", nxt))
+        or (norm[end - 1].isdigit() and after[:1].isdigit())
+        or any(
+            i <= start < i + len(idiom)
+            for idiom in _IDIOMS
+            if (i := norm.find(idiom, max(0, start - len(idiom)), start + len(idiom))) != -1
+        )
+    )
+
+
+def _scan(text: str, bare: bool) -> list[tuple[int, int, Figure]]:
+    """Figures in text; with bare=True also numbers with no unit or multiplier."""
+    norm = _normalise(text)
+    found = []
+    pos = 0
+    while m := _FIGURE.search(norm, pos):
+        start = m.start()
+        read = _read(m)
+        pos = read[0] if read else m.end("lo") if m["lo"] else m.end()
+        if read is None or _not_a_figure(norm, start, read[0]):
+            continue
+        end, value, value_high, unit, built_in = read
+        change, qualifier, verb_or_qualifier = _context(norm, start, end, unit)
+        # 分别增长8.9%、7.7%: the verb covers every figure in the list.
+        if found and _WS.sub("", norm[found[-1][1] : start]) in ("、", "和", "与", "與", "及"):
+            change = change if change != Change.LEVEL else found[-1][2].change
+        # A bare number ("前20", "二是") is rarely a figure, and a lone 一 is usually the
+        # article "a" ("一个", "一批") unless a verb or qualifier says otherwise.
+        is_range = built_in == Comparator.RANGE
+        measured = unit or m["pct"] or m["den"] or m["fd"] or m["lo_mult"]
+        measured = measured or (is_range and m["hi_mult"])
+        lone = not is_range and m["lo_num"] in ("一", "零", "〇") and not m["lo_mult"]
+        if not bare and (not measured or (lone and not verb_or_qualifier)):
+            continue
+        if not is_range:
+            built_in = qualifier or built_in
+        figure = Figure(
+            number_text=text[start:end],
+            value=_tidy(value),
+            value_high=None if value_high is None else _tidy(value_high),
+            unit=unit,
+            comparator=built_in or Comparator.EXACT,
+            change=change,
+        )
+        found.append((start, end, figure))
+    return found
+
+
+def find_figures(text: str) -> list[tuple[int, int, Figure]]:
+    """All figures in ``text`` as (start, end, Figure); see the module docstring for the rules."""
+    return _scan(text, bare=False)
+
+
+def parse_figure(text: str) -> Figure:
+    """Parse the one figure in a short span, reading qualifiers and change verbs around it."""
+    if not text.strip():
+        raise FigureError("cannot parse a figure from empty text")
+    found = _scan(text, bare=False) or _scan(text, bare=True)
+    if not found:
+        raise FigureError(f"no figure found in {text!r}")
+    if len(found) > 1:
+        figures = ", ".join(repr(f.number_text) for _, _, f in found)
+        raise FigureError(f"expected one figure in {text!r}, found {len(found)}: {figures}")
+    start, end, figure = found[0]
+    stray = re.search(r"[0-9]+", _normalise(text[:start] + " " + text[end:]))
+    if stray:
+        raise FigureError(
+            f"unexpected number {stray[0]!r} outside the figure {figure.number_text!r} in {text!r}"
+        )
+    return figure

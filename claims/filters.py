@@ -1,0 +1,96 @@
+"""Claim filters, shared by the claim list and every export format.
+
+Each filter is one WHERE clause: those over many-valued relations (topics,
+aliases, document text) are subqueries, so a claim never appears twice and
+cursor pages stay exact.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django_filters import rest_framework as filters
+
+from annotations.models import Document, ReviewStatus
+from annotations.scripts import search_variants
+from claims.models import Attribution, Claim, ClaimType, Modality, Speaker, Stance
+
+
+def any_variant(field: str, term: str) -> Q:
+    """`field` contains `term` in either script (数据 also finds 資料)."""
+    query = Q()
+    for variant in search_variants(term):
+        query |= Q(**{f"{field}__icontains": variant})
+    return query
+
+
+# Strict, so that `has_target=perhaps` is a 400 rather than no filter at all.
+YES_NO = [("true", "true"), ("false", "false")]
+HAS = {"has_target": "target_statement", "has_observation": "observation"}
+
+
+class ClaimFilter(filters.FilterSet):
+    claim_type = filters.MultipleChoiceFilter(choices=ClaimType.choices)
+    stance = filters.MultipleChoiceFilter(choices=Stance.choices)
+    attribution = filters.MultipleChoiceFilter(choices=Attribution.choices)
+    modality = filters.MultipleChoiceFilter(choices=Modality.choices)
+    status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label="Review status")
+    speaker = filters.NumberFilter(field_name="speaker_id", label="Speaker id")
+    speaker_name = filters.CharFilter(
+        method="filter_speaker_name",
+        label="Speaker name or alias, exactly, in either script (张玉卓 also finds 張玉卓)",
+    )
+    document = filters.NumberFilter(field_name="document_id", label="Document id")
+    outlet = filters.CharFilter(field_name="document__outlet", label="Document outlet, exactly")
+    published = filters.DateFromToRangeFilter(
+        field_name="document__published_on",
+        label="Document publication date: published_after, published_before (inclusive)",
+    )
+    topic = filters.NumberFilter(method="filter_topic", label="Topic id")
+    annotator = filters.NumberFilter(field_name="annotator_id", label="Annotator (user id)")
+    has_target = filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has", label="Has a target statement"
+    )
+    has_observation = filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has", label="Has an observation"
+    )
+    metric = filters.NumberFilter(
+        method="filter_metric", label="Metric id of the claim's target statement or observation"
+    )
+    deadline_year = filters.NumberFilter(
+        method="filter_deadline_year", label="Year of the stated (or linked target's) deadline"
+    )
+    q = filters.CharFilter(
+        method="filter_text",
+        label="Text in the quote or the document, in either script (数据 also finds 資料)",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_speaker_name(self, claims, name, value):
+        variants = search_variants(value)
+        speakers = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
+        return claims.filter(speaker_id__in=speakers.values("id"))
+
+    def filter_topic(self, claims, name, value):
+        tagged = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id=value)
+        return claims.filter(Exists(tagged))
+
+    def filter_has(self, claims, name, value):
+        return claims.filter(**{f"{HAS[name]}__isnull": value == "false"})
+
+    def filter_metric(self, claims, name, value):
+        return claims.filter(
+            Q(target_statement__metric_id=value)
+            | Q(target_statement__target__metric_id=value)
+            | Q(observation__metric_id=value)
+        )
+
+    def filter_deadline_year(self, claims, name, value):
+        return claims.filter(
+            Q(target_statement__deadline__year=value)
+            | Q(target_statement__target__deadline__year=value)
+        )
+
+    def filter_text(self, claims, name, value):
+        documents = Document.objects.filter(any_variant("text", value)).values("id")
+        return claims.filter(any_variant("quote", value) | Q(document_id__in=documents))

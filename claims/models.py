@@ -1,0 +1,806 @@
+"""What is said and how it develops: claims, speakers, topics, targets.
+
+A claim is a span of a document (annotations.AnchoredSpan) plus its meaning.
+Numbers stated in a claim live in exactly one place: a target-type claim's
+figure in its TargetStatement, an observation-type claim's in its Observation.
+A Target is the tracked goal those statements point at; its current values
+change only through a recorded TargetRevision.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from annotations.models import AnchoredSpan, Document, choices_constraint
+from claims import tracking
+from claims.figures import Change, Comparator
+from claims.tracking import TargetStatus
+
+
+class SpeakerKind(models.TextChoices):
+    PERSON = "person", "person"
+    ORGANISATION = "organisation", "organisation or body"
+    GROUP = "group", "group of people (代表委员)"
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def named(self, name: str) -> "SpeakerQuerySet":
+        """Speakers whose name or an alias is exactly `name`."""
+        return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200, unique=True, help_text="Usual name, as in the sources")
+    kind = models.CharField(max_length=12, choices=SpeakerKind.choices, default=SpeakerKind.PERSON)
+    description = models.TextField(blank=True)
+
+    objects = SpeakerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            choices_constraint("kind", SpeakerKind, "speaker_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="speaker_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpeakerAlias(models.Model):
+    """Another name for a speaker: the other script, a short name, a former name."""
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "speaker aliases"
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.name
+            and Speaker.objects.filter(name=self.name).exclude(pk=self.speaker_id).exists()
+        ):
+            raise ValidationError(
+                {"name": f"{self.name!r} is already the name of another speaker."}
+            )
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="topic_name_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Metric(models.Model):
+    """One measured quantity, so statements about the same number meet.
+
+    "Share of central-SOE revenue from strategic emerging industries" and
+    "share of central-SOE investment in them" are two metrics.
+    """
+
+    name = models.CharField(max_length=300, unique=True)
+    unit = models.CharField(max_length=32, help_text="%, CNY, people, t ...")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="metric_name_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class ClaimType(models.TextChoices):
+    TARGET = "target", "target"
+    OBSERVATION = "observation", "observation (reported figure)"
+    CHALLENGE = "challenge", "challenge"
+    RECOMMENDATION = "recommendation", "recommendation"
+    COMMITMENT = "commitment", "commitment"
+    ASSESSMENT = "assessment", "assessment"
+
+
+class Attribution(models.TextChoices):
+    DIRECT = "direct", "direct quote"
+    REPORTED = "reported", "reported speech"
+    AUTHORIAL = "authorial", "authorial (the outlet or author)"
+
+
+class Stance(models.TextChoices):
+    SUPPORT = "support", "support"
+    OPPOSE = "oppose", "oppose"
+    NEUTRAL = "neutral", "neutral"
+    MIXED = "mixed", "mixed"
+
+
+class Modality(models.TextChoices):
+    NONE = "none", "not marked"
+    MANDATE = "mandate", "mandate (要…)"
+    ASPIRATION = "aspiration", "aspiration (力争…)"
+    FORECAST = "forecast", "forecast (预计…)"
+
+
+class Claim(AnchoredSpan):
+    claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
+    speaker = models.ForeignKey(
+        Speaker,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="Empty for an authorial claim",
+    )
+    speaker_role = models.CharField(
+        max_length=300, blank=True, help_text="The speaker's role as stated in this document"
+    )
+    attribution = models.CharField(max_length=10, choices=Attribution.choices)
+    stance = models.CharField(max_length=8, choices=Stance.choices, default=Stance.NEUTRAL)
+    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.NONE)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta(AnchoredSpan.Meta):
+        ordering = ["document_id", "start", "end", "id"]
+        constraints = [
+            *AnchoredSpan.Meta.constraints,
+            choices_constraint("claim_type", ClaimType, "claim_type_valid"),
+            choices_constraint("attribution", Attribution, "claim_attribution_valid"),
+            choices_constraint("stance", Stance, "claim_stance_valid"),
+            choices_constraint("modality", Modality, "claim_modality_valid"),
+            models.CheckConstraint(
+                condition=Q(speaker__isnull=False) | Q(attribution=Attribution.AUTHORIAL),
+                name="claim_without_speaker_is_authorial",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["quote"], opclasses=["gin_trgm_ops"], name="claim_quote_trgm"),
+            models.Index(fields=["document", "start"]),
+            models.Index(fields=["claim_type", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.quote if len(self.quote) <= 40 else self.quote[:39] + "…"
+        return f"{self.get_claim_type_display()}: {quote}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.speaker_id is None and self.attribution != Attribution.AUTHORIAL:
+            raise ValidationError(
+                {
+                    "speaker": "A direct quote or reported speech needs a speaker; "
+                    "a claim without one is authorial."
+                }
+            )
+
+    def save_if_version(self, expected_version: int) -> None:
+        """Save, unless someone else saved this claim since `expected_version` was read.
+
+        Optimistic locking for the workbench, the admin and the API (If-Match):
+        the stored row is locked (SELECT ... FOR UPDATE) and its version
+        compared inside one transaction, so of two concurrent saves from the
+        same version exactly one wins and the other gets StaleVersion, which
+        says field by field what the winner changed. Raises the version by one.
+        Topics are not touched here: set them after this returns, in the same
+        transaction.
+        """
+        with transaction.atomic():
+            stored = Claim.objects.select_for_update().get(pk=self.pk)
+            if stored.version != expected_version:
+                raise StaleVersion.of(stored, expected_version)
+            self.version = stored.version + 1
+            self.save()
+
+    def changes_since(self, version: int) -> list["FieldChange"]:
+        """What changed between the last saved state at `version` and this claim.
+
+        Reads the history: two queries (the record, its topics) plus one for
+        this claim's topics. Empty when that version is not in the history.
+        """
+        then = (
+            self.history.filter(version=version)
+            .order_by("-history_date", "-history_id")
+            .select_related("history_user")
+            .first()
+        )
+        if then is None:
+            return []
+        changes = [
+            FieldChange(
+                field.name,
+                _shown(self, field, getattr(then, field.attname)),
+                _shown(self, field, getattr(self, field.attname)),
+            )
+            for field in Claim._meta.concrete_fields
+            if field.name in COMPARED_FIELDS
+            and getattr(then, field.attname) != getattr(self, field.attname)
+        ]
+        topics_then = sorted(str(row.topic) for row in then.topics.select_related("topic"))
+        topics_now = sorted(str(topic) for topic in self.topics.all())
+        if topics_then != topics_now:
+            changes.append(FieldChange("topics", "、".join(topics_then), "、".join(topics_now)))
+        return changes
+
+
+# The fields a person edits; version and timestamps change on every save.
+COMPARED_FIELDS = {
+    "start",
+    "end",
+    "quote",
+    "claim_type",
+    "speaker",
+    "speaker_role",
+    "attribution",
+    "stance",
+    "modality",
+    "note",
+    "status",
+    "reviewer",
+    "review_comment",
+}
+
+
+def _shown(claim: Claim, field, raw) -> str:
+    """A stored value as a person reads it: choice labels, names for speakers and users."""
+    if raw is None or raw == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(raw, raw))
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=raw).first()
+        return str(related) if related is not None else f"#{raw} (deleted)"
+    return str(raw)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+class StaleVersion(Exception):
+    """A save from an old version of a claim: someone else saved it in between.
+
+    `current` is the claim as stored now; `changes` what that save (or saves)
+    changed since the version the caller read.
+    """
+
+    def __init__(self, current: Claim, changes: list[FieldChange], changed_by=None) -> None:
+        self.current = current
+        self.changes = changes
+        self.changed_by = changed_by
+        super().__init__(self.message())
+
+    @classmethod
+    def of(cls, stored: Claim, expected_version: int) -> "StaleVersion":
+        """The refusal for a save from `expected_version`; three or four queries."""
+        latest = stored.history.select_related("history_user").first()
+        changed_by = latest.history_user if latest is not None else None
+        return cls(stored, stored.changes_since(expected_version), changed_by)
+
+    def message(self) -> str:
+        changed = "; ".join(f"{c.field}: {c.before} → {c.after}" for c in self.changes)
+        return (
+            f"Not saved: {self.changed_by or 'someone else'} saved this claim after you "
+            f"opened it (it is now at version {self.current.version}). "
+            + (f"They changed {changed}. " if changed else "")
+            + "Reload it to see their version, then make your change again."
+        )
+
+
+class StatedFigure(models.Model):
+    """A figure as a passage states it: the text as written and its parsed value."""
+
+    number_text = models.CharField(max_length=100, help_text="As written, e.g. 3800多亿元")
+    comparator = models.CharField(
+        max_length=10, choices=Comparator.choices, default=Comparator.EXACT
+    )
+    change = models.CharField(
+        max_length=10,
+        choices=Change.choices,
+        default=Change.LEVEL,
+        help_text="Level, or an increase/decrease by the value (增长5%)",
+    )
+    value = models.DecimalField(max_digits=28, decimal_places=6)
+    value_high = models.DecimalField(
+        max_digits=28, decimal_places=6, null=True, blank=True, help_text="Upper end of a range"
+    )
+    unit = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comparator__in=Comparator.values),
+                name="%(app_label)s_%(class)s_comparator_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(change__in=Change.values), name="%(app_label)s_%(class)s_change_valid"
+            ),
+            models.CheckConstraint(
+                # NOT NULL spelled out: a CHECK that evaluates to NULL passes.
+                condition=(
+                    Q(comparator=Comparator.RANGE)
+                    & Q(value_high__isnull=False)
+                    & Q(value_high__gte=F("value"))
+                )
+                | (~Q(comparator=Comparator.RANGE) & Q(value_high__isnull=True)),
+                name="%(app_label)s_%(class)s_range_has_high_end",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.comparator == Comparator.RANGE and self.value_high is None:
+            raise ValidationError({"value_high": "A range needs its upper value."})
+        if self.comparator != Comparator.RANGE and self.value_high is not None:
+            raise ValidationError({"value_high": "Only a range has an upper value."})
+        if self.value_high is not None and self.value is not None and self.value_high < self.value:
+            raise ValidationError({"value_high": "The upper value is below the lower one."})
+
+
+class TargetQuerySet(models.QuerySet):
+    def due(self, as_of: date) -> "TargetQuerySet":
+        """Targets whose deadline has passed by `as_of` or falls in its year."""
+        return self.filter(deadline__lte=tracking.year_end(as_of.year))
+
+    def with_evidence(self) -> "TargetQuerySet":
+        """Load what status() and timeline() read, for any number of targets: four queries.
+
+        The targets with their metric; their statements and their revisions, each with
+        the claim and document behind it; every observation of their metrics, with its
+        claim and document.
+        """
+        return self.select_related("metric").prefetch_related(
+            models.Prefetch(
+                "statements", queryset=TargetStatement.objects.select_related("claim__document")
+            ),
+            models.Prefetch(
+                "revisions", queryset=TargetRevision.objects.select_related("claim__document")
+            ),
+            models.Prefetch(
+                "metric__observations",
+                queryset=Observation.objects.select_related("claim__document"),
+            ),
+        )
+
+
+class Target(StatedFigure):
+    """A tracked goal. Its figure is the one in force; revisions keep the old ones."""
+
+    title = models.CharField(max_length=300)
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="targets")
+    subject = models.CharField(max_length=200, help_text="Who must deliver: 中央企业, 北京市")
+    scope = models.CharField(max_length=200, blank=True, help_text="National, a province, a firm")
+    deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day of the horizon: 到2025年 is 2025-12-31. Empty for an open-ended goal "
+        "(中长期目标 with no year), which is never due and never missed.",
+    )
+    baseline_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, blank=True)
+    baseline_period = models.CharField(max_length=50, blank=True)
+    set_by = models.ForeignKey(
+        Speaker, null=True, blank=True, on_delete=models.PROTECT, related_name="targets_set"
+    )
+    status_override = models.CharField(
+        max_length=10,
+        choices=TargetStatus.choices,
+        blank=True,
+        help_text="A reviewer's verdict; the computed status is kept beside it",
+    )
+    status_override_reason = models.TextField(blank=True)
+    withdrawn_on = models.DateField(
+        null=True, blank=True, help_text="From this day the target no longer stands"
+    )
+    withdrawal_note = models.TextField(blank=True, help_text="Who withdrew it, and where")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TargetQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(StatedFigure.Meta):
+        ordering = ["deadline", "title"]
+        constraints = [
+            *StatedFigure.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(status_override="") | Q(status_override__in=TargetStatus.values),
+                name="target_status_override_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_override="") | ~Q(status_override_reason=""),
+                name="target_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | ~Q(withdrawal_note=""),
+                name="target_withdrawal_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status_override and not self.status_override_reason.strip():
+            raise ValidationError({"status_override_reason": "Say why the status is overridden."})
+        if self.withdrawn_on and not self.withdrawal_note.strip():
+            raise ValidationError({"withdrawal_note": "Say who withdrew the target, and where."})
+
+    def figure(self) -> dict:
+        """The figure in force, as restatements and revisions compare it."""
+        return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
+
+    def figure_on(self, day: date) -> dict:
+        """The figure in force on `day`: today's, with later revisions undone.
+
+        Reads self.revisions (one query unless prefetched by with_evidence()).
+        """
+        figure = self.figure()
+        later = [r for r in self.revisions.all() if r.revised_on > day]
+        for revision in sorted(later, key=lambda r: (r.revised_on, r.pk), reverse=True):
+            for field, (before, _after) in revision.changes.items():
+                figure[field] = tracking.from_json(field, before)
+        return figure
+
+    def goal_on(self, day: date) -> "tracking.Goal":
+        figure = self.figure_on(day)
+        return tracking.Goal(**{f: figure[f] for f in tracking.Goal.__dataclass_fields__})
+
+    def evidence(self) -> list["Observation"]:
+        """Observations that bear on this target: same metric, subject and scope.
+
+        An observation with no subject or scope is taken to share the target's. An
+        observation of another metric is never evidence, whatever its number ("35.2% of
+        investment" says nothing about "35% of revenue"). One query unless prefetched.
+        """
+        return [
+            o
+            for o in self.metric.observations.all()
+            if o.subject in ("", self.subject) and o.scope in ("", self.scope)
+        ]
+
+    def baseline(self) -> "tracking.Reading | None":
+        year = self.baseline_period.strip().removesuffix("年")
+        if self.baseline_value is None or not year.isdigit():
+            return None
+        return tracking.Reading(
+            self.baseline_value, Comparator.EXACT, self.unit, tracking.year_end(int(year))
+        )
+
+    def status(self, as_of: date | None = None) -> str:
+        """The computed status as of a date (today by default); see README "Tracking targets".
+
+        Uses the figure in force that day and the observations published by then.
+        """
+        as_of = as_of or timezone.localdate()
+        readings = [
+            tracking.Reading(o.value, o.comparator, o.unit, o.period_end)
+            for o in self.evidence()
+            if o.known_on() <= as_of
+        ]
+        return tracking.compute_status(
+            self.goal_on(as_of),
+            readings,
+            as_of,
+            stated_on=self.stated_on(),
+            baseline=self.baseline(),
+            withdrawn_on=self.withdrawn_on,
+        )
+
+    def stated_on(self) -> date | None:
+        """When the target was first stated: its earliest dated statement; None if undated.
+
+        Reads self.statements with their documents (prefetched by with_evidence()).
+        """
+        dates = [s.claim.document.published_on for s in self.statements.all()]
+        dates = [d for d in dates if d is not None]
+        return min(dates) if dates else None
+
+    def effective_status(self, as_of: date | None = None) -> str:
+        """A reviewer's override if there is one, else the computed status."""
+        return self.status_override or self.status(as_of)
+
+    def restate(self, claim: Claim, *, by) -> "TargetRevision | None":
+        """Link a target-type claim's statement to this target; record a revision if it changes it.
+
+        The comparison is with the figure in force; the changed fields are copied onto
+        the target and their old values kept in the TargetRevision (dated by the
+        claim's document). A restatement of a different metric or subject is refused:
+        that is another target. Locks the target, so two restatements cannot interleave.
+        """
+        with transaction.atomic():
+            target = Target.objects.select_for_update().get(pk=self.pk)
+            statement = (
+                TargetStatement.objects.select_for_update(of=("self",))
+                .select_related("claim__document")
+                .filter(claim=claim)
+                .first()
+            )
+            if statement is None:
+                raise ValidationError(
+                    {"claim": f"Claim #{claim.pk} has no target statement to link."}
+                )
+            stated_on = claim.document.published_on or timezone.localdate()
+            target.check_restatement(statement, stated_on)
+            first = target.statements.exclude(pk=statement.pk).select_related("claim").first()
+            statement.target = target
+            statement.metric = statement.metric or target.metric
+            statement.full_clean()
+            statement.save()
+            if first is not None:
+                ClaimRelation.objects.get_or_create(
+                    source=claim,
+                    target=first.claim,
+                    kind=RelationKind.RESTATES,
+                    defaults={"created_by": by},
+                )
+            changes = tracking.figure_changes(target.figure(), statement.figure())
+            if not changes:
+                return None
+            revision = TargetRevision(
+                target=target, claim=claim, revised_on=stated_on, changes=changes, recorded_by=by
+            )
+            revision.full_clean()
+            revision.save()
+            for field in changes:
+                setattr(target, field, getattr(statement, field))
+            target.full_clean()
+            target.save()
+        self.refresh_from_db()
+        return revision
+
+    def timeline(self) -> list[tuple[date, str, models.Model]]:
+        """Statements, revisions and evidence in time order, as (date, kind, object).
+
+        Each is dated when it was said or published (its document's date; an
+        observation from an undated document by the end of its period). Reads
+        self.statements, self.revisions and self.evidence(): prefetched by
+        Target.objects.with_evidence(), four queries in all with the target.
+        """
+        undated = self.created_at.date() if self.created_at else date.max
+        events = [
+            (s.claim.document.published_on or undated, "statement", s)
+            for s in self.statements.all()
+        ]
+        events += [(r.revised_on, "revision", r) for r in self.revisions.all()]
+        events += [(o.known_on(), "observation", o) for o in self.evidence()]
+        order = {"statement": 0, "revision": 1, "observation": 2}
+        return sorted(events, key=lambda e: (e[0], order[e[1]], e[2].pk))
+
+    def check_restatement(self, statement: "TargetStatement", stated_on: date) -> None:
+        """Refuse a statement that is about something else, or older than the last revision."""
+        if statement.target_id not in (None, self.pk):
+            raise ValidationError(
+                {"target": f"The claim already states another target (#{statement.target_id})."}
+            )
+        if statement.metric_id not in (None, self.metric_id):
+            raise ValidationError(
+                {
+                    "metric": f"The statement is about {statement.metric}, the target about "
+                    f"{self.metric}: a different metric is a different target."
+                }
+            )
+        if statement.subject not in ("", self.subject):
+            raise ValidationError(
+                {
+                    "subject": f"The statement's subject is {statement.subject!r}, the target's "
+                    f"{self.subject!r}: a different subject is a different target."
+                }
+            )
+        last = self.revisions.order_by("-revised_on").first()
+        if last is not None and stated_on < last.revised_on:
+            raise ValidationError(
+                {
+                    "claim": f"This statement is dated {stated_on}, before the revision of "
+                    f"{last.revised_on}; link restatements in the order they were made."
+                }
+            )
+
+
+class TargetStatement(StatedFigure):
+    """The figure a target-type claim states, and the target it states, if linked."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="target_statement")
+    target = models.ForeignKey(
+        Target, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    scope = models.CharField(max_length=200, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(StatedFigure.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.number_text} ({self.claim.document})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
+            raise ValidationError({"claim": "Only a target-type claim states a target."})
+
+    def figure(self) -> dict:
+        return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
+
+
+class TargetRevision(models.Model):
+    """A later statement changed a target. `changes` maps field to [before, after]."""
+
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="revisions")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="target_revisions")
+    revised_on = models.DateField()
+    changes = models.JSONField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target", "revised_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.target} revised {self.revised_on}"
+
+
+class Observation(StatedFigure):
+    """A reported value of a metric for a period, from an observation-type claim."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="observation")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
+    subject = models.CharField(max_length=200, blank=True)
+    scope = models.CharField(max_length=200, blank=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+
+    history = HistoricalRecords()
+
+    class Meta(StatedFigure.Meta):
+        ordering = ["metric", "period_end"]
+        constraints = [
+            *StatedFigure.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="observation_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric.name} {self.period_end.year}: {self.number_text}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.claim_id and self.claim.claim_type != ClaimType.OBSERVATION:
+            raise ValidationError(
+                {"claim": "Only an observation-type claim reports an observation."}
+            )
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The period ends before it starts."})
+
+    def known_on(self) -> date:
+        """When the figure became known: its document's date, else the end of its period.
+
+        A status as of a date uses only what was published by then. Reads claim.document
+        (select_related it).
+        """
+        return self.claim.document.published_on or self.period_end
+
+
+class RelationKind(models.TextChoices):
+    SUPPORTS = "supports", "supports"
+    CONTRADICTS = "contradicts", "contradicts"
+    RESTATES = "restates", "restates"
+    ELABORATES = "elaborates", "elaborates"
+    RESPONDS_TO = "responds_to", "responds to"
+    EVIDENCE_FOR = "evidence_for", "is evidence for"
+
+
+class ClaimRelation(models.Model):
+    source = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_out")
+    target = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_in")
+    kind = models.CharField(max_length=16, choices=RelationKind.choices)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "kind", "target"]
+        constraints = [
+            choices_constraint("kind", RelationKind, "relation_kind_valid"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="relation_not_reflexive"),
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="relation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} {self.get_kind_display()} #{self.target_id}"
+
+    def clean(self) -> None:
+        if self.source_id and self.source_id == self.target_id:
+            raise ValidationError({"target": "A claim cannot relate to itself."})
+        if (
+            self.kind == RelationKind.EVIDENCE_FOR
+            and self.source_id
+            and self.target_id
+            and (self.source.claim_type, self.target.claim_type)
+            != (ClaimType.OBSERVATION, ClaimType.TARGET)
+        ):
+            raise ValidationError(
+                {"kind": "Evidence runs from an observation-type claim to a target-type claim."}
+            )
+        if self.kind == RelationKind.EVIDENCE_FOR:
+            observed = Observation.objects.filter(claim=self.source_id).first()
+            stated = TargetStatement.objects.filter(claim=self.target_id).first()
+            if observed and stated and stated.metric_id and observed.metric_id != stated.metric_id:
+                raise ValidationError(
+                    {
+                        "kind": f"The observation measures {observed.metric}, the target "
+                        f"{stated.metric}: a figure of another metric is not evidence for it."
+                    }
+                )
+
+
+class SuggestionKind(models.TextChoices):
+    TARGET = ClaimType.TARGET.value, "target"
+    OBSERVATION = ClaimType.OBSERVATION.value, "observation"
+
+
+class SuggestionDismissal(models.Model):
+    """An annotator said a suggested figure is not a claim; it is not suggested again.
+
+    Identified by the figure's span in the document text and the suggested kind.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField(help_text="Code-point offset of the figure")
+    end = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=SuggestionKind.choices)
+    number_text = models.CharField(max_length=100)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "start"]
+        constraints = [
+            choices_constraint("kind", SuggestionKind, "suggestion_dismissal_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")),
+                name="suggestion_dismissal_span_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(number_text=""), name="suggestion_dismissal_has_number"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "start", "end", "kind"], name="suggestion_dismissal_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_text} ({self.kind}) dismissed in {self.document_id}"

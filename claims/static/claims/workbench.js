@@ -1,0 +1,610 @@
+// The annotator's workbench. Vanilla JS, no build step.
+//
+// Offsets sent to the server are Unicode code points of the canonical text
+// (Python str indices). The DOM counts UTF-16 code units, so every position
+// read from a selection goes through unitToCp, and every highlight is placed
+// through cpToUnit. Characters outside the BMP (𠮷, 𠀀, emoji) are two units
+// and one code point: that difference is the whole reason for this care.
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("wb-data").textContent);
+  const root = document.getElementById("workbench");
+  const textEl = document.getElementById("wb-text");
+  const form = document.getElementById("wb-form");
+  const $ = (id) => document.getElementById(id);
+  const text = data.text;
+  const TYPE_COLOURS = {
+    target: "#e6550d",
+    observation: "#3182bd",
+    challenge: "#c51b8a",
+    recommendation: "#31a354",
+    commitment: "#756bb1",
+    assessment: "#b08d00",
+  };
+  const TYPES = data.choices.claim_type.map((c) => c[0]);
+  const FIGURE_TYPES = ["target", "observation"];
+
+  // cpToUnit[i] is the UTF-16 index of code point i; its last entry is text.length.
+  const cpToUnit = [0];
+  for (const ch of text) cpToUnit.push(cpToUnit[cpToUnit.length - 1] + ch.length);
+  const cpCount = cpToUnit.length - 1;
+
+  function unitToCp(unit) {
+    let lo = 0;
+    let hi = cpCount;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (cpToUnit[mid] <= unit) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  const claims = new Map(data.claims.map((c) => [c.id, c]));
+  let pending = null; // {start, end, quote} of a selection not yet saved
+  let editing = null; // the claim open in the form, as last loaded
+  let speaker = null; // {id, name} chosen in the form
+  let deleteArmed = false;
+
+  // --- rendering -------------------------------------------------------------------
+
+  function visibleClaims() {
+    const annotator = $("wb-filter-annotator").value;
+    const status = $("wb-filter-status").value;
+    return [...claims.values()].filter(
+      (c) => (!annotator || c.annotator === annotator) && (!status || c.status === status)
+    );
+  }
+
+  // The text as segments cut at every claim boundary; each segment is one
+  // span holding one text node, and knows its code-point start (data-cp).
+  function render() {
+    const shown = visibleClaims();
+    const spans = shown.map((c) => ({ start: c.start, end: c.end, claim: c }));
+    if (pending) spans.push({ start: pending.start, end: pending.end, claim: null });
+    const cuts = new Set([0, cpCount]);
+    for (const s of spans) {
+      cuts.add(s.start);
+      cuts.add(s.end);
+    }
+    const points = [...cuts].sort((a, b) => a - b);
+    const fragment = document.createDocumentFragment();
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i];
+      const b = points[i + 1];
+      const seg = document.createElement("span");
+      seg.className = "wb-seg";
+      seg.dataset.cp = String(a);
+      seg.textContent = text.slice(cpToUnit[a], cpToUnit[b]);
+      // Innermost (shortest) first: it gives the background, the rest stack as underlines.
+      const covering = spans
+        .filter((s) => s.start <= a && s.end >= b)
+        .sort((x, y) => x.end - x.start - (y.end - y.start));
+      if (covering.length) {
+        const real = covering.filter((s) => s.claim);
+        if (real.length) {
+          seg.classList.add("wb-hl", "wb-type-" + real[0].claim.claim_type);
+          seg.dataset.claims = real.map((s) => s.claim.id).join(" ");
+          seg.title = real
+            .map((s) => `#${s.claim.id} ${label("claim_type", s.claim.claim_type)} · ${s.claim.annotator} · ${s.claim.status}`)
+            .join("\n");
+          seg.style.boxShadow = real
+            .map((s, depth) => `inset 0 -${3 * (depth + 1)}px 0 ${TYPE_COLOURS[s.claim.claim_type]}`)
+            .join(", ");
+          if (real.some((s) => s.start === a)) seg.classList.add("wb-start");
+          if (real.length > 1) seg.classList.add("wb-nested");
+          if (editing && real.some((s) => s.claim.id === editing.id)) seg.classList.add("wb-current");
+        }
+        if (covering.some((s) => !s.claim)) seg.classList.add("wb-pending");
+      }
+      fragment.appendChild(seg);
+    }
+    textEl.replaceChildren(fragment);
+    renderLegend(shown);
+    renderProgress();
+  }
+
+  function label(field, value) {
+    const found = data.choices[field].find((c) => c[0] === value);
+    return found ? found[1] : value;
+  }
+
+  function renderLegend(shown) {
+    const legend = root.querySelector(".wb-legend");
+    legend.replaceChildren(
+      ...TYPES.map((type, i) => {
+        const item = document.createElement("span");
+        item.className = "wb-legend-item";
+        const swatch = document.createElement("span");
+        swatch.className = "wb-swatch wb-type-" + type;
+        swatch.style.borderBottomColor = TYPE_COLOURS[type];
+        const count = shown.filter((c) => c.claim_type === type).length;
+        item.append(swatch, `${i + 1} ${label("claim_type", type)} (${count})`);
+        return item;
+      })
+    );
+  }
+
+  function table(el, rowLabels, colLabels, cell) {
+    const head = "<tr><th></th>" + colLabels.map((c) => `<th>${esc(c)}</th>`).join("") + "<th>total</th></tr>";
+    const rows = rowLabels.map((r) => {
+      const cells = colLabels.map((_, j) => cell(r, j));
+      return `<tr><th>${esc(r.label)}</th>${cells.map((n) => `<td>${n || ""}</td>`).join("")}<td>${cells.reduce((x, y) => x + y, 0)}</td></tr>`;
+    });
+    el.innerHTML = head + rows.join("");
+  }
+
+  function esc(s) {
+    const d = document.createElement("div");
+    d.textContent = String(s);
+    return d.innerHTML;
+  }
+
+  function renderProgress() {
+    const all = [...claims.values()];
+    const statuses = data.choices.status.map((c) => c[0]);
+    table(
+      $("wb-progress-table"),
+      TYPES.map((t) => ({ key: t, label: label("claim_type", t) })),
+      statuses,
+      (r, j) => all.filter((c) => c.claim_type === r.key && c.status === statuses[j]).length
+    );
+    const annotators = [...new Set(all.map((c) => c.annotator))].sort();
+    table(
+      $("wb-annotator-table"),
+      annotators.map((a) => ({ key: a, label: a })),
+      statuses,
+      (r, j) => all.filter((c) => c.annotator === r.key && c.status === statuses[j]).length
+    );
+    const select = $("wb-filter-annotator");
+    const chosen = select.value;
+    const names = [...new Set([...annotators, data.me.username])].sort();
+    select.replaceChildren(new Option("all", ""), ...names.map((n) => new Option(n, n)));
+    select.value = chosen;
+  }
+
+  // --- selection ---------------------------------------------------------------------
+
+  function pointToCp(node, offset) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const seg = node.parentElement.closest("[data-cp]");
+      if (!seg || !textEl.contains(seg)) return null;
+      return unitToCp(cpToUnit[Number(seg.dataset.cp)] + offset);
+    }
+    if (node === textEl) {
+      const child = textEl.children[offset];
+      return child ? Number(child.dataset.cp) : cpCount;
+    }
+    const seg = node.closest && node.closest("[data-cp]");
+    if (!seg || !textEl.contains(seg)) return null;
+    const start = Number(seg.dataset.cp);
+    return offset === 0 ? start : unitToCp(cpToUnit[start] + seg.textContent.length);
+  }
+
+  // The selection as {start, end, quote} in code points, whitespace trimmed.
+  function selectedPassage() {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!textEl.contains(range.commonAncestorContainer)) return null;
+    let start = pointToCp(range.startContainer, range.startOffset);
+    let end = pointToCp(range.endContainer, range.endOffset);
+    if (start === null || end === null || end <= start) return null;
+    const raw = range.toString();
+    const quote = raw.trim();
+    if (!quote) return null;
+    start += Array.from(raw.slice(0, raw.length - raw.trimStart().length)).length;
+    end -= Array.from(raw.slice(raw.trimEnd().length)).length;
+    return { start, end, quote };
+  }
+
+  textEl.addEventListener("mouseup", (event) => {
+    const passage = selectedPassage();
+    if (passage) {
+      if (!data.me.can_add) return showHere("You may read claims here but not add them.");
+      openNew(passage);
+      return;
+    }
+    const seg = event.target.closest(".wb-hl");
+    if (seg) {
+      const ids = seg.dataset.claims.split(" ").map(Number);
+      if (ids.length > 1) showChooser(ids);
+      else hideHere();
+      openClaim(claims.get(ids[0]));
+    }
+  });
+
+  function showChooser(ids) {
+    const here = $("wb-here");
+    here.replaceChildren(document.createTextNode("Claims here (innermost first): "));
+    for (const id of ids) {
+      const c = claims.get(id);
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "wb-chip wb-type-" + c.claim_type;
+      b.style.borderColor = TYPE_COLOURS[c.claim_type];
+      b.textContent = `#${id} ${label("claim_type", c.claim_type)}`;
+      b.addEventListener("click", () => openClaim(claims.get(id)));
+      here.append(b);
+    }
+    here.hidden = false;
+  }
+
+  function showHere(message) {
+    const here = $("wb-here");
+    here.textContent = message;
+    here.hidden = false;
+  }
+
+  function hideHere() {
+    $("wb-here").hidden = true;
+  }
+
+  // --- the form ----------------------------------------------------------------------
+
+  function fillSelect(id, field) {
+    $(id).replaceChildren(...data.choices[field].map((c) => new Option(c[1], c[0])));
+  }
+
+  function setupForm() {
+    fillSelect("wb-claim_type", "claim_type");
+    for (const f of ["attribution", "stance", "modality"]) fillSelect("wb-" + f, f);
+    fillSelect("wb-fig-comparator", "comparator");
+    fillSelect("wb-fig-change", "change");
+    $("wb-fig-metric").append(...data.metrics.map((m) => new Option(m.name, m.id)));
+    $("wb-topics").replaceChildren(
+      ...data.topics.map((t) => {
+        const l = document.createElement("label");
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.value = t.id;
+        l.append(box, " " + t.name);
+        return l;
+      })
+    );
+    const status = $("wb-filter-status");
+    status.append(...data.choices.status.map((c) => new Option(c[1], c[0])));
+    status.addEventListener("change", render);
+    $("wb-filter-annotator").addEventListener("change", render);
+    $("wb-claim_type").addEventListener("change", showFigureFields);
+  }
+
+  function showFigureFields() {
+    const type = $("wb-claim_type").value;
+    $("wb-figure").hidden = !FIGURE_TYPES.includes(type);
+    for (const row of form.querySelectorAll("[data-for]")) row.hidden = row.dataset.for !== type;
+  }
+
+  function setSpeaker(value) {
+    speaker = value;
+    $("wb-speaker-input").value = value ? value.name : "";
+    $("wb-speaker-input").focus();
+    $("wb-speaker-options").hidden = true;
+    const attribution = $("wb-attribution");
+    if (value && attribution.value === "authorial") attribution.value = "reported";
+    if (!value) attribution.value = "authorial";
+  }
+
+  function resetForm() {
+    form.reset();
+    clearMessage();
+    for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
+    speaker = null;
+    deleteArmed = false;
+    $("wb-delete").textContent = "Delete";
+    $("wb-speaker-options").hidden = true;
+  }
+
+  function openNew(passage) {
+    resetForm();
+    hideHere();
+    pending = passage;
+    editing = null;
+    $("wb-form-title").textContent = "New claim";
+    $("wb-quote").textContent = passage.quote;
+    $("wb-meta").textContent = `characters ${passage.start}–${passage.end}`;
+    $("wb-attribution").value = "authorial";
+    setEditable(true, { submit: false, delete: false, review: false });
+    $("wb-admin-link").hidden = true;
+    form.hidden = false;
+    showFigureFields();
+    render();
+    $("wb-claim_type").focus();
+  }
+
+  function openClaim(claim) {
+    resetForm();
+    pending = null;
+    editing = claim;
+    $("wb-form-title").textContent = `Claim #${claim.id}`;
+    $("wb-quote").textContent = claim.quote;
+    $("wb-meta").textContent =
+      `characters ${claim.start}–${claim.end} · ${claim.annotator} · ${label("status", claim.status)}` +
+      (claim.reviewer ? ` by ${claim.reviewer}` : "") +
+      (claim.review_comment ? ` — “${claim.review_comment}”` : "") +
+      ` · version ${claim.version}`;
+    $("wb-claim_type").value = claim.claim_type;
+    speaker = claim.speaker;
+    $("wb-speaker-input").value = claim.speaker ? claim.speaker.name : "";
+    for (const f of ["speaker_role", "attribution", "stance", "modality", "note"]) $("wb-" + f).value = claim[f];
+    for (const box of $("wb-topics").querySelectorAll("input")) box.checked = claim.topics.includes(Number(box.value));
+    for (const input of form.querySelectorAll("[data-figure]")) {
+      const value = claim.figure ? claim.figure[input.dataset.figure] : null;
+      input.value = value === null || value === undefined ? (input.tagName === "SELECT" && input.options[0].value ? input.options[0].value : "") : value;
+    }
+    if (!claim.figure) {
+      $("wb-fig-comparator").value = "exact";
+      $("wb-fig-change").value = "level";
+    }
+    setEditable(claim.can.change, claim.can);
+    const link = $("wb-admin-link");
+    link.href = data.urls.claim_admin.replace("/0/", `/${claim.id}/`);
+    link.hidden = false;
+    form.hidden = false;
+    showFigureFields();
+    render();
+  }
+
+  function setEditable(canChange, can) {
+    for (const el of form.querySelectorAll("#wb-meaning input, #wb-meaning select, #wb-meaning textarea, #wb-figure input, #wb-figure select")) {
+      el.disabled = !canChange;
+    }
+    $("wb-save").hidden = !canChange;
+    $("wb-submit").hidden = !can.submit;
+    $("wb-delete").hidden = !can.delete;
+    $("wb-review").hidden = !can.review;
+  }
+
+  function closeForm() {
+    // A focused control that disappears leaves Chromium unable to start the next
+    // mouse selection: hand the focus back to the text first.
+    if (form.contains(document.activeElement)) document.activeElement.blur();
+    form.hidden = true;
+    pending = null;
+    editing = null;
+    hideHere();
+    window.getSelection().removeAllRanges();
+    render();
+  }
+
+  function payload() {
+    const figure = {};
+    for (const input of form.querySelectorAll("[data-figure]")) {
+      const row = input.closest("[data-for]");
+      if (row && row.hidden) continue;
+      figure[input.dataset.figure] = input.value.trim() === "" ? null : input.value.trim();
+    }
+    // Only the comparator and change defaults set: no figure was entered.
+    const entered = Object.entries(figure).some(([k, v]) => v !== null && !["comparator", "change"].includes(k));
+    return {
+      claim_type: $("wb-claim_type").value,
+      speaker: speaker ? speaker.id : null,
+      speaker_role: $("wb-speaker_role").value.trim(),
+      attribution: $("wb-attribution").value,
+      stance: $("wb-stance").value,
+      modality: $("wb-modality").value,
+      topics: [...$("wb-topics").querySelectorAll("input:checked")].map((b) => Number(b.value)),
+      note: $("wb-note").value.trim(),
+      figure: FIGURE_TYPES.includes($("wb-claim_type").value) && entered ? figure : null,
+    };
+  }
+
+  async function send(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+      body: JSON.stringify(body),
+    });
+    let json = {};
+    try {
+      json = await response.json();
+    } catch (e) {
+      json = { error: `The server answered ${response.status} without JSON.` };
+    }
+    return { status: response.status, json };
+  }
+
+  function claimUrl(id) {
+    return data.urls.claim.replace("/0/", `/${id}/`);
+  }
+
+  function clearMessage() {
+    const box = $("wb-message");
+    box.hidden = true;
+    box.replaceChildren();
+    box.className = "wb-message";
+  }
+
+  function showMessage(kind, lines) {
+    const box = $("wb-message");
+    box.className = "wb-message wb-" + kind;
+    box.replaceChildren(
+      ...lines.map((line) => {
+        const p = document.createElement("p");
+        p.textContent = line;
+        return p;
+      })
+    );
+    box.hidden = false;
+  }
+
+  function showErrors(result) {
+    for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
+    const { status, json } = result;
+    if (status === 409 && json.changes) {
+      showMessage("stale", [json.error]);
+      const reload = document.createElement("button");
+      reload.type = "button";
+      reload.id = "wb-reload";
+      reload.textContent = "Load their version";
+      reload.addEventListener("click", reloadClaim);
+      $("wb-message").append(reload);
+      return;
+    }
+    if (json.errors) {
+      const lines = [];
+      for (const [field, messages] of Object.entries(json.errors)) {
+        lines.push(`${field}: ${messages.join(" ")}`);
+        const el = field.startsWith("figure.") ? $("wb-fig-" + field.slice(7)) : $("wb-" + field);
+        if (el) el.classList.add("wb-invalid");
+      }
+      showMessage("error", lines);
+      return;
+    }
+    showMessage("error", [json.error || `The server answered ${status}.`]);
+  }
+
+  async function reloadClaim() {
+    const response = await fetch(claimUrl(editing.id), { credentials: "same-origin" });
+    if (!response.ok) {
+      claims.delete(editing.id);
+      closeForm();
+      return;
+    }
+    const json = await response.json();
+    claims.set(json.claim.id, json.claim);
+    openClaim(json.claim);
+  }
+
+  async function save() {
+    if (form.hidden || $("wb-save").hidden) return;
+    let result;
+    if (pending) {
+      result = await send(data.urls.create, { ...payload(), start: pending.start, end: pending.end, quote: pending.quote });
+    } else {
+      result = await send(claimUrl(editing.id), { ...payload(), action: "update", version: editing.version });
+    }
+    if (result.status === 200 || result.status === 201) {
+      const claim = result.json.claim;
+      claims.set(claim.id, claim);
+      closeForm();
+      showHere(`Saved claim #${claim.id}.`);
+    } else {
+      showErrors(result);
+    }
+  }
+
+  async function act(body) {
+    const result = await send(claimUrl(editing.id), { ...body, version: editing.version });
+    if (result.status === 200 && result.json.claim) {
+      claims.set(result.json.claim.id, result.json.claim);
+      openClaim(result.json.claim);
+      showMessage("ok", [`Claim #${result.json.claim.id} is now ${label("status", result.json.claim.status)}.`]);
+    } else if (result.status === 200 && result.json.deleted) {
+      claims.delete(result.json.deleted);
+      closeForm();
+      showHere(`Deleted claim #${result.json.deleted}. Deleted claims can be restored from the admin.`);
+    } else {
+      showErrors(result);
+    }
+  }
+
+  // --- speaker autocomplete ----------------------------------------------------------
+
+  let searchTimer = null;
+  $("wb-speaker-input").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    speaker = null;
+    searchTimer = setTimeout(searchSpeakers, 150);
+  });
+  $("wb-speaker-input").addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown") {
+      const first = $("wb-speaker-options").querySelector("button");
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+  });
+  $("wb-speaker-clear").addEventListener("click", () => setSpeaker(null));
+
+  async function searchSpeakers() {
+    const term = $("wb-speaker-input").value.trim();
+    const list = $("wb-speaker-options");
+    if (!term) {
+      list.hidden = true;
+      return;
+    }
+    const response = await fetch(`${data.urls.speakers}?q=${encodeURIComponent(term)}`, { credentials: "same-origin" });
+    const json = await response.json();
+    const items = json.speakers.map((s) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = s.name + (s.aliases.length ? ` (${s.aliases.join("、")})` : "");
+      b.addEventListener("click", () => setSpeaker({ id: s.id, name: s.name }));
+      return b;
+    });
+    const exact = json.speakers.some((s) => s.name === term || s.aliases.includes(term));
+    if (!exact && data.me.can_add_speaker) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "wb-create";
+      b.textContent = `+ New speaker “${term}”`;
+      b.addEventListener("click", () => createSpeaker(term));
+      items.push(b);
+    }
+    list.replaceChildren(
+      ...items.map((b) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.append(b);
+        return li;
+      })
+    );
+    list.hidden = items.length === 0;
+    $("wb-speaker-input").setAttribute("aria-expanded", String(!list.hidden));
+  }
+
+  async function createSpeaker(name) {
+    const result = await send(data.urls.speakers, { name });
+    if (result.status === 201) setSpeaker({ id: result.json.id, name: result.json.name });
+    else showErrors(result);
+  }
+
+  // --- buttons and keys --------------------------------------------------------------
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    save();
+  });
+  $("wb-cancel").addEventListener("click", closeForm);
+  $("wb-submit").addEventListener("click", () => act({ action: "submit" }));
+  $("wb-accept").addEventListener("click", () => act({ action: "review", decision: "accept", comment: $("wb-review-comment").value }));
+  $("wb-reject").addEventListener("click", () => act({ action: "review", decision: "reject", comment: $("wb-review-comment").value }));
+  $("wb-delete").addEventListener("click", () => {
+    // Two clicks, no modal dialog: the second click deletes.
+    if (!deleteArmed) {
+      deleteArmed = true;
+      $("wb-delete").textContent = "Click again to delete";
+      return;
+    }
+    act({ action: "delete" });
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (form.hidden) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeForm();
+      return;
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      save();
+      return;
+    }
+    const typing = /^(INPUT|TEXTAREA)$/.test(event.target.tagName) && !event.altKey;
+    const n = Number(event.key);
+    if (!typing && n >= 1 && n <= TYPES.length && !$("wb-claim_type").disabled) {
+      event.preventDefault();
+      $("wb-claim_type").value = TYPES[n - 1];
+      showFigureFields();
+    }
+  });
+
+  setupForm();
+  render();
+  root.dataset.ready = "1";
+})();

@@ -1,0 +1,312 @@
+"""API endpoints for following targets and for figure suggestions.
+
+- GET /api/v1/targets/<id>/timeline/?as_of=YYYY-MM-DD: a target's statements, revisions
+  and evidence in time order, each with its passage, and its status as of the date.
+- GET /api/v1/targets/due/?as_of=…: targets whose deadline has passed or falls this year.
+- GET /api/v1/targets/tracking/?subject=&metric=&status=&deadline_after=&deadline_before=:
+  every target with its status, filtered.
+- GET /api/v1/documents/<id>/suggestions/: candidate targets and observations.
+- POST /api/v1/documents/<id>/suggestions/accept/ and …/dismiss/ with {kind, figure_start,
+  figure_end}: accept makes a draft claim with its parsed figure; dismiss hides it for good.
+
+The ground rules are annotations.api.ApiViewMixin's (login, role permissions for reading
+too, throttles, body size); the role permission is checked on Target for the tracking
+views and on Claim for the suggestions (view to list, add to accept or dismiss).
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.api import ApiViewMixin
+from annotations.models import Document
+from claims import suggestions, tracking
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimType,
+    Metric,
+    Observation,
+    SuggestionDismissal,
+    Target,
+    TargetStatement,
+    TargetStatus,
+)
+from claims.tracking import as_json
+
+
+def as_of_param(request) -> date:
+    raw = request.query_params.get("as_of", "")
+    if not raw:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"as_of": f"as_of must be a date as YYYY-MM-DD, got {raw!r}."}
+        ) from None
+
+
+def figure_json(figure) -> dict:
+    fields = ["number_text", "comparator", "change", "value", "value_high", "unit"]
+    return {field: as_json(getattr(figure, field)) for field in fields}
+
+
+def passage_json(claim: Claim) -> dict:
+    return {
+        "claim_id": claim.pk,
+        "document_id": claim.document_id,
+        "document_title": claim.document.title,
+        "published_on": as_json(claim.document.published_on),
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "url": reverse("admin:claims_claim_change", args=[claim.pk]),
+    }
+
+
+def target_json(target: Target, as_of: date) -> dict:
+    computed = target.status(as_of)
+    return {
+        "id": target.pk,
+        "title": target.title,
+        "metric": {"id": target.metric_id, "name": target.metric.name, "unit": target.metric.unit},
+        "subject": target.subject,
+        "scope": target.scope,
+        **figure_json(target),
+        "deadline": as_json(target.deadline),
+        "as_of": as_json(as_of),
+        "computed_status": computed,
+        "status_override": target.status_override,
+        "status_override_reason": target.status_override_reason,
+        "status": target.status_override or computed,
+        "withdrawn_on": as_json(target.withdrawn_on),
+    }
+
+
+def event_json(day: date, kind: str, item, target: Target) -> dict:
+    event = {"date": as_json(day), "kind": kind, "passage": passage_json(item.claim)}
+    if kind == "statement":
+        superseded = bool(tracking.figure_changes(target.figure(), item.figure()))
+        event["figure"] = figure_json(item)
+        event["deadline"] = as_json(item.deadline)
+        event["scope"] = item.scope
+        # A statement whose figure is no longer in force was revised (README, "Tracking").
+        event["status"] = TargetStatus.REVISED if superseded else "in_force"
+    elif kind == "revision":
+        event["changes"] = item.changes
+    else:
+        event["figure"] = figure_json(item)
+        event["period_start"] = as_json(item.period_start)
+        event["period_end"] = as_json(item.period_end)
+        event["subject"] = item.subject
+    return event
+
+
+AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Status as of (default today)")
+
+
+@extend_schema(parameters=[AS_OF], responses=OpenApiTypes.OBJECT)
+class TargetTimelineView(ApiViewMixin, APIView):
+    queryset = Target.objects.all()
+
+    def get(self, request, pk: int):
+        as_of = as_of_param(request)
+        # Four queries: the target with its metric, its statements, its revisions,
+        # its metric's observations (each with claim and document).
+        target = get_object_or_404(Target.objects.with_evidence(), pk=pk)
+        events = [event_json(*event, target) for event in target.timeline()]
+        return Response({"target": target_json(target, as_of), "events": events})
+
+
+class TargetFilterSerializer(serializers.Serializer):
+    subject = serializers.CharField(required=False)
+    metric = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=TargetStatus.choices, required=False)
+    deadline_after = serializers.DateField(required=False)
+    deadline_before = serializers.DateField(required=False)
+    as_of = serializers.DateField(required=False)
+
+
+@extend_schema(parameters=[TargetFilterSerializer], responses=OpenApiTypes.OBJECT)
+class TargetTrackingView(ApiViewMixin, APIView):
+    """Targets with their status as of a date, filtered; `due_only` keeps those due."""
+
+    queryset = Target.objects.all()
+    due_only = False
+
+    def get(self, request):
+        params = TargetFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        wanted = params.validated_data
+        as_of = wanted.get("as_of") or timezone.localdate()
+        # Four queries: targets with metrics, statements, revisions, observations.
+        targets = Target.objects.with_evidence().order_by("deadline", "title", "id")
+        if self.due_only:
+            targets = targets.due(as_of)
+        if "subject" in wanted:
+            targets = targets.filter(subject=wanted["subject"])
+        if "metric" in wanted:
+            targets = targets.filter(metric=wanted["metric"])
+        if "deadline_after" in wanted:
+            targets = targets.filter(deadline__gte=wanted["deadline_after"])
+        if "deadline_before" in wanted:
+            targets = targets.filter(deadline__lte=wanted["deadline_before"])
+        rows = [target_json(target, as_of) for target in targets]
+        if "status" in wanted:
+            rows = [row for row in rows if row["status"] == wanted["status"]]
+        return Response({"as_of": as_json(as_of), "count": len(rows), "results": rows})
+
+
+def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -> dict:
+    return {
+        "kind": suggestion.kind,
+        "start": suggestion.start,
+        "end": suggestion.end,
+        "quote": suggestion.quote,
+        "figure_start": suggestion.figure_start,
+        "figure_end": suggestion.figure_end,
+        "figure": figure_json(suggestion.figure),
+        "deadline": as_json(suggestion.deadline),
+        "period_start": as_json(suggestion.period_start),
+        "period_end": as_json(suggestion.period_end),
+        "metric": None if metric is None else {"id": metric.pk, "name": str(metric)},
+    }
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+class SuggestionListView(ApiViewMixin, APIView):
+    queryset = Claim.objects.all()
+
+    def get(self, request, document_id: int):
+        document = get_object_or_404(Document, pk=document_id)
+        metrics = list(Metric.objects.all())
+        found = suggestions.for_document(document)
+        return Response(
+            {
+                "document_id": document.pk,
+                "metrics": [{"id": m.pk, "name": str(m)} for m in metrics],
+                "suggestions": [
+                    suggestion_json(s, suggestions.guess_metric(s, metrics)) for s in found
+                ],
+            }
+        )
+
+
+class SuggestionChoiceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[ClaimType.TARGET, ClaimType.OBSERVATION])
+    figure_start = serializers.IntegerField(min_value=0)
+    figure_end = serializers.IntegerField(min_value=1)
+    metric = serializers.PrimaryKeyRelatedField(
+        queryset=Metric.objects.all(), required=False, allow_null=True
+    )
+
+
+def chosen(request, document: Document) -> tuple[suggestions.Suggestion, dict]:
+    """The open suggestion the request names; the server's own reading, never the client's."""
+    choice = SuggestionChoiceSerializer(data=request.data)
+    choice.is_valid(raise_exception=True)
+    wanted = choice.validated_data
+    key = (wanted["figure_start"], wanted["figure_end"], wanted["kind"])
+    match = next((s for s in suggestions.for_document(document) if s.key() == key), None)
+    if match is None:
+        raise exceptions.ValidationError(
+            {
+                "figure_start": f"There is no open {wanted['kind']} suggestion at "
+                f"{key[0]}–{key[1]} in document {document.pk}: it was accepted, dismissed, "
+                "or never suggested."
+            }
+        )
+    return match, wanted
+
+
+@extend_schema(request=SuggestionChoiceSerializer, responses={201: OpenApiTypes.OBJECT})
+class SuggestionAcceptView(ApiViewMixin, APIView):
+    queryset = Claim.objects.all()
+
+    def post(self, request, document_id: int):
+        document = get_object_or_404(Document, pk=document_id)
+        with transaction.atomic():
+            # Lock the document so two accepts of one suggestion make one claim.
+            Document.objects.select_for_update().filter(pk=document.pk).first()
+            suggestion, wanted = chosen(request, document)
+            claim = accept(suggestion, document, request.user, wanted.get("metric"))
+        return Response(
+            {"claim_id": claim.pk, "url": reverse("admin:claims_claim_change", args=[claim.pk])},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def accept(suggestion: suggestions.Suggestion, document: Document, user, metric) -> Claim:
+    """A draft claim of the suggested kind with its figure; all or nothing, all validated."""
+    claim = Claim(
+        document=document,
+        start=suggestion.start,
+        end=suggestion.end,
+        quote=suggestion.quote,
+        claim_type=suggestion.kind,
+        attribution=Attribution.AUTHORIAL,
+        annotator=user,
+        note="Accepted from a suggestion.",
+    )
+    claim.full_clean()
+    claim.save()
+    figure = {
+        "claim": claim,
+        "number_text": suggestion.figure.number_text,
+        "comparator": suggestion.figure.comparator,
+        "change": suggestion.figure.change,
+        "value": suggestion.figure.value,
+        "value_high": suggestion.figure.value_high,
+        "unit": suggestion.figure.unit,
+        "metric": metric,
+    }
+    if suggestion.kind == ClaimType.TARGET:
+        stated = TargetStatement(**figure, deadline=suggestion.deadline)
+    else:
+        if metric is None or suggestion.period_end is None:
+            raise exceptions.ValidationError(
+                {
+                    "metric" if metric is None else "period_end": "An observation needs a "
+                    "metric and a period; choose the metric (the period comes from the text "
+                    "or the document's date)."
+                }
+            )
+        stated = Observation(
+            **figure, period_start=suggestion.period_start, period_end=suggestion.period_end
+        )
+    stated.full_clean()
+    stated.save()
+    return claim
+
+
+@extend_schema(request=SuggestionChoiceSerializer, responses=OpenApiTypes.OBJECT)
+class SuggestionDismissView(ApiViewMixin, APIView):
+    queryset = Claim.objects.all()
+
+    def post(self, request, document_id: int):
+        document = get_object_or_404(Document, pk=document_id)
+        suggestion, _ = chosen(request, document)
+        dismissal = SuggestionDismissal(
+            document=document,
+            start=suggestion.figure_start,
+            end=suggestion.figure_end,
+            kind=suggestion.kind,
+            number_text=suggestion.figure.number_text,
+            dismissed_by=request.user,
+        )
+        dismissal.full_clean()
+        try:
+            with transaction.atomic():
+                dismissal.save()
+        except IntegrityError:  # dismissed by someone else a moment ago: same outcome
+            pass
+        return Response({"dismissed": True}, status=status.HTTP_201_CREATED)
