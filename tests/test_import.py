@@ -1,0 +1,148 @@
+"""The import command on real files."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotations.models import Document, LineBreaks
+from tests.conftest import SEED_000, SEED_003, SEED_004, SOE_TARGET, TEXTS
+
+
+def run_import(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_documents", *map(str, args), stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_imports_every_seed_and_report_with_raw_text_kept():
+    output = run_import(TEXTS)
+    assert Document.objects.count() == 7
+    assert output.count("imported #") == 7
+    for document in Document.objects.all():
+        raw = (TEXTS / document.source_name).read_text(encoding="utf-8")
+        assert document.raw_text == raw
+
+
+@pytest.mark.django_db
+def test_pdf_extractions_are_reflowed_and_web_texts_kept():
+    run_import(TEXTS)
+    reflowed = set(
+        Document.objects.filter(line_breaks=LineBreaks.REFLOWED).values_list(
+            "source_name", flat=True
+        )
+    )
+    assert reflowed == {SEED_000.name, "001_8464c429a3efe973.txt", SEED_004.name}
+    assert SOE_TARGET in Document.objects.get(source_name=SEED_000.name).text
+
+
+@pytest.mark.django_db
+def test_it_detects_the_traditional_script():
+    run_import(SEED_000, SEED_003)
+    assert Document.objects.get(source_name=SEED_003.name).language == "zh-Hant"
+    assert Document.objects.get(source_name=SEED_000.name).language == "zh-Hans"
+
+
+@pytest.mark.django_db
+def test_reimporting_the_same_text_is_a_duplicate_not_a_second_copy(tmp_path):
+    run_import(SEED_000)
+    # Same text with Windows line ends and a new name canonicalises to the same text.
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(SEED_000.read_bytes().replace(b"\n", b"\r\n"))
+    output = run_import(SEED_000, copy)
+    assert Document.objects.count() == 1
+    assert output.count("duplicate of #") == 2
+
+
+@pytest.mark.django_db
+def test_jsonl_records_carry_metadata(tmp_path):
+    path = tmp_path / "records.jsonl"
+    records = [
+        {
+            "text": "第一篇文章。",
+            "title": "一",
+            "outlet": "证券日报",
+            "author": "杜雨萌",
+            "date": "2024-03-06",
+            "url": "https://example.org/1",
+            "language": "zh-Hans",
+        },
+        {"text": "第二篇文章。", "title": "二", "authors": ["甲", "乙"]},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    run_import(path)
+    one = Document.objects.get(title="一")
+    assert (one.outlet, one.authors, str(one.published_on), one.url) == (
+        "证券日报",
+        "杜雨萌",
+        "2024-03-06",
+        "https://example.org/1",
+    )
+    assert Document.objects.get(title="二").authors == "甲、乙"
+
+
+@pytest.mark.django_db
+def test_a_json_file_with_one_bad_record_saves_nothing_and_names_the_problem(tmp_path):
+    path = tmp_path / "batch.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"text": "好的记录。", "title": "好"},
+                {"text": "日期错误的记录。", "title": "坏", "date": "2024-13-45"},
+            ],
+            ensure_ascii=False,
+        )
+    )
+    good = tmp_path / "good.md"
+    good.write_text("# 标题\n\n正文。")
+    with pytest.raises(CommandError, match="1 of 2 file"):
+        call_command("import_documents", str(path), str(good), stdout=StringIO())
+    assert list(Document.objects.values_list("title", flat=True)) == ["标题"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"text": "x", "colour": "red"}', "unknown field(s) colour"),
+        ('{"title": "no text"}', "text: missing or empty"),
+        ('{"text": "a\\u0000b"}', "NUL"),
+        ('{"text": "x", "url": "not a url"}', "url: Enter a valid URL"),
+        ('{"text": "x", "language": "klingon"}', "language: Value 'klingon' is not a valid choice"),
+        ('[{"text": "x",}]', "not valid JSON"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_records_are_refused_with_a_message_naming_the_field(tmp_path, content, message):
+    from annotations.importing import import_file
+
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    report = import_file(path)
+    assert message in report.error
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_utf8_fails_cleanly(tmp_path):
+    from annotations.importing import import_file
+
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("中文文本".encode("gbk"))
+    assert "utf-8" in import_file(path).error
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_many_files_show_a_progress_bar(tmp_path):
+    from io import StringIO
+
+    for i in range(12):
+        (tmp_path / f"{i:02}.txt").write_text(f"第{i}篇。")
+    err = StringIO()
+    call_command("import_documents", str(tmp_path), stdout=StringIO(), stderr=err)
+    assert "12/12" in err.getvalue()
+    assert Document.objects.count() == 12

@@ -1,0 +1,381 @@
+"""Targets over time: the status rules, restatements and revisions, overrides, evidence."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from annotations.models import Document
+from claims.figures import Change, Comparator
+from claims.models import (
+    ClaimRelation,
+    ClaimType,
+    Metric,
+    Observation,
+    RelationKind,
+    Target,
+    TargetStatement,
+    TargetStatus,
+)
+from claims.tracking import Goal, Reading, compute_status, figure_changes, meets
+from tests.conftest import make_claim
+
+D = Decimal
+SHARE = Goal(Comparator.EXACT, Change.LEVEL, D(35), None, "%", date(2025, 12, 31))
+GROWTH = Goal(Comparator.ABOUT, Change.INCREASE, D(5), None, "%", date(2024, 12, 31))
+GRAIN = Goal(Comparator.ABOUT, Change.LEVEL, D("1.4e12"), None, "jin", date(2025, 12, 31))
+
+
+def reading(year: int, value: str, comparator=Comparator.EXACT, unit="%") -> Reading:
+    return Reading(D(value), comparator, unit, date(year, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("value", "met"), [("4.5", True), ("5.5", True), ("5.0", True), ("4.4", False), ("5.6", False)]
+)
+def test_it_meets_about_within_half_a_point_for_percentages(value, met):
+    assert meets(GROWTH, D(value)) is met
+
+
+@pytest.mark.parametrize(
+    ("value", "met"), [("1.26e12", True), ("1.54e12", True), ("1.25e12", False), ("1.55e12", False)]
+)
+def test_it_meets_about_within_a_tenth_for_other_units(value, met):
+    assert meets(GRAIN, D(value)) is met
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "met"),
+    [
+        (Comparator.EXACT, True),
+        (Comparator.MORE_THAN, True),  # 超过35%
+        (Comparator.NEARLY, False),  # 近35%: just under
+        (Comparator.LESS_THAN, False),  # 不到35%
+    ],
+)
+def test_it_reads_the_observed_qualifier_at_the_boundary(qualifier, met):
+    assert meets(SHARE, D(35), qualifier) is met
+
+
+@pytest.mark.parametrize(
+    ("as_of", "readings", "status"),
+    [
+        (date(2023, 6, 1), [], TargetStatus.NO_DATA),
+        (date(2024, 3, 1), [reading(2023, "33")], TargetStatus.OFF_TRACK),
+        # 33 → 34 a year later reaches 35 by the end of 2025.
+        (date(2025, 3, 1), [reading(2023, "33"), reading(2024, "34")], TargetStatus.ON_TRACK),
+        (date(2025, 3, 1), [reading(2023, "33"), reading(2024, "33.5")], TargetStatus.OFF_TRACK),
+        (date(2025, 3, 1), [reading(2024, "35.1")], TargetStatus.ACHIEVED),  # reached early
+        (date(2026, 3, 1), [reading(2024, "34"), reading(2025, "34.9")], TargetStatus.MISSED),
+        (date(2026, 3, 1), [reading(2025, "35")], TargetStatus.ACHIEVED),
+        # A reading after the deadline says nothing about meeting it by then.
+        (date(2027, 3, 1), [reading(2026, "40")], TargetStatus.NO_DATA),
+        # A reading in another unit is not comparable.
+        (date(2026, 3, 1), [reading(2025, "35", unit="CNY")], TargetStatus.NO_DATA),
+    ],
+)
+def test_it_computes_the_status_of_a_level_target(as_of, readings, status):
+    assert compute_status(SHARE, readings, as_of) == status
+
+
+@pytest.mark.parametrize(
+    ("readings", "status"),
+    [
+        ([reading(2024, "5.0")], TargetStatus.ACHIEVED),
+        ([reading(2024, "4.6")], TargetStatus.ACHIEVED),  # within the about-tolerance
+        ([reading(2024, "4.4")], TargetStatus.MISSED),  # outside it, deadline passed
+        ([reading(2024, "5.6")], TargetStatus.MISSED),
+    ],
+)
+def test_it_decides_an_about_target_at_its_deadline(readings, status):
+    assert compute_status(GROWTH, readings, date(2025, 3, 12)) == status
+
+
+def test_it_uses_the_baseline_for_the_trend_when_there_is_one_reading():
+    baseline = reading(2022, "30")
+    # 30 → 33 in a year gives 39 by 2025: on track; without the baseline, off track.
+    assert compute_status(SHARE, [reading(2023, "33")], date(2024, 3, 1), baseline=baseline) == (
+        TargetStatus.ON_TRACK
+    )
+
+
+def test_it_takes_readings_from_before_the_target_was_stated_as_its_baseline():
+    jobs = Goal(Comparator.AT_LEAST, Change.LEVEL, D(1200), None, "万人", date(2025, 12, 31))
+    last_year = Reading(D(1256), Comparator.EXACT, "万人", date(2024, 12, 31))
+    stated = date(2025, 3, 5)
+    assert compute_status(jobs, [last_year], date(2025, 6, 1)) == TargetStatus.ACHIEVED
+    assert compute_status(jobs, [last_year], date(2025, 6, 1), stated_on=stated) == (
+        TargetStatus.NO_DATA
+    )
+
+
+def test_it_reports_withdrawn_from_the_withdrawal_date():
+    readings = [reading(2024, "34")]
+    withdrawn = date(2025, 6, 1)
+    assert compute_status(SHARE, readings, date(2025, 5, 31), withdrawn_on=withdrawn) == (
+        TargetStatus.OFF_TRACK
+    )
+    assert compute_status(SHARE, readings, date(2025, 6, 1), withdrawn_on=withdrawn) == (
+        TargetStatus.WITHDRAWN
+    )
+
+
+def test_it_lists_only_the_fields_that_changed():
+    before = {"number_text": "35%", "comparator": "exact", "value": D(35), "deadline": None}
+    after = {"number_text": "35.0%", "comparator": "exact", "value": D("35.0"), "deadline": None}
+    assert figure_changes(before, after) == {}
+    after = {**after, "value": D(40), "number_text": "40%", "scope": ""}
+    assert figure_changes(before, after) == {"value": ["35", "40"], "number_text": ["35%", "40%"]}
+
+
+# ---------------------------------------------------------------- with the database
+
+
+@pytest.fixture
+def revenue(db) -> Metric:
+    return Metric.objects.create(name="央企战略性新兴产业收入占比", unit="%")
+
+
+@pytest.fixture
+def investment(db) -> Metric:
+    return Metric.objects.create(name="央企战略性新兴产业投资占比", unit="%")
+
+
+def say(text: str, published_on: date, annotator, claim_type=ClaimType.TARGET):
+    document = Document.from_raw(
+        text, title=f"{published_on} {text[:10]}", language="zh-Hans", published_on=published_on
+    )
+    document.save()
+    return make_claim(document, text, annotator, claim_type=claim_type)
+
+
+def state(claim, metric, number_text, value, deadline, comparator=Comparator.EXACT, scope=""):
+    return TargetStatement.objects.create(
+        claim=claim,
+        metric=metric,
+        subject="中央企业",
+        scope=scope,
+        number_text=number_text,
+        comparator=comparator,
+        value=D(value),
+        unit="%",
+        deadline=deadline,
+    )
+
+
+def observe(metric, text, value, year, published_on, annotator, comparator=Comparator.EXACT):
+    claim = say(text, published_on, annotator, ClaimType.OBSERVATION)
+    return Observation.objects.create(
+        claim=claim,
+        metric=metric,
+        subject="中央企业",
+        number_text=f"{value}%",
+        comparator=comparator,
+        value=D(value),
+        unit="%",
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+    )
+
+
+@pytest.fixture
+def soe_target(revenue, alice) -> Target:
+    claim = say("到2025年，中央企业战略性新兴产业收入的占比要达到35%", date(2024, 3, 5), alice)
+    state(claim, revenue, "35%", "35", date(2025, 12, 31))
+    target = Target.objects.create(
+        title="央企战新产业收入占比35%",
+        metric=revenue,
+        subject="中央企业",
+        scope="全国",
+        number_text="35%",
+        value=D(35),
+        unit="%",
+        deadline=date(2025, 12, 31),
+    )
+    assert target.restate(claim, by=alice) is None  # the first statement changes nothing
+    return target
+
+
+def test_it_records_a_revision_for_each_restatement_that_changes_the_target(
+    soe_target, revenue, alice, rachel
+):
+    first = soe_target.statements.get()
+    same = say("中央企业战略性新兴产业收入占比到2025年要达到35%", date(2024, 6, 1), alice)
+    state(same, revenue, "35%", "35", date(2025, 12, 31))
+    higher = say("到2025年战略性新兴产业收入占比力争超过36%", date(2024, 9, 1), alice)
+    state(higher, revenue, "36%", "36", date(2025, 12, 31), comparator=Comparator.MORE_THAN)
+    later = say("到2027年，中央企业战新产业收入占比超过36%", date(2025, 3, 1), alice)
+    state(later, revenue, "36%", "36", date(2027, 12, 31), Comparator.MORE_THAN, scope="全国央企")
+
+    assert soe_target.restate(same, by=rachel) is None
+    raised = soe_target.restate(higher, by=rachel)
+    postponed = soe_target.restate(later, by=rachel)
+
+    assert raised.revised_on == date(2024, 9, 1)
+    assert raised.claim == higher
+    assert raised.recorded_by == rachel
+    assert raised.changes == {
+        "comparator": ["exact", "more_than"],
+        "value": ["35", "36"],
+        "number_text": ["35%", "36%"],
+    }
+    assert postponed.changes == {
+        "deadline": ["2025-12-31", "2027-12-31"],
+        "scope": ["全国", "全国央企"],
+    }
+    soe_target.refresh_from_db()
+    assert (soe_target.value, soe_target.comparator, soe_target.deadline) == (
+        D(36),
+        Comparator.MORE_THAN,
+        date(2027, 12, 31),
+    )
+    # The old values are never overwritten: the first statement keeps its figure and the
+    # target's figure on an earlier day is rebuilt from the revisions.
+    first.refresh_from_db()
+    assert (first.value, first.deadline) == (D(35), date(2025, 12, 31))
+    on_first_day = soe_target.figure_on(date(2024, 3, 5))
+    assert (on_first_day["value"], on_first_day["comparator"], on_first_day["deadline"]) == (
+        D(35),
+        Comparator.EXACT,
+        date(2025, 12, 31),
+    )
+    assert soe_target.figure_on(date(2024, 12, 1))["deadline"] == date(2025, 12, 31)
+    assert soe_target.statements.count() == 4
+    restating = ClaimRelation.objects.filter(kind=RelationKind.RESTATES, target=first.claim)
+    assert set(restating.values_list("source", flat=True)) == {same.pk, higher.pk, later.pk}
+
+
+def test_it_refuses_a_restatement_of_another_metric_or_subject(
+    soe_target, investment, revenue, alice
+):
+    other = say("到2025年，战略性新兴产业投资占比要达到35%", date(2024, 6, 1), alice)
+    state(other, investment, "35%", "35", date(2025, 12, 31))
+    with pytest.raises(ValidationError) as refused:
+        soe_target.restate(other, by=alice)
+    assert "metric" in refused.value.message_dict
+    elsewhere = say("到2025年，北京市战略性新兴产业收入占比要达到35%", date(2024, 6, 1), alice)
+    statement = state(elsewhere, revenue, "35%", "35", date(2025, 12, 31))
+    statement.subject = "北京市"
+    statement.save()
+    with pytest.raises(ValidationError) as refused:
+        soe_target.restate(elsewhere, by=alice)
+    assert "subject" in refused.value.message_dict
+    assert not soe_target.revisions.exists()
+    assert soe_target.statements.count() == 1
+
+
+def test_it_refuses_a_restatement_older_than_the_last_revision(soe_target, revenue, alice):
+    newer = say("到2025年战新产业收入占比达到40%", date(2024, 9, 1), alice)
+    state(newer, revenue, "40%", "40", date(2025, 12, 31))
+    soe_target.restate(newer, by=alice)
+    older = say("到2025年战新产业收入占比达到38%", date(2024, 5, 1), alice)
+    state(older, revenue, "38%", "38", date(2025, 12, 31))
+    with pytest.raises(ValidationError, match="before the revision"):
+        soe_target.restate(older, by=alice)
+    soe_target.refresh_from_db()
+    assert soe_target.value == D(40)
+
+
+def test_it_computes_the_status_from_observations_published_by_each_date(
+    soe_target, revenue, alice
+):
+    observe(revenue, "2023年央企战新产业收入占比33%", "33", 2023, date(2024, 3, 20), alice)
+    observe(revenue, "2024年央企战新产业收入占比34%", "34", 2024, date(2025, 3, 20), alice)
+
+    assert soe_target.status(date(2024, 3, 1)) == TargetStatus.NO_DATA  # nothing published
+    # 2023 ended before the target was stated (2024-03-05): a baseline, not progress.
+    assert soe_target.status(date(2024, 4, 1)) == TargetStatus.NO_DATA
+    assert soe_target.status(date(2025, 4, 1)) == TargetStatus.ON_TRACK  # 33 → 34 → 35
+
+
+def test_it_marks_a_missed_deadline(soe_target, revenue, alice):
+    observe(revenue, "2025年央企战新产业收入占比34.8%", "34.8", 2025, date(2026, 3, 5), alice)
+    assert soe_target.status(date(2026, 3, 4)) == TargetStatus.NO_DATA
+    assert soe_target.status(date(2026, 3, 5)) == TargetStatus.MISSED
+
+
+def test_it_judges_each_date_by_the_figure_in_force_that_day(soe_target, revenue, alice):
+    observe(revenue, "2025年央企战新产业收入占比35.5%", "35.5", 2025, date(2026, 3, 5), alice)
+    raised = say("到2025年战新产业收入占比达到36%", date(2026, 1, 10), alice)
+    state(raised, revenue, "36%", "36", date(2025, 12, 31))
+    soe_target.restate(raised, by=alice)
+    soe_target.refresh_from_db()
+    assert soe_target.figure_on(date(2025, 12, 31))["value"] == D(35)
+    assert soe_target.status(date(2026, 4, 1)) == TargetStatus.MISSED  # 35.5 < 36 in force
+
+
+def test_it_keeps_the_computed_status_beside_a_reviewers_override(soe_target, revenue, alice):
+    observe(revenue, "2025年央企战新产业收入占比34.8%", "34.8", 2025, date(2026, 3, 5), alice)
+    soe_target.status_override = TargetStatus.ACHIEVED
+    with pytest.raises(ValidationError) as refused:
+        soe_target.full_clean()
+    assert "status_override_reason" in refused.value.message_dict
+    soe_target.status_override_reason = "The 2025 figure excludes firms merged in 2025."
+    soe_target.full_clean()
+    soe_target.save()
+    as_of = date(2026, 4, 1)
+    assert soe_target.status(as_of) == TargetStatus.MISSED
+    assert soe_target.effective_status(as_of) == TargetStatus.ACHIEVED
+
+
+def test_it_never_takes_a_figure_of_another_metric_as_evidence(soe_target, investment, alice):
+    """35.2% of investment is not 35% of revenue, however close the numbers."""
+    observed = observe(investment, "占全部投资比重的35.2%", "35.2", 2023, date(2024, 3, 9), alice)
+    assert soe_target.evidence() == []
+    assert soe_target.status(date(2026, 4, 1)) == TargetStatus.NO_DATA
+    relation = ClaimRelation(
+        source=observed.claim,
+        target=soe_target.statements.get().claim,
+        kind=RelationKind.EVIDENCE_FOR,
+        created_by=alice,
+    )
+    with pytest.raises(ValidationError, match="not evidence"):
+        relation.full_clean()
+
+
+def test_it_lists_targets_due_by_a_date(soe_target, revenue):
+    later = Target.objects.create(
+        title="2030",
+        metric=revenue,
+        subject="中央企业",
+        number_text="50%",
+        value=D(50),
+        unit="%",
+        deadline=date(2030, 12, 31),
+    )
+    assert list(Target.objects.due(date(2025, 1, 1))) == [soe_target]
+    assert list(Target.objects.due(date(2024, 12, 31))) == []
+    assert set(Target.objects.due(date(2031, 1, 1))) == {soe_target, later}
+
+
+def test_it_never_misses_an_open_ended_goal():
+    turnover = Goal(Comparator.EXACT, Change.LEVEL, D("3e12"), None, "CNY", None)
+    under = Reading(D("3e9"), Comparator.LESS_THAN, "CNY", date(2023, 12, 31))
+    assert compute_status(turnover, [under], date(2030, 1, 1)) == TargetStatus.OFF_TRACK
+    reached = Reading(D("3.1e12"), Comparator.EXACT, "CNY", date(2029, 12, 31))
+    assert compute_status(turnover, [under, reached], date(2030, 6, 1)) == TargetStatus.ACHIEVED
+
+
+@pytest.fixture
+def demo(db):
+    call_command("loaddata", "demo", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("title", "as_of", "status"),
+    [
+        ("2024年国内生产总值增长5%左右", date(2024, 6, 1), TargetStatus.NO_DATA),
+        # The 2025 report (published 2025-03-12) gives 5%: within 5%左右.
+        ("2024年国内生产总值增长5%左右", date(2025, 3, 12), TargetStatus.ACHIEVED),
+        ("2024年城镇调查失业率5.5%左右", date(2025, 3, 12), TargetStatus.ACHIEVED),  # 5.1%
+        ("2024年居民消费价格涨幅3%左右", date(2025, 3, 12), TargetStatus.MISSED),  # 0.2%
+        ("2024年粮食产量1.3万亿斤以上", date(2025, 3, 12), TargetStatus.ACHIEVED),
+        # Its 2024 figure predates the 2025 target: a baseline, not progress.
+        ("2025年国内生产总值增长5%左右", date(2025, 6, 1), TargetStatus.NO_DATA),
+        ("贵阳大数据交易所大数据交易年总额3万亿元（中长期）", date(2025, 6, 1), "off_track"),
+    ],
+)
+def test_it_tracks_the_demo_targets(demo, title, as_of, status):
+    assert Target.objects.with_evidence().get(title=title).status(as_of) == status
