@@ -521,6 +521,29 @@ class Target(StatedFigure):
         """A reviewer's override if there is one, else the computed status."""
         return self.status_override or self.status(as_of)
 
+    def outcome(self, as_of: date | None = None) -> "Observation | None":
+        """The observation that decides the target: for the period ending at its deadline,
+        the latest published by `as_of` (today by default). None while there is none.
+
+        Reads self.evidence() (prefetched by with_evidence()).
+        """
+        as_of = as_of or timezone.localdate()
+        deciding = [
+            o for o in self.evidence() if o.period_end == self.deadline and o.known_on() <= as_of
+        ]
+        return max(deciding, key=lambda o: (o.known_on(), o.pk), default=None)
+
+    def series(self) -> "TargetQuerySet":
+        """This goal as set for every horizon, this target included, earliest deadline first.
+
+        An annual target recurs as a new target each year (GDP growth 5%左右 for 2024, then
+        for 2025), each with its own deadline, outcome and status. They share the metric,
+        subject and scope, which is what makes them the same goal; open-ended ones last.
+        """
+        return Target.objects.filter(
+            metric_id=self.metric_id, subject=self.subject, scope=self.scope
+        ).order_by(F("deadline").asc(nulls_last=True), "id")
+
     def restate(self, claim: Claim, *, by) -> "TargetRevision | None":
         """Link a target-type claim's statement to this target; record a revision if it changes it.
 

@@ -1,7 +1,8 @@
 """API endpoints for following targets and for figure suggestions.
 
 - GET /api/v1/targets/<id>/timeline/?as_of=YYYY-MM-DD: a target's statements, revisions
-  and evidence in time order, each with its passage, and its status as of the date.
+  and evidence in time order, each with its passage, and its status as of the date;
+  with its series, the same goal set for other years, each with outcome and status.
 - GET /api/v1/targets/due/?as_of=…: targets whose deadline has passed or falls this year.
 - GET /api/v1/targets/tracking/?subject=&metric=&status=&deadline_after=&deadline_before=:
   every target with its status, filtered.
@@ -111,6 +112,22 @@ def event_json(day: date, kind: str, item, target: Target) -> dict:
     return event
 
 
+def series_json(member: Target, as_of: date) -> dict:
+    """One horizon of a recurring goal: its figure, deadline, deciding outcome and status."""
+    outcome = member.outcome(as_of)
+    return {
+        "id": member.pk,
+        "title": member.title,
+        **figure_json(member),
+        "deadline": as_json(member.deadline),
+        "status": member.effective_status(as_of),
+        "outcome": None
+        if outcome is None
+        else {**figure_json(outcome), "passage": passage_json(outcome.claim)},
+        "timeline": reverse("target-timeline", args=[member.pk]),
+    }
+
+
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Status as of (default today)")
 
 
@@ -124,7 +141,9 @@ class TargetTimelineView(ApiViewMixin, APIView):
         # its metric's observations (each with claim and document).
         target = get_object_or_404(Target.objects.with_evidence(), pk=pk)
         events = [event_json(*event, target) for event in target.timeline()]
-        return Response({"target": target_json(target, as_of), "events": events})
+        # Four more: the same goal's other horizons with their evidence.
+        series = [series_json(member, as_of) for member in target.series().with_evidence()]
+        return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
 
 class TargetFilterSerializer(serializers.Serializer):

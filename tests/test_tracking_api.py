@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from claims.models import TargetStatus
-from tests.api_support import _fresh_throttles, api_for, mallory  # noqa: F401
+from annotations.models import Document
+from claims.models import Target, TargetStatus
+from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
 from tests.test_tracking import (  # noqa: F401
+    demo,
     investment,
     observe,
     revenue,
@@ -70,13 +72,54 @@ def test_it_reads_the_timeline_in_a_fixed_number_of_queries(
 ):
     client = Client()
     client.force_login(rachel)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(12):
         # 1 the session, 2 the user, 3 the user's own permissions and 4 those of
         # their groups (RolePermission), 5 the target with its metric, 6 its statements,
-        # 7 its revisions, 8 its metric's observations (each with claim and document).
+        # 7 its revisions, 8 its metric's observations (each with claim and document),
+        # 9–12 the same four for its series.
         response = client.get(f"/api/v1/targets/{tracked.pk}/timeline/")
     assert response.status_code == 200
     assert len(response.json()["events"]) == 4
+
+
+def test_it_follows_an_annual_target_across_years_in_its_series(live_server, demo, reader):
+    """GDP growth 5%左右 is set in 2024 and again in 2025: two targets, one series."""
+    gdp_2024 = Target.objects.get(title="2024年国内生产总值增长5%左右")
+    api = api_for(live_server, reader)
+    response = api.get(f"/api/v1/targets/{gdp_2024.pk}/timeline/?as_of=2025-04-01")
+    assert response.status_code == 200, response.text
+    series = response.json()["series"]
+    assert [(m["title"], m["deadline"], m["status"]) for m in series] == [
+        ("2024年国内生产总值增长5%左右", "2024-12-31", TargetStatus.ACHIEVED),
+        # The 2024 figure, published before the 2025 target, is its baseline, not progress.
+        ("2025年国内生产总值增长5%左右", "2025-12-31", TargetStatus.NO_DATA),
+    ]
+    decided, pending = series
+    assert decided["outcome"]["value"] == "5"
+    passage = decided["outcome"]["passage"]
+    document = Document.objects.get(pk=passage["document_id"])
+    assert document.published_on.year == 2025  # the 2025 report gives the 2024 outcome
+    assert document.text[passage["start"] : passage["end"]] == passage["quote"]
+    assert pending["outcome"] is None
+    # Each member links to its own timeline, whose series is the same.
+    again = api.get(pending["timeline"] + "?as_of=2025-04-01").json()["series"]
+    assert [m["id"] for m in again] == [m["id"] for m in series]
+    # Before the 2025 report, the 2024 target had no outcome yet.
+    early = api.get(f"/api/v1/targets/{gdp_2024.pk}/timeline/?as_of=2024-06-01").json()
+    assert [m["outcome"] for m in early["series"]] == [None, None]
+
+
+def test_it_keeps_other_subjects_and_scopes_out_of_a_series(soe_target):
+    def like_it(**changes) -> Target:
+        fields = ["metric", "subject", "scope", "number_text", "value", "unit", "deadline"]
+        return Target.objects.create(**{f: getattr(soe_target, f) for f in fields} | changes)
+
+    other_scope = like_it(title="某省央企战新产业收入占比35%", scope="某省")
+    other_subject = like_it(title="地方国企战新产业收入占比35%", subject="地方国有企业")
+    later = like_it(title="央企战新产业收入占比40%（2027）", value=40, deadline=date(2027, 12, 31))
+    assert list(soe_target.series()) == [soe_target, later]
+    assert list(other_scope.series()) == [other_scope]
+    assert list(other_subject.series()) == [other_subject]
 
 
 def test_it_lists_the_targets_due_with_their_status(live_server, tracked, revenue, alice):
