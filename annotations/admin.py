@@ -1,11 +1,18 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 
-from annotations.models import Document
+from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
+from annotations.models import Document, Language
+
+# One uploaded file is read whole; a policy text is well under this.
+MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
 
 
-class DocumentAddForm(forms.ModelForm):
-    pdf = forms.TypedChoiceField(
+def line_breaks_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
         label="Line breaks",
         choices=[
             ("", "Detect from the line shape"),
@@ -16,6 +23,10 @@ class DocumentAddForm(forms.ModelForm):
         empty_value=None,
         required=False,
     )
+
+
+class DocumentAddForm(forms.ModelForm):
+    pdf = line_breaks_field()
 
     class Meta:
         model = Document
@@ -33,6 +44,56 @@ class DocumentAddForm(forms.ModelForm):
                     f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
                 )
         return cleaned
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        # No file at all is cleaned as one missing file, so `required` holds.
+        return [super(MultipleFileField, self).clean(one, initial) for one in files or [None]]
+
+
+class ImportFilesForm(forms.Form):
+    """Files as `manage.py import_documents` takes them; the fields fill what a file lacks."""
+
+    files = MultipleFileField(
+        help_text=f"{', '.join(sorted(TEXT_SUFFIXES))} texts and "
+        f"{', '.join(sorted(RECORD_SUFFIXES))} records (text, title, outlet, author, date, url, "
+        "language, pdf). Each file is all or nothing; a text already stored is a duplicate."
+    )
+    pdf = line_breaks_field()
+    outlet = forms.CharField(required=False)
+    authors = forms.CharField(required=False)
+    published_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    language = forms.ChoiceField(
+        choices=[("", "Detect (simplified or traditional)"), *Language.choices], required=False
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        too_big = [f.name for f in files if f.size > MAX_IMPORT_FILE_BYTES]
+        if too_big:
+            raise forms.ValidationError(
+                f"Over {MAX_IMPORT_FILE_BYTES // 2**20} MB: {', '.join(too_big)}; nothing imported."
+            )
+        return files
+
+    def defaults(self) -> dict:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "files" and value not in (None, "")
+        }
 
 
 @admin.register(Document)
@@ -56,6 +117,34 @@ class DocumentAdmin(admin.ModelAdmin):
         ("Text", {"fields": ["text", "line_breaks", "raw_text", "content_hash"]}),
         ("Provenance", {"fields": ["source_name", "imported_by", "created_at", "updated_at"]}),
     ]
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_view)
+        return [
+            path("import/", import_view, name="annotations_document_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload files to import, each all or nothing, with a report per file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportFilesForm(request.POST or None, request.FILES or None)
+        reports = []
+        if request.method == "POST" and form.is_valid():
+            defaults = {**form.defaults(), "imported_by": request.user}
+            for upload in form.cleaned_data["files"]:
+                report = import_bytes(upload.name, upload.read(), **defaults)
+                reports.append(report)
+                (messages.error if report.error else messages.success)(request, report.summary())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import documents",
+            "form": form,
+            "reports": reports,
+        }
+        return TemplateResponse(request, "admin/annotations/document/import.html", context)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

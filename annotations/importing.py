@@ -27,24 +27,24 @@ class ImportFailed(Exception):
 
 @dataclass
 class FileReport:
-    path: Path
+    name: str
     imported: list[Document] = field(default_factory=list)
     duplicates: list[tuple[str, Document]] = field(default_factory=list)
     error: str = ""
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.path.name}: FAILED, nothing saved: {self.error}"
+            return f"{self.name}: FAILED, nothing saved: {self.error}"
         parts = [f"imported #{d.pk} {d.title!r} ({d.line_breaks})" for d in self.imported]
         parts += [f"{label}: duplicate of #{d.pk} {d.title!r}" for label, d in self.duplicates]
-        return f"{self.path.name}: " + "; ".join(parts or ["no records"])
+        return f"{self.name}: " + "; ".join(parts or ["no records"])
 
 
-def read_records(path: Path) -> list[dict]:
-    content = path.read_text(encoding="utf-8-sig")
-    if path.suffix in TEXT_SUFFIXES:
+def read_records(suffix: str, raw: bytes) -> list[dict]:
+    content = raw.decode("utf-8-sig")
+    if suffix in TEXT_SUFFIXES:
         return [{"text": content}]
-    if path.suffix == ".jsonl":
+    if suffix == ".jsonl":
         records = []
         for number, line in enumerate(content.splitlines(), start=1):
             if line.strip():
@@ -119,19 +119,29 @@ def document_from_record(record: object, *, defaults: dict) -> Document:
 
 
 def import_file(path: Path, **defaults) -> FileReport:
-    """Import one file, all or nothing."""
-    report = FileReport(path)
-    if path.suffix not in TEXT_SUFFIXES | RECORD_SUFFIXES:
-        report.error = f"unsupported file type {path.suffix!r} (use .txt, .md, .json or .jsonl)"
+    """Import one file from disk, all or nothing."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return FileReport(path.name, error=str(error))
+    return import_bytes(path.name, raw, **defaults)
+
+
+def import_bytes(name: str, raw: bytes, **defaults) -> FileReport:
+    """Import one file's content, all or nothing; its suffix says what it holds."""
+    report = FileReport(name)
+    suffix = Path(name).suffix.lower()
+    if suffix not in TEXT_SUFFIXES | RECORD_SUFFIXES:
+        report.error = f"unsupported file type {suffix!r} (use .txt, .md, .json or .jsonl)"
         return report
     try:
-        records = read_records(path)
+        records = read_records(suffix, raw)
         with transaction.atomic():
             for number, record in enumerate(records, start=1):
-                label = f"record {number}" if path.suffix in RECORD_SUFFIXES else "text"
+                label = f"record {number}" if suffix in RECORD_SUFFIXES else "text"
                 try:
                     document = document_from_record(
-                        record, defaults={**defaults, "source_name": path.name}
+                        record, defaults={**defaults, "source_name": name}
                     )
                 except ImportFailed as error:
                     raise ImportFailed(f"{label}: {error}") from None
@@ -141,7 +151,7 @@ def import_file(path: Path, **defaults) -> FileReport:
                     continue
                 document.save()
                 report.imported.append(document)
-    except (ImportFailed, UnicodeDecodeError, OSError) as error:
+    except (ImportFailed, UnicodeDecodeError) as error:
         report.imported = []
         report.duplicates = []
         report.error = str(error)
