@@ -50,13 +50,16 @@ MEANING_FIELDS = [
     "topics",
     "note",
 ]
+SPAN_FIELDS = ["start", "end", "quote"]
 FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
 class NewClaimForm(forms.ModelForm):
+    """A claim's span and meaning: a new claim, or an update that moves the span."""
+
     class Meta:
         model = Claim
-        fields = ["start", "end", "quote", *MEANING_FIELDS]
+        fields = [*SPAN_FIELDS, *MEANING_FIELDS]
 
 
 class ClaimMeaningForm(forms.ModelForm):
@@ -306,7 +309,10 @@ def create_claim_view(admin, request, document_id: int):
 
 
 def claim_view(admin, request, claim_id: int):
-    """GET the claim; POST {"action": "update"|"delete"|"submit"|"review", "version": n, ...}."""
+    """GET the claim; POST {"action": "update"|"delete"|"submit"|"review", "version": n, ...}.
+
+    An update may move the claim's span: start, end and quote, checked as for a new claim.
+    """
     claim = Claim.objects.filter(pk=claim_id).select_related("document").first()
     if claim is None:
         raise Http404(f"Claim #{claim_id} does not exist (it may have been deleted).")
@@ -333,7 +339,7 @@ def claim_view(admin, request, claim_id: int):
     if action == "delete":
         return delete_claim(claim, version)
     if action == "update":
-        form = ClaimMeaningForm(data, instance=claim)
+        form = update_form(data, claim)
         if not form.is_valid():
             raise BadRequest(form_errors(form))
         with transaction.atomic():
@@ -347,6 +353,26 @@ def claim_view(admin, request, claim_id: int):
     else:
         review(claim, user, data, version)
     return JsonResponse({"claim": claim_json(fresh(claim), user)})
+
+
+def update_form(data: dict, claim: Claim) -> forms.ModelForm:
+    """The meaning alone, or with a new span when start, end and quote come together.
+
+    One or two of them alone is refused rather than guessed: a quote kept from
+    the old span at new offsets (or the reverse) is never what was meant.
+    """
+    given = [name for name in SPAN_FIELDS if name in data]
+    if not given:
+        return ClaimMeaningForm(data, instance=claim)
+    missing = [name for name in SPAN_FIELDS if name not in data]
+    if missing:
+        raise BadRequest(
+            {
+                name: [f"{name} is missing: a new span needs start, end and quote together."]
+                for name in missing
+            }
+        )
+    return NewClaimForm(data, instance=claim)
 
 
 def review(claim: Claim, user, data: dict, version: int) -> None:

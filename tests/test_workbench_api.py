@@ -172,6 +172,183 @@ def test_it_raises_stale_version_from_the_model_with_the_changed_fields(alice, s
     assert Claim.objects.get(pk=claim.pk).note == "theirs"
 
 
+# --- moving a claim's span ---------------------------------------------------------
+
+CHALLENGE = "当前尚在研究孕育阶段的产业"
+# Inside ASTRAL_TARGET: 𠮷 comes before it, 𠀀 and 😀 are inside it.
+ASTRAL_PASSAGE = "中央企业𠀀😀战略性新兴产业"
+ELSEWHERE = "2023年中央企业战略性新兴产业投资完成2.2万亿元"
+
+
+def span_at(document, quote: str) -> dict:
+    start = document.text.index(quote)
+    return {"start": start, "end": start + len(quote), "quote": quote}
+
+
+def move(live_server, user, claim, **fields):
+    """The workbench's save of `claim` as opened at version 1, with a new note."""
+    return logged_in(live_server, user).post(
+        claim_url(live_server, claim),
+        json={"action": "update", "version": 1, **meaning(note="moved"), **fields},
+    )
+
+
+def as_stored(claim) -> tuple:
+    """Everything a refused move must leave as it was."""
+    claim = Claim.objects.get(pk=claim.pk)
+    return claim.start, claim.end, claim.quote, claim.note, claim.version, claim.history.count()
+
+
+def test_it_moves_a_claims_span_across_astral_characters_keeping_its_id_and_history(
+    live_server, alice, astral_document
+):
+    text = astral_document.text
+    claim = make_claim(astral_document, CHALLENGE, alice)
+    new = span_at(astral_document, ASTRAL_PASSAGE)
+    # Meaningful only if code points and UTF-16 units disagree at the new span.
+    assert text.index("𠮷") < new["start"]
+    assert len(text[: new["start"]].encode("utf-16-le")) // 2 != new["start"]
+
+    response = move(live_server, alice, claim, **new)
+
+    assert response.status_code == 200, response.text
+    body = response.json()["claim"]
+    assert body["id"] == claim.pk
+    assert {key: body[key] for key in new} == new
+    claim = Claim.objects.get(pk=claim.pk)
+    assert (claim.start, claim.end, claim.quote, claim.note, claim.version) == (
+        new["start"],
+        new["end"],
+        ASTRAL_PASSAGE,
+        "moved",
+        2,
+    )
+    assert text[claim.start : claim.end] == ASTRAL_PASSAGE
+    latest, first = claim.history.order_by("-history_date", "-history_id")
+    assert (latest.history_type, latest.history_user, latest.start, latest.quote) == (
+        "~",
+        alice,
+        new["start"],
+        ASTRAL_PASSAGE,
+    )
+    assert (first.start, first.quote) == (text.index(CHALLENGE), CHALLENGE)
+
+
+def test_it_refuses_a_move_whose_quote_is_not_the_text_there_and_changes_nothing(
+    live_server, alice, astral_document
+):
+    claim = make_claim(astral_document, CHALLENGE, alice)
+    before = as_stored(claim)
+    new = span_at(astral_document, ASTRAL_PASSAGE)
+    # The browser's UTF-16 offsets, not code points: the quote is not the text there.
+    utf16_start = len(astral_document.text[: new["start"]].encode("utf-16-le")) // 2
+    response = move(
+        live_server,
+        alice,
+        claim,
+        start=utf16_start,
+        end=utf16_start + len(ASTRAL_PASSAGE),
+        quote=ASTRAL_PASSAGE,
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["quote"]
+    assert "quote does not match" in errors["quote"][0]
+    assert as_stored(claim) == before
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        pytest.param({"start": -1}, "start", id="negative-start"),
+        pytest.param({"start": "first"}, "start", id="start-not-a-number"),
+        pytest.param({"end": 0}, "end", id="end-before-start"),
+        pytest.param({"end": 10**12}, "end", id="end-beyond-the-text"),
+        pytest.param({"quote": ""}, "quote", id="empty-quote"),
+    ],
+)
+def test_it_refuses_a_bad_span_naming_the_field_and_changes_nothing(
+    live_server, alice, seed_document, bad, field
+):
+    claim = make_claim(seed_document, SOE_TARGET, alice)
+    before = as_stored(claim)
+    span = {**span_at(seed_document, CHALLENGE), **bad}
+    response = move(live_server, alice, claim, **span)
+    assert response.status_code == 400, response.text
+    assert field in response.json()["errors"]
+    assert as_stored(claim) == before
+
+
+def test_it_refuses_a_move_with_a_bad_figure_and_leaves_the_span_where_it_was(
+    live_server, alice, seed_document
+):
+    claim = make_claim(seed_document, SOE_TARGET, alice, claim_type="target")
+    before = as_stored(claim)
+    response = move(
+        live_server,
+        alice,
+        claim,
+        **span_at(seed_document, CHALLENGE),
+        claim_type="target",
+        figure={"number_text": "35%", "comparator": "range", "value": "35"},
+    )
+    assert response.status_code == 400
+    assert "figure.value_high" in response.json()["errors"]
+    assert as_stored(claim) == before
+
+
+def test_it_refuses_a_start_without_end_and_quote_naming_them(live_server, alice, seed_document):
+    claim = make_claim(seed_document, SOE_TARGET, alice)
+    before = as_stored(claim)
+    response = move(live_server, alice, claim, start=0)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert sorted(errors) == ["end", "quote"]
+    assert "end is missing" in errors["end"][0]
+    assert as_stored(claim) == before
+
+
+def test_it_refuses_an_annotator_moving_another_annotators_claim(
+    live_server, alice, bob, astral_document
+):
+    claim = make_claim(astral_document, CHALLENGE, bob)
+    before = as_stored(claim)
+    response = move(
+        live_server,
+        alice,
+        claim,
+        **span_at(astral_document, ASTRAL_PASSAGE),
+    )
+    assert response.status_code == 403
+    assert as_stored(claim) == before
+
+
+def test_it_refuses_a_move_from_before_another_users_move_saying_where_they_moved_it(
+    live_server, alice, rachel, astral_document
+):
+    claim = make_claim(astral_document, CHALLENGE, alice)
+    old, new = span_at(astral_document, CHALLENGE), span_at(astral_document, ASTRAL_PASSAGE)
+    theirs = move(live_server, rachel, claim, **new)
+    assert theirs.status_code == 200, theirs.text
+    after_theirs = as_stored(claim)
+
+    mine = move(
+        live_server,
+        alice,
+        claim,
+        **span_at(astral_document, ELSEWHERE),
+    )
+
+    assert mine.status_code == 409
+    body = mine.json()
+    assert "rachel saved this claim after you opened it" in body["error"]
+    assert f"start: {old['start']} → {new['start']}" in body["error"]
+    assert f"end: {old['end']} → {new['end']}" in body["error"]
+    assert f"quote: {CHALLENGE} → {ASTRAL_PASSAGE}" in body["error"]
+    assert {"field": "quote", "before": CHALLENGE, "after": ASTRAL_PASSAGE} in body["changes"]
+    assert as_stored(claim) == after_theirs
+
+
 def test_it_walks_a_claim_through_submit_accept_and_reject(
     live_server, alice, rachel, seed_document
 ):
