@@ -10,7 +10,7 @@ import pytest
 from annotations.models import ReviewStatus
 from claims.models import Claim, Metric, Speaker
 from tests.browser.conftest import screenshot
-from tests.conftest import ASTRAL_TARGET
+from tests.conftest import ASTRAL_TARGET, make_claim
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -246,3 +246,44 @@ def test_it_refuses_the_later_of_two_concurrent_edits_clearly(
     second.wait_for_selector("#wb-here:has-text('Saved claim')")
     claim.refresh_from_db()
     assert (claim.note, claim.stance, claim.version) == ("alice's reading", "oppose", 3)
+
+
+def test_it_moves_a_claims_span_to_a_passage_selected_by_mouse(
+    live_server, log_in, alice, astral_document
+):
+    text = astral_document.text
+    old, new = "当前尚在研究孕育阶段的产业", "中央企业𠀀😀战略性新兴产业"
+    claim = make_claim(astral_document, old, alice, claim_type="challenge")
+    page = log_in(alice)
+    open_workbench(page, live_server, astral_document)
+
+    # A selection made while the claim is open and used with the key, then discarded.
+    open_claim(page, claim.pk)
+    select_by_mouse(page, "2023年中央企业战略性新兴产业投资完成2.2万亿元")
+    assert page.locator("#wb-new-from-selection").is_visible()  # or a new claim from it
+    page.keyboard.press("s")
+    page.wait_for_selector("#wb-meta:has-text('(was ')")
+    assert page.inner_text("#wb-form-title") == f"Claim #{claim.pk}"
+    assert page.inner_text("#wb-quote").startswith("2023年中央企业")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#wb-form[hidden]", state="attached")
+    assert page.locator(".wb-pending").count() == 0
+    assert Claim.objects.get(pk=claim.pk).version == 1
+
+    # A selection used with the button and saved.
+    open_claim(page, claim.pk)
+    assert page.inner_text("#wb-quote") == old
+    select_by_mouse(page, new)
+    page.click("#wb-use-selection")
+    assert page.inner_text("#wb-form-title") == f"Claim #{claim.pk}"
+    assert page.inner_text("#wb-quote") == new
+    screenshot(page, "move-span")
+    page.click("#wb-save")
+    assert saved_claim_id(page) == claim.pk
+
+    claim.refresh_from_db()
+    start = text.index(new)
+    assert (claim.start, claim.end, claim.quote, claim.version) == (start, start + len(new), new, 2)
+    # The highlight moved without a reload.
+    moved = page.locator(f'.wb-hl[data-claims~="{claim.pk}"]').all_inner_texts()
+    assert "".join(moved) == new

@@ -44,6 +44,8 @@
   const claims = new Map(data.claims.map((c) => [c.id, c]));
   let pending = null; // {start, end, quote} of a selection not yet saved
   let editing = null; // the claim open in the form, as last loaded
+  let selected = null; // {start, end, quote} selected in the text while a claim is open
+  let moved = null; // the open claim's new span, sent with the next save
   let speaker = null; // {id, name} chosen in the form
   let deleteArmed = false;
 
@@ -62,7 +64,8 @@
   function render() {
     const shown = visibleClaims();
     const spans = shown.map((c) => ({ start: c.start, end: c.end, claim: c }));
-    if (pending) spans.push({ start: pending.start, end: pending.end, claim: null });
+    const unsaved = pending || moved;
+    if (unsaved) spans.push({ start: unsaved.start, end: unsaved.end, claim: null });
     const cuts = new Set([0, cpCount]);
     for (const s of spans) {
       cuts.add(s.start);
@@ -200,7 +203,12 @@
   }
 
   textEl.addEventListener("mouseup", (event) => {
+    selected = null;
     const passage = selectedPassage();
+    if (passage && editing && editing.can.change) {
+      offerSelection(passage);
+      return;
+    }
     if (passage) {
       if (!data.me.can_add) return showHere("You may read claims here but not add them.");
       openNew(passage);
@@ -229,6 +237,41 @@
       here.append(b);
     }
     here.hidden = false;
+  }
+
+  // With a claim open that the user may change, a selection may be its new span
+  // (the button or S) or a new claim (the button here).
+  function offerSelection(passage) {
+    selected = passage;
+    const here = $("wb-here");
+    here.replaceChildren(
+      `Selected characters ${passage.start}–${passage.end}: “Use selection as span” moves claim #${editing.id} there. `
+    );
+    if (data.me.can_add) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.id = "wb-new-from-selection";
+      b.textContent = "New claim from it";
+      b.addEventListener("click", () => openNew(passage));
+      here.append(b);
+    }
+    here.hidden = false;
+  }
+
+  function useSelection() {
+    if (!selected) {
+      showMessage("error", ["Select the new passage in the text first, then use it as the span."]);
+      return;
+    }
+    moved = selected;
+    selected = null;
+    hideHere();
+    clearMessage();
+    $("wb-quote").textContent = moved.quote;
+    $("wb-meta").textContent =
+      `characters ${moved.start}–${moved.end} (was ${editing.start}–${editing.end}) · saved with the next save, Esc discards`;
+    window.getSelection().removeAllRanges();
+    render();
   }
 
   function showHere(message) {
@@ -288,6 +331,8 @@
 
   function resetForm() {
     form.reset();
+    selected = null;
+    moved = null;
     clearMessage();
     for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
     speaker = null;
@@ -351,6 +396,7 @@
       el.disabled = !canChange;
     }
     $("wb-save").hidden = !canChange;
+    $("wb-use-selection").hidden = !(editing && canChange);
     $("wb-submit").hidden = !can.submit;
     $("wb-delete").hidden = !can.delete;
     $("wb-review").hidden = !can.review;
@@ -363,6 +409,8 @@
     form.hidden = true;
     pending = null;
     editing = null;
+    selected = null;
+    moved = null;
     hideHere();
     window.getSelection().removeAllRanges();
     render();
@@ -474,7 +522,7 @@
     if (pending) {
       result = await send(data.urls.create, { ...payload(), start: pending.start, end: pending.end, quote: pending.quote });
     } else {
-      result = await send(claimUrl(editing.id), { ...payload(), action: "update", version: editing.version });
+      result = await send(claimUrl(editing.id), { ...payload(), ...moved, action: "update", version: editing.version });
     }
     if (result.status === 200 || result.status === 201) {
       const claim = result.json.claim;
@@ -570,6 +618,7 @@
     save();
   });
   $("wb-cancel").addEventListener("click", closeForm);
+  $("wb-use-selection").addEventListener("click", useSelection);
   $("wb-submit").addEventListener("click", () => act({ action: "submit" }));
   $("wb-accept").addEventListener("click", () => act({ action: "review", decision: "accept", comment: $("wb-review-comment").value }));
   $("wb-reject").addEventListener("click", () => act({ action: "review", decision: "reject", comment: $("wb-review-comment").value }));
@@ -596,6 +645,12 @@
       return;
     }
     const typing = /^(INPUT|TEXTAREA)$/.test(event.target.tagName) && !event.altKey;
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (!typing && plain && event.key.toLowerCase() === "s" && !$("wb-use-selection").hidden) {
+      event.preventDefault();
+      useSelection();
+      return;
+    }
     const n = Number(event.key);
     if (!typing && n >= 1 && n <= TYPES.length && !$("wb-claim_type").disabled) {
       event.preventDefault();
