@@ -5,6 +5,7 @@ aliases, document text) are subqueries, so a claim never appears twice and
 cursor pages stay exact.
 """
 
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 
@@ -24,6 +25,12 @@ def any_variant(field: str, term: str) -> Q:
 # Strict, so that `has_target=perhaps` is a 400 rather than no filter at all.
 YES_NO = [("true", "true"), ("false", "false")]
 HAS = {"has_target": "target_statement", "has_observation": "observation"}
+
+
+class YearFilter(filters.NumberFilter):
+    """A whole number: NumberFilter takes any decimal (2025.5, 1e-46) as a year."""
+
+    field_class = forms.IntegerField
 
 
 class ClaimFilter(filters.FilterSet):
@@ -54,8 +61,12 @@ class ClaimFilter(filters.FilterSet):
     metric = filters.NumberFilter(
         method="filter_metric", label="Metric id of the claim's target statement or observation"
     )
-    deadline_year = filters.NumberFilter(
-        method="filter_deadline_year", label="Year of the stated (or linked target's) deadline"
+    # Bounded, else a 500: the year lookup builds datetime.date(value, 1, 1), years 1 to 9999.
+    deadline_year = YearFilter(
+        method="filter_deadline_year",
+        min_value=1,
+        max_value=9999,
+        label="Year of the stated (or linked target's) deadline",
     )
     q = filters.CharFilter(
         method="filter_text",
@@ -85,7 +96,7 @@ class ClaimFilter(filters.FilterSet):
             | Q(observation__metric_id=value)
         )
 
-    def filter_deadline_year(self, claims, name, value):
+    def filter_deadline_year(self, claims, name, value: int):
         return claims.filter(
             Q(target_statement__deadline__year=value)
             | Q(target_statement__target__deadline__year=value)

@@ -176,6 +176,15 @@ def test_it_refuses_a_bad_filter_naming_it(live_server, reader, corpus, query, f
     assert field in response.json()
 
 
+@pytest.mark.parametrize("year", ["0.0", "10000", "2.4613995408387136e%2B16", "2025.5"])
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/claims/export.csv"])
+def test_a_deadline_year_that_is_no_calendar_year_is_a_400(live_server, reader, path, year):
+    # Found by schemathesis: these reached datetime.date(year, 1, 1) and answered 500.
+    response = api_for(live_server, reader).get(f"{path}?deadline_year={year}")
+    assert response.status_code == 400
+    assert "deadline_year" in response.json()
+
+
 def test_it_orders_by_publication_date_and_id(live_server, reader, corpus):
     claims, _ = corpus
     api = api_for(live_server, reader)
