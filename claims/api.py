@@ -602,7 +602,8 @@ EXPORT_TYPES = {
     responses={
         (200, "text/csv"): OpenApiTypes.STR,
         (200, "application/x-ndjson"): OpenApiTypes.STR,
-        (200, "application/json"): OpenApiTypes.OBJECT,
+        # One array of the records that JSON Lines has one per line.
+        (200, "application/json"): {"type": "array", "items": {"type": "object"}},
         (200, "application/ld+json"): OpenApiTypes.OBJECT,
     },
 )
