@@ -411,10 +411,12 @@ BULK_ERRORS = OpenApiResponse(
                 "RowErrors",
                 {"row": serializers.IntegerField(), "errors": serializers.DictField()},
                 many=True,
+                required=False,
             ),
         },
     ),
-    description="Errors per row (counted from 0); no claim was saved.",
+    description="Errors per row (counted from 0); no claim was saved. A body that is not "
+    "a non-empty array, or not JSON, has only the detail.",
 )
 
 
@@ -544,8 +546,10 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         """Create many claims: all of them, or none with the errors of every bad row."""
         rows = request.data
         if not isinstance(rows, list) or not rows:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Send a non-empty JSON array of claims."]}
+            # No rows to report on: the shape DRF gives a body that is not JSON at all.
+            return Response(
+                {"detail": "No claim was saved: send a non-empty JSON array of claims."},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         context = self.get_serializer_context()
         checked = [ClaimWriteSerializer(data=row, context=context) for row in rows]

@@ -290,11 +290,15 @@ class TestBulk:
         assert set(errors[1]["errors"]) == {"stance", "note"}
         assert Claim.objects.count() == 0
 
-    def test_it_refuses_a_body_that_is_not_a_list(self, live_server, alice, document):
-        response = api_for(live_server, alice).post(
-            "/api/v1/claims/bulk/", json=new_claim(document)
-        )
+    @pytest.mark.parametrize("body", ["claim", "empty"])
+    def test_it_refuses_a_body_that_is_not_a_list(self, live_server, alice, document, body):
+        rows = new_claim(document) if body == "claim" else []
+        response = api_for(live_server, alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
+        # A detail, as for a body that is not JSON: the documented shape of bulk's 400.
+        assert response.json() == {
+            "detail": "No claim was saved: send a non-empty JSON array of claims."
+        }
         assert Claim.objects.count() == 0
 
 

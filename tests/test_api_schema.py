@@ -109,11 +109,16 @@ def test_responses_conform_to_the_schema(live_server, reader, alice, corpus):
     assert stale.status_code == 412
     assert_conforms(stale.json(), response_schema(spec, "/api/v1/claims/{id}/", "patch", "412"))
 
-    # Found by schemathesis: the JSON export is one array.
+    # Found by schemathesis: the JSON export is one array; every refusal of bulk has a detail.
     exported = api.get("/api/v1/claims/export.json")
     assert exported.status_code == 200
     export_schema = response_schema(spec, "/api/v1/claims/export.{fmt}", "get", "200")
     assert_conforms(exported.json(), export_schema)
+    for rows in ({}, [], [{"quote": 1}]):
+        refused = writer.post("/api/v1/claims/bulk/", json=rows)
+        assert refused.status_code == 400
+        bulk_schema = response_schema(spec, "/api/v1/claims/bulk/", "post", "400")
+        assert_conforms(refused.json(), bulk_schema)
 
 
 def test_it_throttles_a_user_who_asks_too_often(live_server, reader, settings):
