@@ -27,10 +27,15 @@ YES_NO = [("true", "true"), ("false", "false")]
 HAS = {"has_target": "target_statement", "has_observation": "observation"}
 
 
-class YearFilter(filters.NumberFilter):
-    """A whole number: NumberFilter takes any decimal (2025.5, 1e-46) as a year."""
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number: NumberFilter takes any decimal (2025.5, 1e-46) as an id or a year."""
 
     field_class = forms.IntegerField
+
+
+def id_filter(label: str, **kwargs) -> WholeNumberFilter:
+    # Bounded to PostgreSQL's bigint, so a huge id is a 400 rather than a database error.
+    return WholeNumberFilter(label=label, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class ClaimFilter(filters.FilterSet):
@@ -39,30 +44,30 @@ class ClaimFilter(filters.FilterSet):
     attribution = filters.MultipleChoiceFilter(choices=Attribution.choices)
     modality = filters.MultipleChoiceFilter(choices=Modality.choices)
     status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label="Review status")
-    speaker = filters.NumberFilter(field_name="speaker_id", label="Speaker id")
+    speaker = id_filter("Speaker id", field_name="speaker_id")
     speaker_name = filters.CharFilter(
         method="filter_speaker_name",
         label="Speaker name or alias, exactly, in either script (张玉卓 also finds 張玉卓)",
     )
-    document = filters.NumberFilter(field_name="document_id", label="Document id")
+    document = id_filter("Document id", field_name="document_id")
     outlet = filters.CharFilter(field_name="document__outlet", label="Document outlet, exactly")
     published = filters.DateFromToRangeFilter(
         field_name="document__published_on",
         label="Document publication date: published_after, published_before (inclusive)",
     )
-    topic = filters.NumberFilter(method="filter_topic", label="Topic id")
-    annotator = filters.NumberFilter(field_name="annotator_id", label="Annotator (user id)")
+    topic = id_filter("Topic id", method="filter_topic")
+    annotator = id_filter("Annotator (user id)", field_name="annotator_id")
     has_target = filters.ChoiceFilter(
         choices=YES_NO, method="filter_has", label="Has a target statement"
     )
     has_observation = filters.ChoiceFilter(
         choices=YES_NO, method="filter_has", label="Has an observation"
     )
-    metric = filters.NumberFilter(
-        method="filter_metric", label="Metric id of the claim's target statement or observation"
+    metric = id_filter(
+        "Metric id of the claim's target statement or observation", method="filter_metric"
     )
     # Bounded, else a 500: the year lookup builds datetime.date(value, 1, 1), years 1 to 9999.
-    deadline_year = YearFilter(
+    deadline_year = WholeNumberFilter(
         method="filter_deadline_year",
         min_value=1,
         max_value=9999,

@@ -185,6 +185,16 @@ def test_a_deadline_year_that_is_no_calendar_year_is_a_400(live_server, reader, 
     assert "deadline_year" in response.json()
 
 
+@pytest.mark.parametrize("name", ["document", "speaker", "topic", "annotator", "metric"])
+@pytest.mark.parametrize("value", ["1.5", "1e30", "0", "-3", "99999999999999999999"])
+def test_an_id_filter_that_is_not_a_positive_whole_number_is_a_400(
+    live_server, reader, name, value
+):
+    response = api_for(live_server, reader).get(f"/api/v1/claims/?{name}={value}")
+    assert response.status_code == 400
+    assert name in response.json()
+
+
 def test_it_orders_by_publication_date_and_id(live_server, reader, corpus):
     claims, _ = corpus
     api = api_for(live_server, reader)
