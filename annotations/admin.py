@@ -153,23 +153,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [
-                (
-                    None,
-                    {
-                        "fields": [
-                            "title",
-                            "outlet",
-                            "authors",
-                            "published_on",
-                            "url",
-                            "language",
-                            "raw_text",
-                            "pdf",
-                        ]
-                    },
-                )
-            ]
+            return [(None, {"fields": [*DocumentAddForm.Meta.fields, "pdf"]})]
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):

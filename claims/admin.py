@@ -15,6 +15,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import permissions, suggestions, tracking, workbench
 from claims.models import (
     COMPARED_FIELDS,
+    MEANING_FIELDS,
+    SPAN_FIELDS,
     Claim,
     ClaimRelation,
     ClaimType,
@@ -205,22 +207,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
     inlines = [TargetStatementInline, ObservationInline]
     actions = [create_target_from_claim, make_observation_from_claim]
     fieldsets = [
-        ("Passage", {"fields": ["document", "start", "end", "quote"]}),
-        (
-            "Meaning",
-            {
-                "fields": [
-                    "claim_type",
-                    "speaker",
-                    "speaker_role",
-                    "attribution",
-                    "stance",
-                    "modality",
-                    "topics",
-                    "note",
-                ]
-            },
-        ),
+        ("Passage", {"fields": ["document", *SPAN_FIELDS]}),
+        ("Meaning", {"fields": MEANING_FIELDS}),
         (
             "Review",
             {

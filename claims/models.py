@@ -241,18 +241,23 @@ class Claim(AnchoredSpan):
         return changes
 
 
-# The fields a person edits; version and timestamps change on every save.
-COMPARED_FIELDS = {
-    "start",
-    "end",
-    "quote",
+# What an annotator writes: where the passage is, and what it says. Topics are
+# many-to-many, compared apart from the fields below.
+SPAN_FIELDS = ["start", "end", "quote"]
+MEANING_FIELDS = [
     "claim_type",
     "speaker",
     "speaker_role",
     "attribution",
     "stance",
     "modality",
+    "topics",
     "note",
+]
+# The fields a person edits; version and timestamps change on every save.
+COMPARED_FIELDS = {
+    *SPAN_FIELDS,
+    *(name for name in MEANING_FIELDS if name != "topics"),
     "status",
     "reviewer",
     "review_comment",

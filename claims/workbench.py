@@ -25,6 +25,8 @@ from annotations.scripts import search_variants
 from claims import permissions
 from claims.figures import Change, Comparator
 from claims.models import (
+    MEANING_FIELDS,
+    SPAN_FIELDS,
     Attribution,
     Claim,
     ClaimType,
@@ -40,17 +42,6 @@ from claims.models import (
     Topic,
 )
 
-MEANING_FIELDS = [
-    "claim_type",
-    "speaker",
-    "speaker_role",
-    "attribution",
-    "stance",
-    "modality",
-    "topics",
-    "note",
-]
-SPAN_FIELDS = ["start", "end", "quote"]
 FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
