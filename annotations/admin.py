@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -5,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
-from annotations.models import Document, Language
+from annotations.models import Document, Language, LineBreaks
+from history.admin import HistoryAdminMixin
 
 # One uploaded file is read whole; a policy text is well under this.
 MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
@@ -25,7 +28,31 @@ def line_breaks_field() -> forms.TypedChoiceField:
     )
 
 
-class DocumentAddForm(forms.ModelForm):
+class RawTextFormMixin:
+    """The raw text as typed, and the canonical text derived from it exactly as on import.
+
+    Never stripped: leading and trailing whitespace is part of the text, and
+    claim offsets count it. The canonical text is never a form field.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "raw_text" in self.fields:
+            self.fields["raw_text"].strip = False
+
+    def derive_text(self, raw_text: str, pdf: bool | None) -> None:
+        """Set the instance's text and line breaks from `raw_text`; refuse a stored text."""
+        derived = Document.from_raw(raw_text, pdf=pdf)
+        self.instance.text, self.instance.line_breaks = derived.text, derived.line_breaks
+        duplicate = Document.objects.by_text(derived.text).exclude(pk=self.instance.pk).first()
+        if duplicate:
+            self.add_error(
+                "raw_text",
+                f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
+            )
+
+
+class DocumentAddForm(RawTextFormMixin, forms.ModelForm):
     pdf = line_breaks_field()
 
     class Meta:
@@ -35,14 +62,32 @@ class DocumentAddForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("raw_text"):
-            derived = Document.from_raw(cleaned["raw_text"], pdf=cleaned.get("pdf"))
-            self.instance.text, self.instance.line_breaks = derived.text, derived.line_breaks
-            duplicate = Document.objects.by_text(derived.text).first()
-            if duplicate:
-                self.add_error(
-                    "raw_text",
-                    f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
-                )
+            self.derive_text(cleaned["raw_text"], cleaned.get("pdf"))
+        return cleaned
+
+
+class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
+    """Metadata; and the raw text of a document no claim is anchored in yet.
+
+    Browsers send a textarea's line breaks as CRLF: a text stored without CR
+    gets its LFs back, so an untouched text is unchanged, not rewritten.
+    """
+
+    class Meta:
+        model = Document
+        fields = ["title", "outlet", "authors", "published_on", "url", "language"]
+
+    def clean_raw_text(self) -> str:
+        raw_text: str = self.cleaned_data["raw_text"]
+        if "\r" not in self.instance.raw_text:
+            raw_text = raw_text.replace("\r\n", "\n")
+        return raw_text
+
+    def clean(self):
+        cleaned = super().clean()
+        raw_text = cleaned.get("raw_text")
+        if raw_text and raw_text != self.instance.raw_text:
+            self.derive_text(raw_text, self.instance.line_breaks == LineBreaks.REFLOWED)
         return cleaned
 
 
@@ -97,14 +142,14 @@ class ImportFilesForm(forms.Form):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "published_on", "language", "line_breaks", "created_at"]
     list_filter = ["language", "line_breaks", "outlet"]
     search_fields = ["title", "outlet", "authors", "url"]
     date_hierarchy = "published_on"
     list_select_related = ["imported_by"]
     readonly_fields = [
-        "raw_text",
+        "text",
         "content_hash",
         "line_breaks",
         "source_name",
@@ -114,8 +159,12 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "outlet", "authors", "published_on", "url", "language"]}),
-        ("Text", {"fields": ["text", "line_breaks", "raw_text", "content_hash"]}),
+        (
+            "Text (the canonical text is derived from the raw text, as on import)",
+            {"fields": ["raw_text", "text", "line_breaks", "content_hash"]},
+        ),
         ("Provenance", {"fields": ["source_name", "imported_by", "created_at", "updated_at"]}),
+        ("History", {"fields": ["change_history"]}),
     ]
 
     def get_urls(self):
@@ -147,8 +196,7 @@ class DocumentAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/annotations/document/import.html", context)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = DocumentAddForm
+        kwargs["form"] = DocumentAddForm if obj is None else DocumentChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -157,7 +205,11 @@ class DocumentAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
+        if obj is None:
+            return []
+        # Claims' offsets count the text they are anchored in: it cannot change under them.
+        anchored = ["raw_text"] if obj.anchored_span_count() else []
+        return [*super().get_readonly_fields(request, obj), *anchored]
 
     def save_model(self, request, obj, form, change):
         if not change:

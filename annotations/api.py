@@ -35,6 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from annotations.importing import first_line_title
 from annotations.models import Document, Language
 from annotations.scripts import is_traditional
+from history.api import HistoryMixin
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -239,6 +240,7 @@ class DocumentFilter(filters.FilterSet):
 
 
 class DocumentViewSet(
+    HistoryMixin,
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from annotations.canonical import canonicalise
+from history.tracking import tracked
 
 
 def content_hash(text: str) -> str:
@@ -57,6 +58,8 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(content_hash=content_hash(text))
 
 
+# The texts are not copied into every event: content_hash says when the text changed.
+@tracked(exclude=["raw_text", "text"])
 class Document(models.Model):
     title = models.CharField(max_length=500)
     outlet = models.CharField(max_length=200, blank=True, help_text="Newspaper, site or body")
@@ -85,6 +88,9 @@ class Document(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DocumentQuerySet.as_manager()
+    # Its metadata, and the suggestions dismissed in it (claims' events, named as a label
+    # so that annotations does not import claims).
+    history_events = ("annotations.DocumentEvent", "claims.SuggestionDismissalEvent")
 
     class Meta:
         ordering = ["-published_on", "id"]

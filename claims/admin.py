@@ -9,12 +9,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims import permissions, suggestions, tracking, workbench
 from claims.models import (
-    COMPARED_FIELDS,
     MEANING_FIELDS,
     SPAN_FIELDS,
     Claim,
@@ -31,6 +28,8 @@ from claims.models import (
     TargetStatus,
     Topic,
 )
+from history.admin import HistoryAdminMixin
+from history.events import context_user_id
 
 
 class SpeakerAliasInline(admin.TabularInline):
@@ -39,7 +38,7 @@ class SpeakerAliasInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
@@ -54,13 +53,13 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "description"]
     search_fields = ["name"]
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "unit"]
     search_fields = ["name", "description"]
 
@@ -168,7 +167,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "quote_excerpt",
@@ -232,42 +231,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def quote_excerpt(self, claim):
         return claim.quote if len(claim.quote) <= 60 else claim.quote[:59] + "…"
 
-    @admin.display(description="every change (who, when, before → after)")
-    def change_history(self, claim):
-        if claim.pk is None:
-            return "—"
-        records = list(claim.history.select_related("history_user").order_by("history_date"))
-        rows = []
-        for previous, record in zip([None, *records], records, strict=False):
-            if previous is None:
-                changes = "created"
-            else:
-                delta = record.diff_against(previous, included_fields=[*COMPARED_FIELDS, "topics"])
-                changes = "; ".join(
-                    f"{c.field}: {c.old!s} → {c.new!s}"
-                    for c in delta.changes
-                    if c.field != "topics"
-                ) or ("topics changed" if delta.changes else "no field changed")
-            rows.append(
-                (
-                    record.history_date.strftime("%Y-%m-%d %H:%M:%S"),
-                    record.history_user or "—",
-                    record.get_history_type_display(),
-                    record.version,
-                    changes,
-                )
-            )
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>v{}</td><td>{}</td></tr>",
-            reversed(rows),
-        )
-        return format_html(
-            '<table class="claim-history"><thead><tr><th>when</th><th>who</th><th>what</th>'
-            "<th>version</th><th>changes</th></tr></thead><tbody>{}</tbody></table>",
-            body,
-        )
-
     def get_urls(self):
         view = self.admin_site.admin_view
 
@@ -310,9 +273,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return self.restore(request)
-        records = list(workbench.deleted_claims())
+        records = workbench.with_deleted_by(list(workbench.deleted_claims()))
         for record in records:
-            record.can_restore = permissions.can_restore_claim(request.user, record.annotator_id)
+            record.can_restore = permissions.can_restore_claim(
+                request.user, record.annotator_id, getattr(record.deleted_by, "pk", None)
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": "Deleted claims",
@@ -331,10 +296,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
         if record is None:
             messages.error(request, f"Claim #{claim_id} is not a deleted claim.")
             return HttpResponseRedirect(request.path)
-        if not permissions.can_restore_claim(request.user, record.annotator_id):
+        deleted_by_id = context_user_id(record.pgh_context)
+        if not permissions.can_restore_claim(request.user, record.annotator_id, deleted_by_id):
             raise PermissionDenied
         try:
-            claim = workbench.restore_claim(claim_id=claim_id)
+            claim = workbench.restore_claim(claim_id=claim_id, by=request.user)
         except (ValidationError, IntegrityError) as error:
             messages.error(request, f"Claim #{claim_id} could not be restored: {error}")
             return HttpResponseRedirect(request.path)
@@ -356,15 +322,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 raise PermissionDenied
         super().delete_queryset(request, queryset)
 
-    def revert_disabled(self, request, obj=None):
-        # Reverting would save an old version number; edit the claim instead.
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -374,7 +331,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path)
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
         if change:
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
@@ -425,6 +381,13 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The figure a target is created with; afterwards only restatements change it.
+FIGURE_IN_FORCE = [
+    *("number_text", "comparator", "change", "value", "value_high", "unit"),
+    "deadline",
+]
+
+
 class TargetAdminForm(forms.ModelForm):
     """The target form; opened from a claim, it carries that claim to link its statement."""
 
@@ -434,7 +397,7 @@ class TargetAdminForm(forms.ModelForm):
         model = Target
         fields = [
             *("title", "metric", "subject", "scope", "set_by"),
-            *("number_text", "comparator", "change", "value", "value_high", "unit", "deadline"),
+            *FIGURE_IN_FORCE,
             *("baseline_value", "baseline_period"),
             *("status_override", "status_override_reason", "withdrawn_on", "withdrawal_note"),
         ]
@@ -466,7 +429,7 @@ class TargetAdminForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = TargetAdminForm
     list_display = [
         "title",
@@ -488,12 +451,7 @@ class TargetAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["title", "metric", "subject", "scope", "set_by", "from_claim"]}),
         (
             "Figure in force (changed by restatements, which record revisions)",
-            {
-                "fields": [
-                    *("number_text", "comparator", "change", "value", "value_high", "unit"),
-                    "deadline",
-                ]
-            },
+            {"fields": FIGURE_IN_FORCE},
         ),
         ("Baseline", {"fields": ["baseline_value", "baseline_period"]}),
         (
@@ -505,7 +463,13 @@ class TargetAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
+        ("History (revisions and linked statements included)", {"fields": ["change_history"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A stored target's figure changes only by a restatement (Target.restate).
+        figure = [] if obj is None else [*FIGURE_IN_FORCE]
+        return [*super().get_readonly_fields(request, obj), *figure]
 
     def get_queryset(self, request):
         # Four queries for any number of rows: targets, statements, revisions, observations.
@@ -607,7 +571,7 @@ def tracking_context(target: Target) -> dict:
 
 
 @admin.register(TargetStatement)
-class TargetStatementAdmin(SimpleHistoryAdmin):
+class TargetStatementAdmin(admin.ModelAdmin):
     list_display = ["claim", "target", "number_text", "comparator", "value", "unit", "deadline"]
     list_filter = ["comparator"]
     search_fields = ["number_text", "claim__quote", "target__title"]
@@ -618,14 +582,24 @@ class TargetStatementAdmin(SimpleHistoryAdmin):
 
 @admin.register(TargetRevision)
 class TargetRevisionAdmin(admin.ModelAdmin):
+    """Read-only: a revision is made by a restatement on the target's page, never by hand."""
+
     list_display = ["target", "revised_on", "claim", "recorded_by"]
     list_select_related = ["target", "claim", "recorded_by"]
     search_fields = ["target__title"]
-    autocomplete_fields = ["target", "claim"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Observation)
-class ObservationAdmin(SimpleHistoryAdmin):
+class ObservationAdmin(admin.ModelAdmin):
     list_display = [
         "metric",
         "subject",

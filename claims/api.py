@@ -59,6 +59,7 @@ from claims.permissions import (
     can_submit_claim,
     is_reviewer,
 )
+from history.api import HistoryMixin
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -84,6 +85,7 @@ class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class VocabularyViewSet(
+    HistoryMixin,
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -185,7 +187,7 @@ class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class TargetViewSet(ReadViewSet):
+class TargetViewSet(HistoryMixin, ReadViewSet):
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
     filterset_fields = ["metric", "set_by", "status_override"]
@@ -450,7 +452,7 @@ class ClaimPermission(RolePermission):
         parameters=[IF_MATCH], responses={204: None, 409: ERRORS, 412: STALE, 428: ERRORS}
     ),
 )
-class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
     """Claims with their figure (target statement or observation), filtered and paged.
 
     Ordering: `ordering=id` (default), `-id`, `published` or `-published`

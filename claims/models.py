@@ -8,20 +8,23 @@ change only through a recorded TargetRevision.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from annotations.models import AnchoredSpan, Document, choices_constraint
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import TargetStatus
+from history.events import event_user
+from history.tracking import tracked
 
 
 class SpeakerKind(models.TextChoices):
@@ -36,12 +39,14 @@ class SpeakerQuerySet(models.QuerySet):
         return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
 
 
+@tracked()
 class Speaker(models.Model):
     name = models.CharField(max_length=200, unique=True, help_text="Usual name, as in the sources")
     kind = models.CharField(max_length=12, choices=SpeakerKind.choices, default=SpeakerKind.PERSON)
     description = models.TextField(blank=True)
 
     objects = SpeakerQuerySet.as_manager()
+    history_events = ("claims.SpeakerEvent", "claims.SpeakerAliasEvent")
 
     class Meta:
         ordering = ["name"]
@@ -54,6 +59,7 @@ class Speaker(models.Model):
         return self.name
 
 
+@tracked()
 class SpeakerAlias(models.Model):
     """Another name for a speaker: the other script, a short name, a former name."""
 
@@ -78,9 +84,11 @@ class SpeakerAlias(models.Model):
             )
 
 
+@tracked()
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    history_events = ("claims.TopicEvent",)
 
     class Meta:
         ordering = ["name"]
@@ -90,6 +98,7 @@ class Topic(models.Model):
         return self.name
 
 
+@tracked()
 class Metric(models.Model):
     """One measured quantity, so statements about the same number meet.
 
@@ -100,6 +109,7 @@ class Metric(models.Model):
     name = models.CharField(max_length=300, unique=True)
     unit = models.CharField(max_length=32, help_text="%, CNY, people, t ...")
     description = models.TextField(blank=True)
+    history_events = ("claims.MetricEvent",)
 
     class Meta:
         ordering = ["name"]
@@ -138,6 +148,7 @@ class Modality(models.TextChoices):
     FORECAST = "forecast", "forecast (预计…)"
 
 
+@tracked()
 class Claim(AnchoredSpan):
     claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
     speaker = models.ForeignKey(
@@ -156,8 +167,14 @@ class Claim(AnchoredSpan):
     modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.NONE)
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
     note = models.TextField(blank=True)
-
-    history = HistoricalRecords(m2m_fields=[topics])
+    history_events = (
+        "claims.ClaimEvent",
+        "claims.ClaimTopicEvent",
+        "claims.TargetStatementEvent",
+        "claims.ObservationEvent",
+        "claims.ClaimRelationEvent",
+        "claims.TargetRevisionEvent",
+    )
 
     class Meta(AnchoredSpan.Meta):
         ordering = ["document_id", "start", "end", "id"]
@@ -213,13 +230,14 @@ class Claim(AnchoredSpan):
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
 
-        Reads the history: two queries (the record, its topics) plus one for
-        this claim's topics. Empty when that version is not in the history.
+        Reads the history: two queries (the event, the topic links up to it)
+        plus one for this claim's topics. Empty when that version is not in
+        the history.
         """
         then = (
-            self.history.filter(version=version)
-            .order_by("-history_date", "-history_id")
-            .select_related("history_user")
+            self.events.filter(version=version)
+            .exclude(pgh_label="delete")
+            .order_by("-pgh_id")
             .first()
         )
         if then is None:
@@ -234,11 +252,44 @@ class Claim(AnchoredSpan):
             if field.name in COMPARED_FIELDS
             and getattr(then, field.attname) != getattr(self, field.attname)
         ]
-        topics_then = sorted(str(row.topic) for row in then.topics.select_related("topic"))
+        ids_then = topic_ids_at(self.pk, then.pgh_created_at)
+        topics_then = sorted(str(topic) for topic in Topic.objects.filter(pk__in=ids_then))
         topics_now = sorted(str(topic) for topic in self.topics.all())
         if topics_then != topics_now:
             changes.append(FieldChange("topics", "、".join(topics_then), "、".join(topics_now)))
         return changes
+
+
+# A claim's topic links are rows of their own. Their events show in the claim's
+# history and let its topics at any moment be replayed (topic_ids_at).
+class ClaimTopicEvent(
+    pghistory.create_event_model(
+        Claim.topics.through,
+        pghistory.InsertEvent(),
+        pghistory.DeleteEvent(),
+        obj_field=None,
+        append_only=True,
+    )
+):
+    pass
+
+
+def topic_ids_at(claim_id: int, moment: datetime, *, before: bool = False) -> set[int]:
+    """The ids of the topics claim `claim_id` had at `moment` (just before it if `before`).
+
+    Replays the claim's topic-link events; one query. Every event of one
+    transaction has its start time, so a claim saved at `moment` counts the
+    topics set with it (and, with `before`, not those its deletion unlinked).
+    """
+    moments = {"pgh_created_at__lt" if before else "pgh_created_at__lte": moment}
+    linked: set[int] = set()
+    events = ClaimTopicEvent.objects.filter(claim_id=claim_id, **moments)
+    for label, topic_id in events.order_by("pgh_id").values_list("pgh_label", "topic_id"):
+        if label == "delete":
+            linked.discard(topic_id)
+        else:  # "insert", or "baseline": linked when history began
+            linked.add(topic_id)
+    return linked
 
 
 # What an annotator writes: where the passage is, and what it says. Topics are
@@ -298,9 +349,9 @@ class StaleVersion(Exception):
 
     @classmethod
     def of(cls, stored: Claim, expected_version: int) -> "StaleVersion":
-        """The refusal for a save from `expected_version`; three or four queries."""
-        latest = stored.history.select_related("history_user").first()
-        changed_by = latest.history_user if latest is not None else None
+        """The refusal for a save from `expected_version`; four or five queries."""
+        latest = stored.events.select_related("pgh_context").order_by("-pgh_id").first()
+        changed_by = event_user(latest) if latest is not None else None
         return cls(stored, stored.changes_since(expected_version), changed_by)
 
     def message(self) -> str:
@@ -390,6 +441,10 @@ class TargetQuerySet(models.QuerySet):
         )
 
 
+TARGET_FIGURE_TRIGGER = "target_figure_changes_by_restatement"
+
+
+@tracked()
 class Target(StatedFigure):
     """A tracked goal. Its figure is the one in force; revisions keep the old ones."""
 
@@ -422,7 +477,11 @@ class Target(StatedFigure):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TargetQuerySet.as_manager()
-    history = HistoricalRecords()
+    history_events = (
+        "claims.TargetEvent",
+        "claims.TargetRevisionEvent",
+        "claims.TargetStatementEvent",
+    )
 
     class Meta(StatedFigure.Meta):
         ordering = ["deadline", "title"]
@@ -440,6 +499,15 @@ class Target(StatedFigure):
                 condition=Q(withdrawn_on__isnull=True) | ~Q(withdrawal_note=""),
                 name="target_withdrawal_has_note",
             ),
+        ]
+        triggers = [
+            # The figure in force changes only by Target.restate, which records a revision
+            # and lifts this trigger for its own update (pgtrigger.ignore).
+            pgtrigger.Protect(
+                name=TARGET_FIGURE_TRIGGER,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("number_text", *tracking.REVISED_FIELDS),
+            )
         ]
 
     def __str__(self) -> str:
@@ -594,7 +662,8 @@ class Target(StatedFigure):
             for field in changes:
                 setattr(target, field, getattr(statement, field))
             target.full_clean()
-            target.save()
+            with pgtrigger.ignore(f"claims.Target:{TARGET_FIGURE_TRIGGER}"):
+                target.save()
         self.refresh_from_db()
         return revision
 
@@ -646,6 +715,7 @@ class Target(StatedFigure):
             )
 
 
+@tracked()
 class TargetStatement(StatedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
 
@@ -659,8 +729,6 @@ class TargetStatement(StatedFigure):
     subject = models.CharField(max_length=200, blank=True)
     scope = models.CharField(max_length=200, blank=True)
     deadline = models.DateField(null=True, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta(StatedFigure.Meta):
         pass
@@ -677,25 +745,38 @@ class TargetStatement(StatedFigure):
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
 
+@pghistory.track(pghistory.InsertEvent(), append_only=True)
 class TargetRevision(models.Model):
-    """A later statement changed a target. `changes` maps field to [before, after]."""
+    """A later statement changed a target. `changes` maps field to [before, after].
+
+    Append-only: made only by Target.restate, credited to whoever restated; a
+    trigger refuses UPDATE and DELETE, so no one rewrites a target's past.
+    """
 
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="revisions")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="target_revisions")
     revised_on = models.DateField()
     changes = models.JSONField()
+    # PROTECT: a revision is never rewritten, not even to forget a deleted user.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["target", "revised_on", "id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="target_revision_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.target} revised {self.revised_on}"
 
 
+@tracked()
 class Observation(StatedFigure):
     """A reported value of a metric for a period, from an observation-type claim."""
 
@@ -705,8 +786,6 @@ class Observation(StatedFigure):
     scope = models.CharField(max_length=200, blank=True)
     period_start = models.DateField()
     period_end = models.DateField()
-
-    history = HistoricalRecords()
 
     class Meta(StatedFigure.Meta):
         ordering = ["metric", "period_end"]
@@ -747,6 +826,7 @@ class RelationKind(models.TextChoices):
     EVIDENCE_FOR = "evidence_for", "is evidence for"
 
 
+@tracked()
 class ClaimRelation(models.Model):
     source = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_out")
     target = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_in")
@@ -798,6 +878,7 @@ class SuggestionKind(models.TextChoices):
     OBSERVATION = ClaimType.OBSERVATION.value, "observation"
 
 
+@tracked()
 class SuggestionDismissal(models.Model):
     """An annotator said a suggested figure is not a claim; it is not suggested again.
 

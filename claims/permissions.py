@@ -64,11 +64,12 @@ def can_review_claim(user, claim: Claim) -> bool:
     return claim.status == ReviewStatus.SUBMITTED and user.is_staff and is_reviewer(user)
 
 
-def can_restore_claim(user, annotator_id: int) -> bool:
-    """Bring back a deleted claim: reviewers any, an annotator their own."""
+def can_restore_claim(user, annotator_id: int, deleted_by_id: int | None) -> bool:
+    """Bring back a deleted claim: reviewers any; an annotator only her own claim that she
+    deleted herself, so no one undoes a reviewer's (or another annotator's) deletion."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.add_claim")):
         return False
-    return is_reviewer(user) or annotator_id == user.pk
+    return is_reviewer(user) or (annotator_id == user.pk and deleted_by_id == user.pk)
 
 
 def allowed_actions(user, claim: Claim) -> dict[str, bool]:

@@ -47,7 +47,6 @@ ROLE_PERMISSIONS = {
         ("claims", "metric", ["add", "change"]),
         ("claims", "target", ["add", "change"]),
         ("claims", "targetstatement", ["add", "change", "delete"]),
-        ("claims", "targetrevision", ["add"]),
         ("claims", "observation", ["add", "change", "delete"]),
         ("claims", "claimrelation", ["add", "change", "delete"]),
     ],

@@ -11,6 +11,8 @@ import json
 from collections import Counter
 
 from django import forms
+from django.apps import apps
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q
@@ -40,7 +42,9 @@ from claims.models import (
     Stance,
     TargetStatement,
     Topic,
+    topic_ids_at,
 )
+from history.events import context_user_id, instance_from_event
 
 FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
@@ -496,37 +500,55 @@ def progress_view(admin, request):
 # --- deleted claims ------------------------------------------------------------------
 
 
+def claim_events():
+    """The manager of claims' history events (claims.ClaimEvent, made by pghistory)."""
+    return apps.get_model("claims", "ClaimEvent").objects
+
+
 def deleted_claims():
-    """The last deletion record of each claim that is still deleted. One query."""
+    """The deletion event of each claim that is still deleted. One query.
+
+    Each row is the claim as it was when deleted, with `pgh_context` (who deleted
+    it: history.events.event_user).
+    """
     return (
-        Claim.history.filter(history_type="-")
+        claim_events()
+        .filter(pgh_label="delete")
         .exclude(id__in=Claim.objects.values("id"))
-        .select_related("history_user", "annotator", "document")
-        .order_by("id", "-history_date")
+        .select_related("pgh_context", "annotator", "document")
+        .order_by("id", "-pgh_id")
         .distinct("id")
     )
 
 
-def restore_claim(*, claim_id: int) -> Claim:
+def with_deleted_by(records: list) -> list:
+    """Set `deleted_by` (a user or None) on deletion events; one query for all of them."""
+    user_ids = {context_user_id(record.pgh_context) for record in records} - {None}
+    users = User._default_manager.in_bulk(user_ids)
+    for record in records:
+        record.deleted_by = users.get(context_user_id(record.pgh_context))
+    return records
+
+
+def restore_claim(*, claim_id: int, by) -> Claim:
     """Bring a deleted claim back as the same pk, with its topics and its figure.
 
     Its version continues from the deleted one, so a page opened before the
-    deletion cannot overwrite it unnoticed.
+    deletion cannot overwrite it unnoticed. Restored by a reviewer it keeps its
+    review; restored by anyone else (its annotator, who deleted her own draft)
+    it is her draft again: only a reviewer's restore can bring back a review.
     """
     record = deleted_claims().filter(id=claim_id).first()
     if record is None:
         raise Http404(f"Claim #{claim_id} is not a deleted claim.")
-    # The deletion record has no topics: they were unlinked before it was written.
-    last_state = (
-        Claim.history.filter(id=claim_id)
-        .exclude(history_type="-")
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
-    topic_ids = list(last_state.topics.values_list("topic_id", flat=True)) if last_state else []
+    # Deleting a claim unlinks its topics first, in the same transaction.
+    topic_ids = topic_ids_at(claim_id, record.pgh_created_at, before=True)
     with transaction.atomic():
-        claim = record.instance
+        claim = instance_from_event(Claim, record)
         claim.version = record.version + 1
+        if not permissions.is_reviewer(by):
+            claim.status = ReviewStatus.DRAFT
+            claim.reviewer, claim.reviewed_at, claim.review_comment = None, None, ""
         claim.full_clean()
         claim.save(force_insert=True)
         claim.topics.set(Topic.objects.filter(pk__in=topic_ids))
@@ -536,10 +558,11 @@ def restore_claim(*, claim_id: int) -> Claim:
         }.get(claim.claim_type)
         if figure_model is not None:
             figure_record = (
-                figure_model.history.filter(claim_id=claim_id, history_type="-")
-                .order_by("-history_date")
+                apps.get_model("claims", f"{figure_model.__name__}Event")
+                .objects.filter(claim_id=claim_id, pgh_label="delete")
+                .order_by("-pgh_id")
                 .first()
             )
             if figure_record is not None:
-                figure_record.instance.save(force_insert=True)
+                instance_from_event(figure_model, figure_record).save(force_insert=True)
     return claim

@@ -13,6 +13,7 @@ from claims.workbench import (
     progress_by_annotator,
     progress_by_document,
 )
+from history.events import event_user
 from tests.conftest import ASTRAL_TARGET, SOE_TARGET, make_claim
 from tests.test_workbench_permissions import claim_url, logged_in
 
@@ -51,7 +52,8 @@ def test_it_stores_code_point_offsets_after_and_inside_astral_characters(
     assert (claim.start, claim.end, claim.quote) == (start, end, ASTRAL_TARGET)
     assert astral_document.text[claim.start : claim.end] == claim.quote
     assert claim.annotator == alice
-    assert claim.history.get().history_user == alice
+    (created,) = claim.events.select_related("pgh_context")
+    assert (created.pgh_label, event_user(created)) == ("insert", alice)
 
 
 def test_it_refuses_utf16_offsets_naming_the_quote_and_saves_nothing(
@@ -196,7 +198,7 @@ def move(live_server, user, claim, **fields):
 def as_stored(claim) -> tuple:
     """Everything a refused move must leave as it was."""
     claim = Claim.objects.get(pk=claim.pk)
-    return claim.start, claim.end, claim.quote, claim.note, claim.version, claim.history.count()
+    return claim.start, claim.end, claim.quote, claim.note, claim.version, claim.events.count()
 
 
 def test_it_moves_a_claims_span_across_astral_characters_keeping_its_id_and_history(
@@ -224,9 +226,9 @@ def test_it_moves_a_claims_span_across_astral_characters_keeping_its_id_and_hist
         2,
     )
     assert text[claim.start : claim.end] == ASTRAL_PASSAGE
-    latest, first = claim.history.order_by("-history_date", "-history_id")
-    assert (latest.history_type, latest.history_user, latest.start, latest.quote) == (
-        "~",
+    latest, first = claim.events.select_related("pgh_context").order_by("-pgh_id")
+    assert (latest.pgh_label, event_user(latest), latest.start, latest.quote) == (
+        "update",
         alice,
         new["start"],
         ASTRAL_PASSAGE,
@@ -419,8 +421,8 @@ def test_it_restores_a_deleted_claim_with_its_topics_and_figure(live_server, ali
     assert list(claim.topics.all()) == [topic]
     assert claim.observation.metric == metric
     assert claim.version == 2
-    # deleted, created again, its topics linked again
-    assert [r.history_type for r in claim.history.order_by("history_date")][-3:] == ["-", "+", "~"]
+    # deleted, then created again as it was
+    assert [e.pgh_label for e in claim.events.order_by("pgh_id")][-2:] == ["delete", "insert"]
 
 
 def test_it_finds_speakers_by_alias_in_either_script_and_creates_one_in_place(

@@ -9,6 +9,7 @@ import requests
 
 from annotations.models import ReviewStatus
 from claims.models import Claim
+from history.events import event_user
 from tests.conftest import SOE_TARGET, make_claim, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +39,7 @@ def claim_url(live_server, claim) -> str:
 
 def stored(claim) -> tuple:
     claim = Claim.objects.get(pk=claim.pk)
-    return claim.note, claim.stance, claim.status, claim.version, claim.history.count()
+    return claim.note, claim.stance, claim.status, claim.version, claim.events.count()
 
 
 @pytest.fixture
@@ -139,7 +140,8 @@ def test_it_lets_a_reviewer_change_any_claim(live_server, rachel, bobs_claim):
         "target",
         2,
     )
-    assert claim.history.first().history_user.username == "rachel"
+    latest = claim.events.select_related("pgh_context").order_by("-pgh_id").first()
+    assert event_user(latest).username == "rachel"
 
 
 def test_it_denies_a_staff_user_without_a_role_everything(live_server, seed_document, bobs_claim):

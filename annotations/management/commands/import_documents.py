@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_file
 from annotations.models import Language
+from history.tracking import credited_to_command
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", type=datetime.date.fromisoformat, dest="published_on")
         parser.add_argument("--language", choices=Language.values)
 
+    @credited_to_command
     def handle(self, *args, paths, **options):
         files = sorted(self.expand(paths))
         defaults = {

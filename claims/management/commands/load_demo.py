@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from annotations.models import Document
 from claims.roles import ANNOTATOR, REVIEWER
+from history.tracking import credited_to_command
 
 DEMO_USERS = [
     # username, role group (None: superuser), what they do
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         "overwritten."
     )
 
+    @credited_to_command
     def handle(self, *args, **options):
         if Document.objects.exists():
             self.stdout.write("Documents already present: the demo corpus was not reloaded.")
