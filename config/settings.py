@@ -122,6 +122,11 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# History triggers (history/tracking.py). Migrations carry them, except on the table
+# Django makes for Claim.topics, which pgtrigger's migrations skip: install every trigger
+# (idempotent) after each migrate, so that table is tracked too.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -258,11 +258,13 @@ def test_a_new_raw_text_is_canonicalised_as_on_import(unannotated, ada):
     assert Document.objects.by_text(expected.text).get() == stored  # the hash matches
 
 
-def test_a_raw_text_already_stored_is_refused(unannotated, seed_document, ada):
+def test_a_raw_text_already_stored_is_refused(unannotated, ada):
+    other = Document.from_raw("另一份通知\n", title="另一份", language="zh-Hans", pdf=False)
+    other.save()
     url = f"/admin/annotations/document/{unannotated.pk}/change/"
     client = logged_in(ada)
     page = client.get(url)
-    response = client.post(url, {**document_form(page), "raw_text": seed_document.raw_text})
+    response = client.post(url, {**document_form(page), "raw_text": "另一份通知\r\n"})
     assert response.status_code == 200
     assert "already stored as document" in response.content.decode()
     assert Document.objects.get(pk=unannotated.pk).text == unannotated.text
