@@ -12,7 +12,7 @@ from collections import Counter
 
 from django import forms
 from django.apps import apps
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q
@@ -524,7 +524,7 @@ def deleted_claims():
 def with_deleted_by(records: list) -> list:
     """Set `deleted_by` (a user or None) on deletion events; one query for all of them."""
     user_ids = {context_user_id(record.pgh_context) for record in records} - {None}
-    users = User._default_manager.in_bulk(user_ids)
+    users = get_user_model()._default_manager.in_bulk(user_ids)
     for record in records:
         record.deleted_by = users.get(context_user_id(record.pgh_context))
     return records

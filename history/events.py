@@ -56,7 +56,7 @@ def instance_from_event(model: type[M], event: models.Model) -> M:
     )
 
 
-def _changes(label: str, data: dict[str, Any], diff: dict[str, Any] | None) -> dict[str, list]:
+def _changes(label: str, data: dict[str, Any], diff: dict[str, Any] | None) -> dict[str, list[Any]]:
     if label in ("insert", "baseline"):  # baseline: the row as it stood when history began
         pairs = {name: [None, value] for name, value in data.items() if value not in (None, "")}
     elif label == "delete":
@@ -74,7 +74,7 @@ def history_of(obj: models.Model) -> list[HistoryEntry]:
     context, then the names of the users in them.
     """
     events = list(
-        Events.objects.references(obj)
+        Events.objects.references(obj)  # type: ignore[no-untyped-call]
         .across(*type(obj).history_events)  # type: ignore[attr-defined]
         .order_by("pgh_created_at", "pgh_model", "pgh_id")
         .values(
@@ -87,7 +87,11 @@ def history_of(obj: models.Model) -> list[HistoryEntry]:
             "pgh_context",
         )
     )
-    user_ids = {_user_id(event["pgh_context"]) for event in events} - {None}
+    user_ids = {
+        user_id
+        for user_id in (_user_id(event["pgh_context"]) for event in events)
+        if user_id is not None
+    }
     usernames = dict(
         get_user_model()
         ._default_manager.filter(pk__in=user_ids)

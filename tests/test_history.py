@@ -374,3 +374,32 @@ def test_json_of_changes_is_what_the_schema_says(alice, seed_document):
     }
     assert json.loads(json.dumps(entry["changes"]))["quote"] == [None, SOE_TARGET]
     assert entry["object_id"] == str(claim.pk)
+
+
+@pytest.mark.parametrize("resource", ["speakers", "topics", "metrics", "targets", "documents"])
+def test_every_history_endpoint_costs_six_queries_on_long_histories(
+    alice, rachel, zhang, seed_document, django_assert_num_queries, resource
+):
+    metric = Metric.objects.create(name="收入占比", unit="%")
+    target = Target.objects.create(
+        title="35%", metric=metric, subject="中央企业", number_text="35%", value=35, unit="%"
+    )
+    objects = {
+        "speakers": (zhang, "description"),
+        "topics": (Topic.objects.create(name="数据"), "description"),
+        "metrics": (metric, "description"),
+        "targets": (target, "title"),
+        "documents": (seed_document, "outlet"),
+    }
+    obj, field = objects[resource]
+    for n in range(5):
+        with pghistory.context(user=[alice, rachel][n % 2].pk):
+            setattr(obj, field, f"edit {n}")
+            obj.save()
+    client = api(rachel)
+    with django_assert_num_queries(6):
+        # token and user; model permissions (2); the object; its events; their users
+        response = client.get(f"/api/v1/{resource}/{obj.pk}/history/")
+    updates = [e for e in response.json() if e["event"] == "update"]
+    assert [e["changes"][field][1] for e in updates] == [f"edit {n}" for n in range(5)]
+    assert {e["username"] for e in updates} == {"alice", "rachel"}
