@@ -467,8 +467,9 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # A stored target's figure changes only by a restatement (Target.restate).
-        figure = [] if obj is None else [*FIGURE_IN_FORCE]
+        # A stored target's figure, scope included, changes only by a restatement
+        # (Target.restate); a database trigger refuses any other change.
+        figure = [] if obj is None else [*FIGURE_IN_FORCE, "scope"]
         return [*super().get_readonly_fields(request, obj), *figure]
 
     def get_queryset(self, request):

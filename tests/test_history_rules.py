@@ -100,12 +100,13 @@ def test_the_target_form_does_not_edit_the_figure(revised_target, rachel):
     client = logged_in(rachel)
     page = client.get(f"/admin/claims/target/{revised_target.pk}/change/")
     form = page.context["adminform"].form
-    assert not {"value", "number_text", "deadline", "unit"} & set(form.fields)
+    assert not {"value", "number_text", "deadline", "unit", "scope"} & set(form.fields)
     data = {name: form[name].value() or "" for name in form.fields}
     data.update(
         {
             "value": "99",
             "number_text": "99%",
+            "scope": "北京市",
             "status_override": "achieved",
             "status_override_reason": "Reported in 2026",
             "revisions-TOTAL_FORMS": "1",
@@ -119,7 +120,12 @@ def test_the_target_form_does_not_edit_the_figure(revised_target, rachel):
     response = client.post(f"/admin/claims/target/{revised_target.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     target = Target.objects.get(pk=revised_target.pk)
-    assert (target.value, target.number_text, target.status_override) == (36, "36%", "achieved")
+    assert (target.value, target.number_text, target.scope, target.status_override) == (
+        36,
+        "36%",
+        "",
+        "achieved",
+    )
 
 
 # ---------------------------------------------------------------- restore follows roles
