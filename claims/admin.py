@@ -40,13 +40,17 @@ class SpeakerAliasInline(admin.TabularInline):
 
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "alias_list"]
+    list_display = ["name", "kind", "organization", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
+    fields = ["name", "kind", "organization", "description"]
+    autocomplete_fields = ["organization"]
     inlines = [SpeakerAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("aliases")
+        return (
+            super().get_queryset(request).select_related("organization").prefetch_related("aliases")
+        )
 
     @admin.display(description="aliases")
     def alias_list(self, speaker):
