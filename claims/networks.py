@@ -162,7 +162,9 @@ EVENT_FIELDS = {
 }
 
 
-def load_statements(claims: QuerySet[Claim], options: Options) -> Statements:
+def load_statements(
+    claims: QuerySet[Claim], options: Options, *, with_text: bool = False
+) -> Statements:
     """The statements of `claims` within start and stop: one query.
 
     Every variable is read (the event list shows them all, and node attributes
@@ -177,7 +179,7 @@ def load_statements(claims: QuerySet[Claim], options: Options) -> Statements:
         claims = claims.filter(document__published_on__gte=options.start)
     if options.stop:
         claims = claims.filter(document__published_on__lte=options.stop)
-    extra = EVENT_FIELDS if options.network_type == "eventlist" else {}
+    extra = EVENT_FIELDS if with_text or options.network_type == "eventlist" else {}
     rows = list(
         claims.order_by()
         .annotate(**{f"v_{name}": COLUMNS[name] for name in wanted})
@@ -590,3 +592,19 @@ def dna_network(claims: QuerySet[Claim], options: Options) -> list[Network] | St
         network.time = time
         series.append(network)
     return series
+
+
+def edge_statements(
+    statements: Statements, options: Options, source: str, target: str
+) -> Statements:
+    """The statements behind one edge of the network of `statements`.
+
+    Two-mode: those linking `source` (a row) and `target` (a column). One-mode:
+    those of either node about a value of variable2 that both use.
+    """
+    first = statements.values[options.variable1]
+    second = statements.values[options.variable2]
+    if options.network_type == "twomode":
+        return statements.take((first == source) & (second == target))
+    shared = set(second[first == source].tolist()) & set(second[first == target].tolist())
+    return statements.take(np.isin(first, [source, target]) & np.isin(second, list(shared)))
