@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import permissions, suggestions, tracking, workbench
+from annotations.models import Document, ReviewStatus
+from claims import networks, permissions, suggestions, tracking, workbench
 from claims.models import (
     COMPARED_FIELDS,
     MEANING_FIELDS,
@@ -305,8 +306,33 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 name="claims_claim_progress",
             ),
             path("deleted/", view(self.deleted_view), name="claims_claim_deleted"),
+            path("network/", view(self.network_view), name="claims_claim_network"),
             *super().get_urls(),
         ]
+
+    def network_view(self, request):
+        """Discourse networks drawn from GET /api/v1/networks/ (claims/static/claims/network.js)."""
+        if not permissions.can_view_claims(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Discourse network",
+            "opts": Claim._meta,
+            "variables": networks.VARIABLES,
+            "network_types": networks.NETWORK_TYPES[:2],
+            "aggregations": networks.AGGREGATIONS,
+            "normalizations": networks.NORMALIZATIONS,
+            "duplicates": networks.DUPLICATES,
+            "time_windows": networks.TIME_WINDOWS,
+            "outlets": Document.objects.exclude(outlet="")
+            .order_by("outlet")
+            .values_list("outlet", flat=True)
+            .distinct(),
+            "claim_types": ClaimType.choices,
+            "statuses": ReviewStatus.choices,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "claims/network.html", context)
 
     def deleted_view(self, request):
         """Deleted claims, each with a Restore button (POST)."""
