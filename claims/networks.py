@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import Case, CharField, F, QuerySet, When
+from django.db import connection
+from django.db.models import Case, CharField, F, Func, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from claims.models import Claim, SpeakerKind, Stance
@@ -180,41 +181,52 @@ def load_statements(
     if options.stop:
         claims = claims.filter(document__published_on__lte=options.stop)
     extra = EVENT_FIELDS if with_text or options.network_type == "eventlist" else {}
-    rows = list(
-        claims.order_by()
-        .annotate(**{f"v_{name}": COLUMNS[name] for name in wanted})
+    query = (
+        claims.order_by(
+            F("document__published_on").asc(nulls_first=True), "document_id", "start", "id"
+        )
+        .annotate(
+            day=DaysSinceEpoch(F("document__published_on")),
+            **{f"v_{name}": Coalesce(COLUMNS[name], Value("")) for name in wanted},
+        )
         .values_list(
             "id",
             "document_id",
             "start",
-            "document__published_on",
+            "day",
             "stance",
             *(f"v_{name}" for name in wanted),
             *extra.values(),
         )
     )
+    # Straight from the cursor: Django's row-by-row iteration costs more than the query.
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     columns: list[Sequence[Any]] = (
         list(zip(*rows, strict=True)) if rows else [()] * (5 + len(wanted) + len(extra))
     )
-    dates = np.array(
-        [np.datetime64(d, "D") if d else np.datetime64("NaT") for d in columns[3]],
-        dtype="datetime64[D]",
-    )
-    statements = Statements(
+    days = np.array(columns[3], dtype=np.int64)
+    return Statements(
         claim=np.array(columns[0], dtype=np.int64),
         document=np.array(columns[1], dtype=np.int64),
         start_offset=np.array(columns[2], dtype=np.int64),
-        date=dates,
+        date=np.where(days == NO_DATE, np.datetime64("NaT"), days.astype("datetime64[D]")),
         stance=np.array(columns[4], dtype=np.str_),
-        values={
-            name: np.array([value or "" for value in columns[5 + i]], dtype=np.str_)
-            for i, name in enumerate(wanted)
-        },
+        values={name: np.array(columns[5 + i], dtype=np.str_) for i, name in enumerate(wanted)},
         extra={name: list(columns[5 + len(wanted) + i]) for i, name in enumerate(extra)},
     )
-    sort_dates = np.where(np.isnat(dates), np.datetime64("0001-01-01"), dates)
-    order = np.lexsort((statements.claim, statements.start_offset, statements.document, sort_dates))
-    return statements.take(order)
+
+
+NO_DATE = -(2**31)
+
+
+class DaysSinceEpoch(Func):
+    """A date as days since 1970-01-01 (numpy's datetime64[D]); NO_DATE for none."""
+
+    template = f"COALESCE(%(expressions)s - DATE '1970-01-01', {NO_DATE})"
+    output_field = IntegerField()
 
 
 def variables(options: Options) -> list[str]:
