@@ -17,6 +17,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -99,7 +101,7 @@ def options_of(query: dict[str, str]) -> Options:
     return Options(**fields)  # type: ignore[arg-type]
 
 
-def median_seconds(run, times: int = 3) -> tuple[float, object]:
+def median_seconds(run: Callable[[], object], times: int = 3) -> tuple[float, object]:
     samples, result = [], None
     for _ in range(times):
         started = time.perf_counter()

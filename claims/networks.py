@@ -507,9 +507,9 @@ def one_mode(array: FloatArray, options: Options) -> FloatArray:
         norm = m10 + m01 + m11
     else:
         norm = np.ones_like(matrix)
-    matrix = np.divide(matrix, norm, out=np.zeros_like(matrix), where=norm != 0)
-    np.fill_diagonal(matrix, 0.0)
-    return matrix
+    normalized: FloatArray = np.divide(matrix, norm, out=np.zeros_like(matrix), where=norm != 0)
+    np.fill_diagonal(normalized, 0.0)
+    return normalized
 
 
 def compute_matrix(

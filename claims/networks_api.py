@@ -47,7 +47,7 @@ def all_values(choices: dict[str, list[str]]) -> list[str]:
     return sorted({value for values in choices.values() for value in values})
 
 
-class NetworkParameters(serializers.Serializer):
+class NetworkParameters(serializers.Serializer[Any]):
     """The options, checked one by one here and together by Options.errors()."""
 
     network_type = serializers.ChoiceField(NETWORK_TYPES, default="twomode")
@@ -108,7 +108,7 @@ PARAMETERS = [
 ]
 
 
-class NetworkView(ApiViewMixin, generics.GenericAPIView):  # type: ignore[misc]
+class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore[misc]
     """A discourse network of the filtered claims, as DNA's dna_network() computes it.
 
     `network_type` twomode (variable1 × variable2), onemode (variable1 ×
@@ -122,7 +122,7 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView):  # type: ignore[misc]
 
     queryset = Claim.objects.all()
     filterset_class = ClaimFilter
-    pagination_class = None
+    pagination_class = None  # type: ignore[assignment]  # one network, not pages
     content_negotiation_class = IgnoreAccept
 
     def parameters(self, request: Request) -> tuple[Options, str]:
@@ -195,9 +195,19 @@ def attachment(body: str, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-class EdgeParameters(serializers.Serializer):
-    source = serializers.CharField(help_text="The edge's row node (variable1)")
-    target = serializers.CharField(help_text="The edge's column node (variable2, or variable1)")
+def edge_ends(request: Request) -> tuple[str, str]:
+    """The edge's `source` (a row) and `target` (a column, or a row of a one-mode network)."""
+    ends = {name: request.query_params.get(name, "") for name in ("source", "target")}
+    missing = {name: "This parameter is required." for name, value in ends.items() if not value}
+    if missing:
+        raise serializers.ValidationError(missing)
+    return ends["source"], ends["target"]
+
+
+EDGE_PARAMETERS = [
+    OpenApiParameter("source", OpenApiTypes.STR, required=True, description="The row node"),
+    OpenApiParameter("target", OpenApiTypes.STR, required=True, description="The column node"),
+]
 
 
 class NetworkEdgeView(NetworkView):
@@ -208,24 +218,21 @@ class NetworkEdgeView(NetworkView):
     """
 
     @extend_schema(
-        parameters=[NetworkParameters, EdgeParameters, *PARAMETERS],
+        parameters=[NetworkParameters, *EDGE_PARAMETERS, *PARAMETERS],
         filters=True,
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> HttpResponse | Response:
         options, _ = self.parameters(request)
-        edge = EdgeParameters(data=request.query_params)
-        edge.is_valid(raise_exception=True)
+        source, target = edge_ends(request)
         claims = self.filter_queryset(self.get_queryset())
         statements = filter_statements(load_statements(claims, options, with_text=True), options)
-        behind = edge_statements(
-            statements, options, edge.validated_data["source"], edge.validated_data["target"]
-        )
+        behind = edge_statements(statements, options, source, target)
         records = list(network_formats.events(behind))
         return JsonResponse(
             {
-                "source": edge.validated_data["source"],
-                "target": edge.validated_data["target"],
+                "source": source,
+                "target": target,
                 "count": len(records),
                 "claims": records[:MAX_EDGE_CLAIMS],
             },
