@@ -131,10 +131,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- |")
     for name, query in CASES:
         options = options_of(query)
-        compute, result = median_seconds(
-            lambda options=options: dna_network(Claim.objects.all(), options)
-        )
-        http, response = median_seconds(lambda query=query: client.get("/api/v1/networks/", query))
+        compute, result = median_seconds(partial(dna_network, Claim.objects.all(), options))
+        http, response = median_seconds(partial(client.get, "/api/v1/networks/", query))
         assert response.status_code == 200, response.content[:500]  # type: ignore[attr-defined]
         if isinstance(result, list):
             statements = sum(network.statement_count for network in result)
