@@ -9,10 +9,9 @@ import io
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
-from claims.models import Speaker, SpeakerKind
+from claims.models import Speaker
 from tests.api_support import _fresh_throttles, mallory, reader  # noqa: F401
 from tests.conftest import alice, make_user, rachel  # noqa: F401
 from tests.network_corpus import ORGS, TOPICS, Corpus, build_corpus
@@ -231,30 +230,3 @@ def test_a_network_takes_one_query_for_its_claims(api, corpus, django_assert_num
     with django_assert_num_queries(5):
         response = api.get(URL, {"time_window": "days", "window_size": 7})
     assert len(response.json()["series"]) == 50
-
-
-# ------------------------------------------------------- Speaker.organization
-
-
-def test_a_speaker_belongs_to_an_organisation_through_the_api(db, rachel):
-    client = APIClient()
-    client.force_login(rachel)
-    org = client.post("/api/v1/speakers/", {"name": "国资委", "kind": "organisation"}).json()
-    person = client.post("/api/v1/speakers/", {"name": "张玉卓", "organization": org["id"]})
-    assert person.status_code == 201, person.content
-    assert person.json()["organization"] == org["id"]
-    refused = client.post("/api/v1/speakers/", {"name": "李", "organization": person.json()["id"]})
-    assert refused.status_code == 400
-    assert "organization" in refused.json()
-    assert not Speaker.objects.filter(name="李").exists()
-
-
-def test_the_database_holds_the_organisation_rules(db):
-    org = Speaker.objects.create(name="国资委", kind=SpeakerKind.ORGANISATION)
-    person = Speaker.objects.create(name="张", organization=org)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Speaker.objects.filter(pk=org.pk).update(organization=org)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Speaker.objects.create(name="李", organization=person)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Speaker.objects.filter(pk=org.pk).update(kind=SpeakerKind.PERSON)
