@@ -576,6 +576,8 @@ def windows(
     windows wholly inside [first, last] are kept.
     """
     reach = math.floor((size - 1) / 2 + 0.5)  # Java's Math.round rounds halves up
+    # Each time is `first` plus n units (DNA adds one unit to the previous time,
+    # so that a 31st clamped to a 29th stays on the 29th); no drift here.
     steps = 0
     time = first
     while time <= last:
@@ -586,10 +588,20 @@ def windows(
         time = add_units(first, unit, steps)
 
 
-def dna_network(claims: QuerySet[Claim], options: Options) -> list[Network] | Statements:
+class TooManyWindows(Exception):
+    def __init__(self, count: int) -> None:
+        self.count = count
+        super().__init__(f"{count} time windows")
+
+
+def dna_network(
+    claims: QuerySet[Claim], options: Options, *, max_windows: int | None = None
+) -> list[Network] | Statements:
     """The network (a list of one), the time-window series, or the event list.
 
     `claims` is already filtered by the claim list's filters. One query.
+    Raises TooManyWindows, before computing any, when the series would be
+    longer than `max_windows`.
     """
     original = load_statements(claims, options)
     statements = filter_statements(original, options)
@@ -602,8 +614,11 @@ def dna_network(claims: QuerySet[Claim], options: Options) -> list[Network] | St
         return []
     first = options.start or dated.min().astype(datetime.date)
     last = options.stop or dated.max().astype(datetime.date)
+    spans = list(windows(first, last, options.time_window, options.window_size))
+    if max_windows is not None and len(spans) > max_windows:
+        raise TooManyWindows(len(spans))
     series = []
-    for time, start, stop in windows(first, last, options.time_window, options.window_size):
+    for time, start, stop in spans:
         inside = (statements.date >= np.datetime64(start)) & (
             statements.date <= np.datetime64(stop)
         )

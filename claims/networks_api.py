@@ -30,6 +30,7 @@ from claims.networks import (
     Network,
     Options,
     Statements,
+    TooManyWindows,
     dna_network,
     edge_statements,
     filter_statements,
@@ -142,7 +143,15 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore
     def get(self, request: Request) -> HttpResponse | Response:
         options, fmt = self.parameters(request)
         claims = self.filter_queryset(self.get_queryset())
-        result = dna_network(claims, options)
+        try:
+            result = dna_network(claims, options, max_windows=MAX_WINDOWS)
+        except TooManyWindows as error:
+            raise serializers.ValidationError(
+                {
+                    "time_window": f"gives {error.count} windows; at most {MAX_WINDOWS}: "
+                    "choose a larger unit or a shorter start–stop range."
+                }
+            ) from None
         if isinstance(result, Statements):
             return self.event_list(result, fmt)
         too_large = self.too_large(result)
@@ -165,11 +174,6 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore
         )
 
     def too_large(self, series: list[Network]) -> dict[str, str]:
-        if len(series) > MAX_WINDOWS:
-            return {
-                "time_window": f"gives {len(series)} windows; at most {MAX_WINDOWS}: "
-                "choose a larger unit or a shorter start–stop range."
-            }
         cells = sum(network.matrix.size for network in series)
         if cells > MAX_CELLS:
             return {

@@ -11,7 +11,7 @@ import datetime
 import pytest
 
 from claims.models import Claim
-from claims.networks import Network, Options, Statements, dna_network
+from claims.networks import Network, Options, Statements, TooManyWindows, dna_network
 from tests.conftest import make_user
 from tests.network_corpus import ORGS, TOPICS, Corpus, build_corpus
 
@@ -342,3 +342,9 @@ def test_event_list_drops_duplicates_as_dna_does(corpus, django_assert_num_queri
 )
 def test_options_that_do_not_fit_together_are_named(options, field):
     assert field in Options(**options).errors()
+
+
+def test_a_series_longer_than_allowed_is_refused_before_any_window_is_computed(corpus):
+    with pytest.raises(TooManyWindows) as refused:
+        dna_network(Claim.objects.all(), Options(time_window="days", window_size=1), max_windows=10)
+    assert refused.value.count == 56
