@@ -68,6 +68,13 @@ class NetworkParameters(serializers.Serializer[Any]):
     format = serializers.ChoiceField(FORMATS, default="json")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = {
+            name: f"is not a variable; exclude_ takes one of {', '.join(VARIABLES)}."
+            for name in self.initial_data
+            if name.startswith("exclude_") and name.removeprefix("exclude_") not in VARIABLES
+        }
+        if unknown:
+            raise serializers.ValidationError(unknown)
         errors = self.options(attrs).errors()
         if errors:
             raise serializers.ValidationError(errors)

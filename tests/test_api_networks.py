@@ -193,6 +193,7 @@ def test_the_claims_behind_an_edge_come_with_their_passages(api, corpus):
         ({"time_window": "days", "window_size": "0"}, "window_size"),
         ({"time_window": "days", "start": "1900-01-01", "stop": "2099-12-31"}, "time_window"),
         ({"format": "xlsx"}, "format"),
+        ({"exclude_person": "张"}, "exclude_person"),
         ({"published_after": "yesterday"}, "published"),
     ],
 )
