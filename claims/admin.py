@@ -10,7 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from claims import permissions, suggestions, tracking, workbench
+from annotations.models import Document, ReviewStatus
+from claims import networks, permissions, suggestions, tracking, workbench
 from claims.models import (
     MEANING_FIELDS,
     SPAN_FIELDS,
@@ -39,13 +40,17 @@ class SpeakerAliasInline(admin.TabularInline):
 
 @admin.register(Speaker)
 class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "alias_list"]
+    list_display = ["name", "kind", "organization", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
+    fields = ["name", "kind", "organization", "description", "change_history"]
+    autocomplete_fields = ["organization"]
     inlines = [SpeakerAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("aliases")
+        return (
+            super().get_queryset(request).select_related("organization").prefetch_related("aliases")
+        )
 
     @admin.display(description="aliases")
     def alias_list(self, speaker):
@@ -264,8 +269,33 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
                 name="claims_claim_progress",
             ),
             path("deleted/", view(self.deleted_view), name="claims_claim_deleted"),
+            path("network/", view(self.network_view), name="claims_claim_network"),
             *super().get_urls(),
         ]
+
+    def network_view(self, request):
+        """Discourse networks drawn from GET /api/v1/networks/ (claims/static/claims/network.js)."""
+        if not permissions.can_view_claims(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Discourse network",
+            "opts": Claim._meta,
+            "variables": networks.VARIABLES,
+            "network_types": networks.NETWORK_TYPES[:2],
+            "aggregations": networks.AGGREGATIONS,
+            "normalizations": networks.NORMALIZATIONS,
+            "duplicates": networks.DUPLICATES,
+            "time_windows": networks.TIME_WINDOWS,
+            "outlets": Document.objects.exclude(outlet="")
+            .order_by("outlet")
+            .values_list("outlet", flat=True)
+            .distinct(),
+            "claim_types": ClaimType.choices,
+            "statuses": ReviewStatus.choices,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "claims/network.html", context)
 
     def deleted_view(self, request):
         """Deleted claims, each with a Restore button (POST)."""

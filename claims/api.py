@@ -69,7 +69,18 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Speaker
-        fields = ["id", "name", "kind", "description", "aliases"]
+        fields = ["id", "name", "kind", "organization", "description", "aliases"]
+
+    def validate(self, attrs):
+        """Speaker.clean() (the organisation is one, and not the speaker itself)."""
+        speaker = copy.copy(self.instance) if self.instance else Speaker()
+        for name, value in attrs.items():
+            setattr(speaker, name, value)
+        try:
+            speaker.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
 
 
 class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -44,6 +44,16 @@ class Speaker(models.Model):
     name = models.CharField(max_length=200, unique=True, help_text="Usual name, as in the sources")
     kind = models.CharField(max_length=12, choices=SpeakerKind.choices, default=SpeakerKind.PERSON)
     description = models.TextField(blank=True)
+    organization = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        limit_choices_to={"kind": SpeakerKind.ORGANISATION},
+        help_text="The organisation this speaker speaks for (a speaker of kind organisation), "
+        "as the text states it or a reviewer sets it; networks can then use either level",
+    )
 
     objects = SpeakerQuerySet.as_manager()
     history_events = ("claims.SpeakerEvent", "claims.SpeakerAliasEvent")
@@ -53,10 +63,40 @@ class Speaker(models.Model):
         constraints = [
             choices_constraint("kind", SpeakerKind, "speaker_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="speaker_name_not_empty"),
+            # That the organisation is of kind organisation needs another row: a
+            # trigger checks it (migration 0005_speaker_organization).
+            models.CheckConstraint(
+                condition=~Q(organization=F("id")), name="speaker_not_own_organization"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The organisation is a speaker of kind organisation, not this one; one with
+        members stays an organisation. The database holds both too (a CHECK, a trigger)."""
+        super().clean()
+        if (
+            self.pk is not None
+            and self.kind != SpeakerKind.ORGANISATION
+            and Speaker.objects.filter(organization_id=self.pk).exists()
+        ):
+            raise ValidationError(
+                {"kind": "Speakers belong to this organisation, so it stays an organisation."}
+            )
+        organization = self.organization
+        if organization is None:
+            return
+        if organization.pk is not None and organization.pk == self.pk:
+            raise ValidationError({"organization": "A speaker cannot be its own organisation."})
+        if organization.kind != SpeakerKind.ORGANISATION:
+            raise ValidationError(
+                {
+                    "organization": f"{organization.name} is a {organization.kind}, not an "
+                    "organisation: only a speaker of kind organisation can have members."
+                }
+            )
 
 
 @tracked()

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from annotations.api import DocumentViewSet
-from claims import api
+from claims import api, networks_api
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="document")
@@ -23,6 +23,8 @@ urlpatterns = [
         api.ClaimExportView.as_view(),
         name="claim-export",
     ),
+    path("v1/networks/", networks_api.NetworkView.as_view(), name="networks"),
+    path("v1/networks/edge/", networks_api.NetworkEdgeView.as_view(), name="network-edge"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
