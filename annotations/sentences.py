@@ -12,7 +12,8 @@ sentences, so a line break is never a sentence end by itself:
 - A line break (one or more, blank lines included) ends a sentence only where the line
   before it is a heading: it ends with no punctuation and is a numbered title (一、
   （二） 3. 第四章), a dateline or byline (——2019年3月5日…), or short (at most
-  HEADING_MAX_CHARS characters) and standing alone after a sentence end. Any other break
+  HEADING_MAX_CHARS characters, with no clause punctuation) and standing alone after a
+  sentence end. Any other break
   after a line with no final punctuation falls inside a sentence (a PDF line, page or
   column break) and is passed over.
 
@@ -34,6 +35,7 @@ _NUMBERED = re.compile(
 )
 _ENDS_WITH_PUNCTUATION = re.compile(r"[\W_]$")
 HEADING_MAX_CHARS = 30
+_CLAUSE_PUNCTUATION = re.compile(r"[，,、；;：:]")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,10 @@ def _is_heading(line: str, after_sentence_end: bool) -> bool:
         return False
     if _NUMBERED.match(line):
         return True
-    return after_sentence_end and len(line) <= HEADING_MAX_CHARS
+    # A title carries no clause punctuation; a short first line of a broken paragraph
+    # usually does ("从去年ChatGPT的现象级爆火，到今年").
+    short_title = len(line) <= HEADING_MAX_CHARS and not _CLAUSE_PUNCTUATION.search(line)
+    return after_sentence_end and short_title
 
 
 def _line_ends(text: str) -> list[int]:

@@ -164,6 +164,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
     values = suggestions.prefill(claim, ClaimType.OBSERVATION, list(Metric.objects.all()))
     values |= {"claim": claim.pk}
     values.pop("deadline", None)
+    values.pop("bound", None)
     return prefilled_add_form("observation", claim, values)
 
 
@@ -435,7 +436,7 @@ class TargetAdminForm(forms.ModelForm):
         fields = [
             *("title", "metric", "subject", "scope", "set_by"),
             *("number_text", "comparator", "change", "value", "value_high", "unit", "deadline"),
-            *("baseline_value", "baseline_period"),
+            *("bound", "baseline_value", "baseline_period"),
             *("status_override", "status_override_reason", "withdrawn_on", "withdrawal_note"),
         ]
 
@@ -491,7 +492,7 @@ class TargetAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     *("number_text", "comparator", "change", "value", "value_high", "unit"),
-                    "deadline",
+                    *("bound", "deadline"),
                 ]
             },
         ),

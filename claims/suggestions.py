@@ -342,6 +342,7 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
     values: dict = {}
     if found:
         values = {"deadline": found[0].deadline, "period_start": found[0].period_start}
+        values["bound"] = found[0].bound
         values["period_end"] = found[0].period_end
         metric = guess_metric(found[0], metrics)
         values["metric"] = metric.pk if metric else None
@@ -358,6 +359,7 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
     if stated is not None:
         values |= {field: getattr(stated, field) for field in FIGURE_FIELDS}
         values |= {"metric": stated.metric_id, "subject": stated.subject, "scope": stated.scope}
+        values["bound"] = stated.bound or values.get("bound")
         values["deadline"] = stated.deadline or values.get("deadline")
     return {key: value for key, value in values.items() if value not in (None, "")}
 
