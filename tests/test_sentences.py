@@ -36,7 +36,8 @@ def test_every_layout_gives_the_sentences_of_the_text_on_one_line(text):
 
 def test_a_list_after_a_colon_and_semicolons_stays_in_its_lead_ins_sentence():
     first = sentences_of(ONE_CLAUSE_PER_LINE)[0]
-    assert first.startswith("今年发展主要预期目标是：") and first.endswith("5.5％以内。")
+    assert first.startswith("今年发展主要预期目标是：")
+    assert first.endswith("5.5％以内。")
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,10 @@ def test_a_heading_is_a_sentence_of_its_own_and_never_joins_the_next_line(headin
 
 
 def test_a_dateline_is_a_sentence_of_its_own():
-    text = "政府工作报告\n——2019年3月5日在第十三届全国人民代表大会第二次会议上\n各位代表：\n现在，我代表国务院报告。"
+    text = (
+        "政府工作报告\n——2019年3月5日在第十三届全国人民代表大会第二次会议上\n"
+        "各位代表：\n现在，我代表国务院报告。"
+    )
     assert sentences_of(text) == [
         "政府工作报告",
         "——2019年3月5日在第十三届全国人民代表大会第二次会议上",

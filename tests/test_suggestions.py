@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from annotations.models import Document, ReviewStatus
-from claims.figures import Change, Comparator
 from claims import devset, suggestions
+from claims.figures import Change, Comparator
 from claims.models import (
     Claim,
     ClaimType,
@@ -289,11 +289,13 @@ def test_this_years_work_in_this_years_report_is_a_target_and_a_gap_is_nothing()
 def test_it_reads_the_development_reports_main_targets_and_outcomes_as_imported(name):
     score = devset.score(name)
     found, total = score.targets
-    assert total >= 5 and found / total >= 0.95, score.missed
+    assert total >= 5
+    assert found / total >= 0.95, score.missed
     found, total = score.outcomes
     assert total == 0 or found / total >= 0.9, score.missed
     right, made = score.precision
-    assert made >= 9 and right / made >= 0.8, score.wrong
+    assert made >= 9
+    assert right / made >= 0.8, score.wrong
 
 
 def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
@@ -331,4 +333,6 @@ def test_suggest_report_prints_the_development_set_year_by_year(db):
     lines = out.getvalue().splitlines()
     for name in devset.REPORT_YEARS:
         line = next(line for line in lines if line.startswith(name))
-        assert "main targets" in line and "outcomes" in line and "precision" in line
+        assert "main targets" in line
+        assert "outcomes" in line
+        assert "precision" in line
