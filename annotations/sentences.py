@@ -31,7 +31,7 @@ _LINE_BREAKS = re.compile(r"[ \t\u3000]*\n\s*")
 # Numbered titles: 一、 （一） (1) 1. 1、 第一章 第二部分; and datelines/bylines: ——.
 _NUMBERED = re.compile(
     r"[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十0-9]+[）)]"
-    r"|[0-9]+(?:\.[0-9]+)*[.．、](?![0-9])|第[一二三四五六七八九十百0-9]+[章节部篇]|——"
+    r"|[0-9]+(?:\.[0-9]+)*[.．、](?![0-9])|第[一二三四五六七八九十百0-9]+[章节部篇]|——(?=[0-9])"
 )
 _ENDS_WITH_PUNCTUATION = re.compile(r"[\W_]$")
 HEADING_MAX_CHARS = 30
