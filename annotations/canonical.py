@@ -34,7 +34,7 @@ _SENTENCE_END = re.compile(r"[。！？!?…；;：:][”’」』）)\]】》]*
 # Any punctuation at a line's end: a segment-per-line text ends nearly every line so.
 _ENDS_WITH_PUNCTUATION = re.compile(r"[，,、。！？!?…；;：:”’」』）)\]】》]$")
 # Numbered titles (一、 (二) （三） 1. 2、 第四章) and datelines (——2019年3月5日…).
-_NUMBERED_TITLE = re.compile(
+NUMBERED_TITLE = re.compile(
     r"[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十0-9]+[）)]"
     r"|[0-9]+(?:\.[0-9]+)*[.．、](?![0-9])|第[一二三四五六七八九十百0-9]+[章节部篇]|——(?=[0-9])"
 )
@@ -50,7 +50,7 @@ _PAGE_NUMBER = re.compile(
 # A line repeated in the text is a running header when it holds a digit or a space
 # ("社会主义经济理论与实践 2024.7"); a repeated sentence is just a repeated sentence.
 _HEADER_LIKE = re.compile(r"[0-9]|\S\s+\S")
-_CLAUSE_PUNCTUATION = re.compile(r"[，,、；;：:]")
+CLAUSE_PUNCTUATION = re.compile(r"[，,、；;：:]")
 
 # PDF text has many lines, most of them short and most of them broken mid-sentence.
 PDF_MIN_LINES = 20
@@ -142,10 +142,10 @@ def _is_title(line: str) -> bool:
     stripped = line.strip()
     if _ENDS_WITH_PUNCTUATION.search(stripped):
         return False
-    subtitle = stripped.startswith("——") and not _CLAUSE_PUNCTUATION.search(stripped)
+    subtitle = stripped.startswith("——") and not CLAUSE_PUNCTUATION.search(stripped)
     foreign = _CJK_CHAR.search(stripped) is None
     return bool(
-        _NUMBERED_TITLE.match(stripped) or _PAGE_NUMBER.fullmatch(stripped) or subtitle or foreign
+        NUMBERED_TITLE.match(stripped) or _PAGE_NUMBER.fullmatch(stripped) or subtitle or foreign
     )
 
 
@@ -188,7 +188,7 @@ def reflow(text: str) -> str:
             _is_title(before.text)
             and len(rest) <= TITLE_REST_MAX_CHARS
             and not _ENDS_WITH_PUNCTUATION.search(rest)
-            and not _CLAUSE_PUNCTUATION.search(rest)
+            and not CLAUSE_PUNCTUATION.search(rest)
         )
     return "".join(out) + lines[-1].separator
 

@@ -25,17 +25,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from annotations.canonical import CLAUSE_PUNCTUATION, NUMBERED_TITLE
+
 # Sentence-final punctuation, with the closing quotes and brackets that belong to it.
 _FINAL = re.compile(r"(?:[。！？!?]+|…{1,2}(?=\s*$|\s*[\n“「]))[”’」』）)\]】》]*", re.MULTILINE)
 _LINE_BREAKS = re.compile(r"[ \t\u3000]*\n\s*")
-# Numbered titles: 一、 （一） (1) 1. 1、 第一章 第二部分; and datelines/bylines: ——.
-_NUMBERED = re.compile(
-    r"[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十0-9]+[）)]"
-    r"|[0-9]+(?:\.[0-9]+)*[.．、](?![0-9])|第[一二三四五六七八九十百0-9]+[章节部篇]|——(?=[0-9])"
-)
 _ENDS_WITH_PUNCTUATION = re.compile(r"[\W_]$")
 HEADING_MAX_CHARS = 30
-_CLAUSE_PUNCTUATION = re.compile(r"[，,、；;：:]")
 
 
 @dataclass(frozen=True)
@@ -64,11 +60,11 @@ def _is_heading(line: str, after_sentence_end: bool) -> bool:
     line = line.strip()
     if not line or _ENDS_WITH_PUNCTUATION.search(line):
         return False
-    if _NUMBERED.match(line):
+    if NUMBERED_TITLE.match(line):
         return True
     # A title carries no clause punctuation; a short first line of a broken paragraph
     # usually does ("从去年ChatGPT的现象级爆火，到今年").
-    short_title = len(line) <= HEADING_MAX_CHARS and not _CLAUSE_PUNCTUATION.search(line)
+    short_title = len(line) <= HEADING_MAX_CHARS and not CLAUSE_PUNCTUATION.search(line)
     return after_sentence_end and short_title
 
 
