@@ -42,7 +42,8 @@ LONG_CLAUSE = 60
 CONTEXT_CHARS = 400
 
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})\s*年(?!代)")
-BY_YEAR = re.compile(r"(?<!截)(?:到|至)\s*(20[0-9]{2})\s*年|(20[0-9]{2})\s*年(?:前|以前)")
+# 到2025年 is a horizon; 2012年至2023年 a span of past years, not one.
+BY_YEAR = re.compile(r"(?<![截年])(?:到|至)\s*(20[0-9]{2})\s*年|(20[0-9]{2})\s*年(?:前|以前)")
 GOAL = re.compile(r"力争|目标|确保|目標|確保|力爭")
 # A goal reported as met ("完成全年主要目标任务", "实现了…目标") is not a goal being set,
 # unless a modal word sets it ("努力完成…目标任务").
@@ -66,7 +67,7 @@ DONE = re.compile(
     r"了?[^，。；0-9]{0,6}$"
 )
 # 比去年预算低0.4个百分点: the gap to another figure, not a figure to reach or report.
-COMPARED = re.compile(r"比[^，。；0-9]{1,10}[高低]了?$")
+COMPARED = re.compile(r"比[^，。；0-9]{1,10}[高低]了?$|相差了?$")
 # 要 but not 主要/重要/需要/要素, 将 but not 将近; 预期 but not 好于预期/超出预期.
 MODAL = re.compile(
     r"(?<![主重需只])要(?![素求])|[将將](?!近)|力争|力爭|计划|計劃|预计|預計"
@@ -215,7 +216,7 @@ def scan(text: str, year: int | None = None) -> list[Suggestion]:
 
 
 # Bump when scan() reads differently: stored suggestions of an older version are recomputed.
-SCANNER_VERSION = 2
+SCANNER_VERSION = 3
 
 
 def as_json(suggestion: Suggestion) -> dict[str, object]:

@@ -336,3 +336,10 @@ def test_suggest_report_prints_the_development_set_year_by_year(db):
         assert "main targets" in line
         assert "outcomes" in line
         assert "precision" in line
+
+
+def test_a_span_of_past_years_is_no_horizon_and_a_gap_to_a_goal_is_no_target():
+    found = scan("2012年至2023年，中央企业累计投入研发经费超8.3万亿元。", 2024)
+    assert [(s.kind, s.figure.number_text) for s in found] == [(ClaimType.OBSERVATION, "8.3万亿元")]
+    gap = scan("年交易額不到30億元，與曾經定下的目標相差了1000多倍。", 2024)
+    assert "1000多倍" not in [s.figure.number_text for s in gap]
