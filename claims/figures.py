@@ -17,10 +17,13 @@ Numbers
     offsets and ``number_text`` stay verbatim), "1,000" thousands groups, decimals; Chinese
     numerals 零〇一二两兩三四五六七八九十百千万萬亿億 ("一百二十", "两千亿", "万亿"); fractions
     "三分之一" and "1/3" (value rounded to 6 decimal places, unit ""); "百分之三十" is 30 "%",
-    "千分之三" is 3 "‰".
+    "千分之三" is 3 "‰", Chinese decimals too ("百分之零点五" is 0.5 "%"). A minus sign
+    (-, −, －) that cannot be a range's dash makes the value negative ("增长-6.8%").
     Multipliers are applied to the value: 万/萬 = 1e4, 亿/億 = 1e8, 万亿/萬億 = 1e12 (百, 千
-    also after digits, "3千亿"). In a range a bare low end takes the high end's multiplier
-    ("3-5万元" is 30000 to 50000).
+    also after digits, "3千亿"); a 多 between two multipliers keeps both ("1万多亿元" is more
+    than 1e12). In a range a bare low end takes the high end's multiplier ("3-5万元" is 30000
+    to 50000). Two neighbouring numerals are a rough range ("五六个百分点" is 5 to 6 pp,
+    "七八万人" 70000 to 80000). 翻一番/倍增 is 2 "倍", 翻两番 4 "倍"; 九成 is 90 "%", 一半 50 "%".
 
 Units (after the multiplier is taken off)
     ===========================  ===========
@@ -29,21 +32,23 @@ Units (after the multiplier is taken off)
     %  ％  百分之…                "%"
     元  人民币                     "CNY"
     美元                           "USD"
+    港元 港幣 / 欧元 歐元 / 日元    "HKD" / "EUR" / "JPY"
     人  (not 人次)                 "people"
     吨  噸                         "t"
     斤                             "jin"
     个百分点 個百分點 百分点       "pp"
-    other known counters           as written: 家 项 個 次 PB 千瓦 台 倍 年 人次 ‰ ...
+    other known counters           as written: 家 项 個 次 PB 千瓦 台 倍 年 人次 ‰ 套 岁 剂 ...
     none                           ""
     ===========================  ===========
 
 Comparators
     =============  ==============================================================
     ``RANGE``      两端: 5家-10家, 10%-30%, 2.5%～4%, 万亿到10万亿 (- – — ~ ～ 〜 至 到)
-    ``ABOUT``      约 約 大约 before; 左右 after
+    ``ABOUT``      约 約 大约 before; 左右 上下 after (not 上下游)
     ``NEARLY``     近 接近 将近 before (not 最近, nor 近 with 年: 近两年 is "the past two years")
     ``MORE_THAN``  超过 超 逾 突破 高于 多于 before; 多 余 餘 inside ("80多个")
-    ``AT_LEAST``   以上 after; 不低于 不少于 至少 before; 上 before 百/千/万/亿 ("上百家")
+    ``AT_LEAST``   以上 after; 不低于 不少于 至少 跃上 迈上 站上 before ("跃上1.4万亿斤新台阶");
+                   上 before 百/千/万/亿 ("上百家")
     ``AT_MOST``    以内 以下 after; 不超过 不高于 最多 至多 before
     ``LESS_THAN``  不到 不足 低于 少于 before
     ``EXACT``      anything else
@@ -60,8 +65,10 @@ Changes
 
 Not figures in ``find_figures`` (``parse_figure`` accepts the first two on their own): numbers
 without unit or multiplier ("前20", "一万"); a lone 一/零/〇 unless a verb or qualifier precedes
-it ("一个", "零部件"); parts of codes ("C919", "5G", "PM2.5"); years ("2023年"); ordinals ("第12
-位", "二次会议"); vague 数十/几十; set phrases (千家万户, 百年未有); numbers split by a line break
+it ("一个", "零部件"); parts of codes ("C919", "5G", "PM2.5"); years ("2023年", "二〇三五年");
+ordinals ("第12位", "二次会议"); vague 数十/几十; set phrases (千家万户, 百年未有, 亿万人民,
+一成不变, 倍增效应); slogans named by a count (四个意识, 八项规定, “两个毫不动摇”: a count
+with 个/项/条 inside quotes); numbers split by a line break
 ("增长3⏎2.1%" in PDF text), which are dropped rather than misread. Line breaks are ignored when
 reading the words around a figure, but not inside one.
 """
