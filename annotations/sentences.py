@@ -29,6 +29,8 @@ from annotations.canonical import CLAUSE_PUNCTUATION, NUMBERED_TITLE
 
 # Sentence-final punctuation, with the closing quotes and brackets that belong to it.
 _FINAL = re.compile(r"(?:[。！？!?]+|…{1,2}(?=\s*$|\s*[\n“「]))[”’」』）)\]】》]*", re.MULTILINE)
+# One sentence-final mark, for readers of a few characters around a position.
+SENTENCE_FINAL = re.compile(r"[。！？!?]")
 _LINE_BREAKS = re.compile(r"[ \t\u3000]*\n\s*")
 _ENDS_WITH_PUNCTUATION = re.compile(r"[\W_]$")
 HEADING_MAX_CHARS = 30

@@ -80,6 +80,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from annotations import sentences
+
 
 class Comparator(models.TextChoices):
     EXACT = "exact", "exactly"
@@ -344,11 +346,15 @@ def _read(m: re.Match):
     return m.end("lo"), lo, None, lo_unit, approx
 
 
-def _context(norm: str, start: int, end: int, unit: str):
-    """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end]."""
+def _context(norm: str, start: int, end: int, unit: str) -> tuple[Change, Comparator | None, bool]:
+    """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end].
+
+    Words are read within the figure's sentence only (annotations.sentences: its
+    punctuation, never a line break): "…增长。5%的企业" has no verb.
+    """
     # PDF text breaks lines anywhere ("增\n長52.2%"), so whitespace is ignored here.
-    before = _WS.sub("", norm[max(0, start - 12) : start])
-    after = _WS.sub("", norm[end : end + 8])
+    before = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[max(0, start - 12) : start]))[-1]
+    after = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[end : end + 8]))[0]
     ctx = _CONTEXT_BEFORE.search(before)
     change = Change.LEVEL
     if ctx["tail"] not in ("到", "至", "到了"):  # 提高到66.2% states the new level
@@ -397,7 +403,7 @@ def _not_a_figure(norm: str, start: int, end: int) -> bool:
 def _scan(text: str, bare: bool) -> list[tuple[int, int, Figure]]:
     """Figures in text; with bare=True also numbers with no unit or multiplier."""
     norm = _normalise(text)
-    found = []
+    found: list[tuple[int, int, Figure]] = []
     pos = 0
     while m := _FIGURE.search(norm, pos):
         start = m.start()

@@ -446,3 +446,10 @@ def test_a_change_verb_reaches_over_what_changes_but_not_over_a_noun_or_a_new_le
     assert [f.change for _, _, f in find_figures("今年再减少农村贫困人口1000万以上")] == [DOWN]
     assert [f.change for _, _, f in find_figures("工业增加值3万亿元")] == [LEVEL]
     assert [f.change for _, _, f in find_figures("提高居民收入到5万元")] == [LEVEL]
+
+
+def test_words_of_another_sentence_do_not_qualify_a_figure():
+    [(_, _, figure)] = find_figures("产值增长。5%的企业")
+    assert figure.change == LEVEL
+    [(_, _, figure)] = find_figures("产值增长5%")
+    assert figure.change == UP
