@@ -6,7 +6,7 @@ cursor pages stay exact.
 """
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
 from annotations.models import Document, ReviewStatus
@@ -111,9 +111,11 @@ class ClaimFilter(filters.FilterSet):
             | Q(target_statement__target__deadline__year=value)
         )
 
-    def filter_quote(self, claims, name, value):
+    def filter_quote(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return claims.filter(any_variant("quote", value))
 
-    def filter_document_text(self, claims, name, value):
+    def filter_document_text(
+        self, claims: QuerySet[Claim], name: str, value: str
+    ) -> QuerySet[Claim]:
         documents = Document.objects.filter(any_variant("text", value)).values("id")
         return claims.filter(document_id__in=documents)

@@ -117,12 +117,14 @@ def test_it_accepts_a_target_suggestion_as_a_draft_claim_with_its_figure(
     )
     assert claim.quote == "城镇新增就业1200万人以上，城镇调查失业率5.5%左右"
     stated = TargetStatement.objects.get(claim=claim)
-    assert (stated.value, stated.unit, stated.comparator, stated.deadline) == (
+    assert (stated.value, stated.unit, stated.comparator, stated.deadline, stated.bound) == (
         Decimal(12000000),
         "people",
         Comparator.AT_LEAST,
         date(2024, 12, 31),
+        Bound.FLOOR,
     )
+    assert jobs["bound"] == Bound.FLOOR
     # Annotated now, so no longer suggested; the other figure in that passage neither.
     left = [s["figure"]["number_text"] for s in open_suggestions(api, report)]
     assert "1200万人" not in left
