@@ -45,6 +45,9 @@ class Command(BaseCommand):
             self.report_devset(verbose)
 
     def report_devset(self, verbose: bool) -> None:
+        if not devset.DEVSET.exists():  # an installed copy without the repository's fixtures
+            self.stdout.write(f"(no development set at {devset.DEVSET})")
+            return
         for name, score in devset.scores().items():
             self.stdout.write(
                 f"{name}: main targets {ratio(*score.targets)}   "
