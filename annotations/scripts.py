@@ -10,10 +10,25 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+CONFIGS = ("s2t", "s2twp", "t2s", "tw2sp")
+# Phrases up to this length are also converted in two parts at every split point.
+PHRASE_SPLIT_MAX_CHARS = 16
+
+
 def search_variants(term: str) -> list[str]:
     """`term` as written plus its forms in the other script, with regional
-    vocabulary (数据 → 資料, 芯片 → 晶片), so one search finds both scripts."""
-    forms = [term] + [_converter(c).convert(term) for c in ("s2t", "s2twp", "t2s", "tw2sp")]
+    vocabulary (数据 → 資料, 芯片 → 晶片), so one search finds both scripts.
+
+    OpenCC converts a phrase it knows as a whole: 大数据 is 大數據 in its Taiwan
+    dictionary, so 大資料 would never be found. Each split of the term into two parts
+    is therefore converted part by part too (大 + 数据 → 大資料), with the same
+    conversion on both sides.
+    """
+    forms = [term] + [_converter(c).convert(term) for c in CONFIGS]
+    if len(term) <= PHRASE_SPLIT_MAX_CHARS:
+        for config in CONFIGS:
+            convert = _converter(config).convert
+            forms += [convert(term[:i]) + convert(term[i:]) for i in range(1, len(term))]
     return list(dict.fromkeys(forms))
 
 

@@ -168,6 +168,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
     values = suggestions.prefill(claim, ClaimType.OBSERVATION, list(Metric.objects.all()))
     values |= {"claim": claim.pk}
     values.pop("deadline", None)
+    values.pop("bound", None)
     return prefilled_add_form("observation", claim, values)
 
 
@@ -414,7 +415,7 @@ class DueFilter(admin.SimpleListFilter):
 # The figure a target is created with; afterwards only restatements change it.
 FIGURE_IN_FORCE = [
     *("number_text", "comparator", "change", "value", "value_high", "unit"),
-    "deadline",
+    *("bound", "deadline"),
 ]
 
 

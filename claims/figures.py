@@ -17,10 +17,13 @@ Numbers
     offsets and ``number_text`` stay verbatim), "1,000" thousands groups, decimals; Chinese
     numerals 零〇一二两兩三四五六七八九十百千万萬亿億 ("一百二十", "两千亿", "万亿"); fractions
     "三分之一" and "1/3" (value rounded to 6 decimal places, unit ""); "百分之三十" is 30 "%",
-    "千分之三" is 3 "‰".
+    "千分之三" is 3 "‰", Chinese decimals too ("百分之零点五" is 0.5 "%"). A minus sign
+    (-, −, －) that cannot be a range's dash makes the value negative ("增长-6.8%").
     Multipliers are applied to the value: 万/萬 = 1e4, 亿/億 = 1e8, 万亿/萬億 = 1e12 (百, 千
-    also after digits, "3千亿"). In a range a bare low end takes the high end's multiplier
-    ("3-5万元" is 30000 to 50000).
+    also after digits, "3千亿"); a 多 between two multipliers keeps both ("1万多亿元" is more
+    than 1e12). In a range a bare low end takes the high end's multiplier ("3-5万元" is 30000
+    to 50000). Two neighbouring numerals are a rough range ("五六个百分点" is 5 to 6 pp,
+    "七八万人" 70000 to 80000). 翻一番/倍增 is 2 "倍", 翻两番 4 "倍"; 九成 is 90 "%", 一半 50 "%".
 
 Units (after the multiplier is taken off)
     ===========================  ===========
@@ -29,21 +32,23 @@ Units (after the multiplier is taken off)
     %  ％  百分之…                "%"
     元  人民币                     "CNY"
     美元                           "USD"
+    港元 港幣 / 欧元 歐元 / 日元    "HKD" / "EUR" / "JPY"
     人  (not 人次)                 "people"
     吨  噸                         "t"
     斤                             "jin"
     个百分点 個百分點 百分点       "pp"
-    other known counters           as written: 家 项 個 次 PB 千瓦 台 倍 年 人次 ‰ ...
+    other known counters           as written: 家 项 個 次 PB 千瓦 台 倍 年 人次 ‰ 套 岁 剂 ...
     none                           ""
     ===========================  ===========
 
 Comparators
     =============  ==============================================================
     ``RANGE``      两端: 5家-10家, 10%-30%, 2.5%～4%, 万亿到10万亿 (- – — ~ ～ 〜 至 到)
-    ``ABOUT``      约 約 大约 before; 左右 after
+    ``ABOUT``      约 約 大约 before; 左右 上下 after (not 上下游)
     ``NEARLY``     近 接近 将近 before (not 最近, nor 近 with 年: 近两年 is "the past two years")
     ``MORE_THAN``  超过 超 逾 突破 高于 多于 before; 多 余 餘 inside ("80多个")
-    ``AT_LEAST``   以上 after; 不低于 不少于 至少 before; 上 before 百/千/万/亿 ("上百家")
+    ``AT_LEAST``   以上 after; 不低于 不少于 至少 跃上 迈上 站上 before ("跃上1.4万亿斤新台阶");
+                   上 before 百/千/万/亿 ("上百家")
     ``AT_MOST``    以内 以下 after; 不超过 不高于 最多 至多 before
     ``LESS_THAN``  不到 不足 低于 少于 before
     ``EXACT``      anything else
@@ -60,8 +65,10 @@ Changes
 
 Not figures in ``find_figures`` (``parse_figure`` accepts the first two on their own): numbers
 without unit or multiplier ("前20", "一万"); a lone 一/零/〇 unless a verb or qualifier precedes
-it ("一个", "零部件"); parts of codes ("C919", "5G", "PM2.5"); years ("2023年"); ordinals ("第12
-位", "二次会议"); vague 数十/几十; set phrases (千家万户, 百年未有); numbers split by a line break
+it ("一个", "零部件"); parts of codes ("C919", "5G", "PM2.5"); years ("2023年", "二〇三五年");
+ordinals ("第12位", "二次会议"); vague 数十/几十; set phrases (千家万户, 百年未有, 亿万人民,
+一成不变, 倍增效应); slogans named by a count (四个意识, 八项规定, “两个毫不动摇”: a count
+with 个/项/条 inside quotes); numbers split by a line break
 ("增长3⏎2.1%" in PDF text), which are dropped rather than misread. Line breaks are ignored when
 reading the words around a figure, but not inside one.
 """
@@ -72,6 +79,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+
+from annotations import sentences
 
 
 class Comparator(models.TextChoices):
@@ -122,6 +131,11 @@ _UNIT_NAMES = {
     "吨": "t",
     "噸": "t",
     "斤": "jin",
+    "港元": "HKD",
+    "港幣": "HKD",
+    "欧元": "EUR",
+    "歐元": "EUR",
+    "日元": "JPY",
     "个百分点": "pp",
     "個百分點": "pp",
     "百分点": "pp",
@@ -136,7 +150,7 @@ _COUNTERS = [
     *("亩", "畝", "公顷", "公頃", "平方公里", "平方米", "公里", "千米", "米", "立方米"),
     *("千瓦时", "千瓦時", "千瓦", "公斤", "千克", "克", "PB", "EB", "ZB", "TB", "GB"),
     *("小时", "小時", "个小时", "個小時", "分钟", "分鐘", "天", "年", "周年", "週年"),
-    *("个月", "個月"),
+    *("个月", "個月", "套", "岁", "歲", "剂次", "劑次", "剂", "劑"),
 ]
 _UNITS = sorted([*_UNIT_NAMES, *_COUNTERS], key=len, reverse=True)
 # 年代 is a decade ("70年代") and 家庭 a household, not years or firms.
@@ -148,22 +162,30 @@ _AR = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
 # Units spelt with numeral characters must not be eaten as numbers ("3.7亿千瓦", "两个百分点").
 _NOT_UNIT = r"(?!千瓦|千克|千米|百分)"
 _CN = rf"(?:{_NOT_UNIT}[{''.join(_DIGITS)}{''.join(_SMALL)}{''.join(_BIG)}])+"
+# A Chinese decimal: 零点五, 三点二.
+_CN_DEC = rf"{_CN}(?:[点點][{''.join(_DIGITS)}]+)?"
 _MULT = rf"(?:{_NOT_UNIT}[百千万萬亿億])+"
 _SEP = r"——|[-–—~〜至到]"
 
 
 def _block(tag: str) -> str:
+    # A minus sign only where it cannot be a range's dash (after a digit, letter or %).
+    sign = rf"(?P<{tag}_neg>(?<![0-9A-Za-z%.])[-−])?" if tag == "lo" else ""
     return (
-        rf"(?P<{tag}>(?P<{tag}_num>{_AR}|{_CN})"
+        rf"(?P<{tag}>{sign}(?P<{tag}_num>{_AR}|{_CN_DEC})"
         rf"(?:{_SP}(?P<{tag}_a1>[多余餘]))?"
         rf"(?:{_SP}(?P<{tag}_mult>{_MULT}))?"
         rf"(?:{_SP}(?P<{tag}_a2>[多余餘]))?"
+        rf"(?:{_SP}(?P<{tag}_mult2>{_MULT}))?"  # 1万多亿元: the 多 between two multipliers
         rf"(?:{_SP}(?P<{tag}_unit>{_UNIT}))?)"
     )
 
 
 _FIGURE = re.compile(
-    rf"(?P<pct>百分之|千分之)(?P<pct_num>{_AR}|{_CN})"
+    r"(?P<double>翻(?P<times>[一两兩二三四]|[0-9]+)番|倍增(?!效))"
+    r"|(?P<tenths>[一二两兩三四五六七八九]|[1-9])成(?!本|为|為|功|立|员|員|果|效|就|长|長|绩|績|熟|型|不变|不變)"
+    r"|(?P<half>一半)"
+    rf"|(?P<pct>百分之|千分之)(?P<pct_num>{_AR}|{_CN_DEC})"
     rf"|(?P<den>{_AR}|{_CN})分之(?P<numer>{_AR}|{_CN})"
     rf"|(?P<fn>[0-9]+)/(?P<fd>[0-9]+)"
     rf"|{_block('lo')}(?:{_SP}(?P<sep>{_SEP}){_SP}{_block('hi')})?"
@@ -174,12 +196,13 @@ _DECREASE = "下降|降低|减少|減少|下跌|下调|下調|缩小|縮小|缩�
 _BEFORE = {
     Comparator.ABOUT: "大约|大約|约|約",
     Comparator.NEARLY: "接近|将近|將近|(?<!最)近",
-    Comparator.AT_LEAST: "不低于|不低於|不少于|不少於|至少",
+    # 跃上1.4万亿斤新台阶: a new level reached, at least that.
+    Comparator.AT_LEAST: "不低于|不低於|不少于|不少於|至少|跃上|躍上|迈上|邁上|站上|登上",
     Comparator.AT_MOST: "不超过|不超過|不高于|不高於|最多|至多",
     Comparator.MORE_THAN: "超过|超過|超|逾|突破|高于|高於|多于|多於",
     Comparator.LESS_THAN: "不到|不足|低于|低於|少于|少於",
 }
-_AFTER = {"左右": Comparator.ABOUT, "以上": Comparator.AT_LEAST}
+_AFTER = {"左右": Comparator.ABOUT, "上下": Comparator.ABOUT, "以上": Comparator.AT_LEAST}
 _AFTER |= {"以下": Comparator.AT_MOST, "以内": Comparator.AT_MOST, "以內": Comparator.AT_MOST}
 
 _CONTEXT_BEFORE = re.compile(
@@ -189,8 +212,24 @@ _CONTEXT_BEFORE = re.compile(
     + "|".join(f"(?P<{c.value}>{pattern})" for c, pattern in _BEFORE.items())
     + ")?$"
 )
+# A change verb, then what changes, then the figure: 再减少农村贫困人口1000万 (not 增加值,
+# a noun; nor 提高…到, a new level).
+_VERB_AND_OBJECT = re.compile(
+    rf"(?:(?P<inc>{_INCREASE})|(?P<dec>{_DECREASE}))(?!值)[^\W0-9到至为為是的在了]{{1,8}}$"
+)
 # Numerals inside set phrases, not figures.
-_IDIOMS = ("千家万户", "千家萬戶", "百年未有", "百年变局", "百年變局", "万里", "萬里")
+_IDIOMS = (
+    *("千家万户", "千家萬戶", "百年未有", "百年变局", "百年變局", "万里", "萬里", "亿万", "億萬"),
+    *("一成不变", "一成不變", "十全十美", "九牛一毛"),
+    # Political slogans named by a count, not quantities.
+    *("四个意识", "四個意識", "四个自信", "四個自信", "两个维护", "兩個維護", "两个确立"),
+    *("兩個確立", "两个毫不动摇", "兩個毫不動搖", "八项规定", "八項規定", "四个全面", "四個全面"),
+    *("五位一体", "五位一體", "三个代表", "三個代表", "两个一百年", "兩個一百年", "三严三实"),
+    *("三嚴三實", "三去一降一补", "三去一降一補"),
+)
+# A count of a slogan's parts in quotes (“两个毫不动摇”, ‘六稳’): not a quantity.
+_SLOGAN_COUNTERS = ("个", "個", "项", "項", "条", "條", "大")
+_QUOTED_SLOGAN = re.compile(r"[^0-9“”‘’「」『』\n]{1,8}[”’」』]")
 _WS = re.compile(r"\s+")
 
 
@@ -226,7 +265,21 @@ def _cn_int(s: str) -> int:
 def _number(s: str) -> Decimal:
     if s[0].isdigit():
         return Decimal(s.replace(",", ""))
+    whole, point, fraction = s.replace("點", "点").partition("点")
+    if point:  # 零点五: the digits after 点 are read one by one
+        return Decimal(f"{_cn_int(whole)}.{''.join(str(_DIGITS[ch]) for ch in fraction)}")
     return Decimal(_cn_int(s))
+
+
+def _neighbour_digits(s: str) -> tuple[int, int, int] | None:
+    """五六 (five or six), 七八万 (70 or 80 thousand): two numerals one apart said together,
+    a rough range. Returns (low, high, multiplier)."""
+    core = s.rstrip("百千万萬亿億")
+    if len(core) != 2 or core[0] not in _DIGITS or core[1] not in _DIGITS:
+        return None
+    low, high = _DIGITS[core[0]], _DIGITS[core[1]]
+    fits = low >= 1 and high == low + 1
+    return (low, high, _scale(s[len(core) :])) if fits else None
 
 
 def _scale(mult: str | None) -> int:
@@ -247,11 +300,21 @@ def _unit(written: str | None) -> str:
 
 
 def _is_year(m: re.Match, tag: str, unit: str) -> bool:
-    return unit == "年" and re.fullmatch(r"[0-9]{4}", m[f"{tag}_num"]) is not None
+    """2023年, and 二〇三五年 (four numerals read one by one)."""
+    number = m[f"{tag}_num"]
+    positional = len(number) == 4 and all(ch in _DIGITS for ch in number)
+    return unit == "年" and (re.fullmatch(r"[0-9]{4}", number) is not None or positional)
 
 
 def _read(m: re.Match):
     """Return (end, value, value_high, unit, built-in comparator), or None if not a figure."""
+    if m["double"]:  # 翻一番 doubles, 翻两番 quadruples, 倍增 doubles
+        times = _number(m["times"]) if m["times"] else Decimal(1)
+        return m.end(), Decimal(2) ** int(times), None, "倍", None
+    if m["tenths"]:  # 九成 is nine tenths
+        return m.end(), _number(m["tenths"]) * 10, None, "%", None
+    if m["half"]:
+        return m.end(), Decimal(50), None, "%", None
     if m["pct"]:
         return m.end(), _number(m["pct_num"]), None, "%" if m["pct"][0] == "百" else "‰", None
     if m["den"] or m["fd"]:
@@ -262,7 +325,8 @@ def _read(m: re.Match):
         return m.end(), value, None, "", None
 
     lo_unit = _unit(m["lo_unit"])
-    lo = _number(m["lo_num"]) * _scale(m["lo_mult"])
+    scale = _scale(m["lo_mult"]) * _scale(m["lo_mult2"])
+    lo = _number(m["lo_num"]) * scale * (-1 if m["lo_neg"] else 1)
     if m["sep"]:
         hi_unit = _unit(m["hi_unit"])
         hi = _number(m["hi_num"]) * _scale(m["hi_mult"])
@@ -274,20 +338,32 @@ def _read(m: re.Match):
             return m.end(), lo, hi, unit, Comparator.RANGE
     if _is_year(m, "lo", lo_unit):
         return None
+    neighbours = _neighbour_digits(m["lo_num"])
+    if neighbours and (m["lo_mult"] or m["lo_unit"] or neighbours[2] > 1):
+        low, high = (Decimal(n) * neighbours[2] * scale for n in neighbours[:2])
+        return m.end("lo"), low, high, lo_unit, Comparator.RANGE
     approx = Comparator.MORE_THAN if m["lo_a1"] or m["lo_a2"] else None
     return m.end("lo"), lo, None, lo_unit, approx
 
 
-def _context(norm: str, start: int, end: int, unit: str):
-    """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end]."""
+def _context(norm: str, start: int, end: int, unit: str) -> tuple[Change, Comparator | None, bool]:
+    """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end].
+
+    Words are read within the figure's sentence only (annotations.sentences: its
+    punctuation, never a line break): "…增长。5%的企业" has no verb.
+    """
     # PDF text breaks lines anywhere ("增\n長52.2%"), so whitespace is ignored here.
-    before = _WS.sub("", norm[max(0, start - 12) : start])
-    after = _WS.sub("", norm[end : end + 8])
+    before = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[max(0, start - 12) : start]))[-1]
+    after = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[end : end + 8]))[0]
     ctx = _CONTEXT_BEFORE.search(before)
     change = Change.LEVEL
     if ctx["tail"] not in ("到", "至", "到了"):  # 提高到66.2% states the new level
         change = Change.INCREASE if ctx["inc"] else Change.DECREASE if ctx["dec"] else change
+    if not (ctx["inc"] or ctx["dec"]) and (verb := _VERB_AND_OBJECT.search(before)):
+        change = Change.INCREASE if verb["inc"] else Change.DECREASE  # 减少贫困人口1000万
     qualifier = next((_AFTER[w] for w in _AFTER if after.startswith(w)), None)
+    if after.startswith("上下") and after[2:3] in ("游", "级", "級"):
+        qualifier = None  # 5家上下游企业: upstream and downstream, not "about"
     before_q = next((c for c in _BEFORE if ctx[c.value]), None)
     if before_q == Comparator.NEARLY and ctx["nearly"] == "近" and unit == "年":
         before_q = None  # 近两年 is "the past two years"
@@ -299,8 +375,9 @@ def _context(norm: str, start: int, end: int, unit: str):
 
 def _not_a_figure(norm: str, start: int, end: int) -> bool:
     """True for numbers that only look like figures: C919, 5G, PM2.5, 第12, 3\n2.1%, 数十..."""
-    before = _WS.sub("", norm[:start])[-1:]
-    after = _WS.sub("", norm[end:])
+    # Bounded windows keep the scan linear; whitespace in them is PDF layout.
+    before = _WS.sub("", norm[max(0, start - 16) : start])[-1:]
+    after = _WS.sub("", norm[end : end + 16])
     prev, nxt = norm[start - 1 : start], norm[end : end + 1]
     chinese = not norm[start].isdigit()
     return bool(
@@ -310,6 +387,11 @@ def _not_a_figure(norm: str, start: int, end: int) -> bool:
         or (chinese and after.startswith(("会议", "會議")))  # 二次会议 is a session's ordinal
         or (re.match(r"[0-9A-Za-z]", norm[end - 1]) and re.match(r"[0-9A-Za-z/]", nxt))
         or (norm[end - 1].isdigit() and after[:1].isdigit())
+        or (
+            prev in "“‘「『"
+            and norm[end - 1] in _SLOGAN_COUNTERS
+            and _QUOTED_SLOGAN.match(norm, end) is not None
+        )
         or any(
             i <= start < i + len(idiom)
             for idiom in _IDIOMS
@@ -321,7 +403,7 @@ def _not_a_figure(norm: str, start: int, end: int) -> bool:
 def _scan(text: str, bare: bool) -> list[tuple[int, int, Figure]]:
     """Figures in text; with bare=True also numbers with no unit or multiplier."""
     norm = _normalise(text)
-    found = []
+    found: list[tuple[int, int, Figure]] = []
     pos = 0
     while m := _FIGURE.search(norm, pos):
         start = m.start()

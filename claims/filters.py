@@ -6,7 +6,7 @@ cursor pages stay exact.
 """
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
 from annotations.models import Document, ReviewStatus
@@ -74,8 +74,12 @@ class ClaimFilter(filters.FilterSet):
         label="Year of the stated (or linked target's) deadline",
     )
     q = filters.CharFilter(
-        method="filter_text",
-        label="Text in the quote or the document, in either script (数据 also finds 資料)",
+        method="filter_quote",
+        label="Text in the claim's quote, in either script (大数据 also finds 大資料)",
+    )
+    document_q = filters.CharFilter(
+        method="filter_document_text",
+        label="Text anywhere in the claim's document, in either script",
     )
 
     class Meta:
@@ -107,6 +111,11 @@ class ClaimFilter(filters.FilterSet):
             | Q(target_statement__target__deadline__year=value)
         )
 
-    def filter_text(self, claims, name, value):
+    def filter_quote(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return claims.filter(any_variant("quote", value))
+
+    def filter_document_text(
+        self, claims: QuerySet[Claim], name: str, value: str
+    ) -> QuerySet[Claim]:
         documents = Document.objects.filter(any_variant("text", value)).values("id")
-        return claims.filter(any_variant("quote", value) | Q(document_id__in=documents))
+        return claims.filter(document_id__in=documents)

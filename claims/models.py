@@ -22,7 +22,7 @@ from django.utils import timezone
 from annotations.models import AnchoredSpan, Document, choices_constraint
 from claims import tracking
 from claims.figures import Change, Comparator
-from claims.tracking import TargetStatus
+from claims.tracking import Bound, TargetStatus
 from history.events import event_user
 from history.tracking import tracked
 
@@ -455,6 +455,40 @@ class StatedFigure(models.Model):
             raise ValidationError({"value_high": "The upper value is below the lower one."})
 
 
+class BoundedFigure(StatedFigure):
+    """A target's figure, with which side of it the target holds (README, "Meeting a figure")."""
+
+    bound = models.CharField(
+        max_length=10,
+        choices=Bound.choices,
+        blank=True,
+        help_text="Floor, ceiling, point or range; empty: as the comparator says. Proposed "
+        "from the wording (CPI and unemployment rates 左右 are ceilings); status uses it.",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            *StatedFigure.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(bound="") | Q(bound__in=Bound.values),
+                name="%(app_label)s_%(class)s_bound_valid",
+            ),
+            models.CheckConstraint(
+                # A range bound needs the two ends only a range comparator records.
+                condition=~Q(bound=Bound.RANGE) | Q(comparator=Comparator.RANGE),
+                name="%(app_label)s_%(class)s_range_bound_is_a_range",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.bound == Bound.RANGE and self.comparator != Comparator.RANGE:
+            raise ValidationError(
+                {"bound": "A range bound needs a range figure (both ends, comparator range)."}
+            )
+
+
 class TargetQuerySet(models.QuerySet):
     def due(self, as_of: date) -> "TargetQuerySet":
         """Targets whose deadline has passed by `as_of` or falls in its year."""
@@ -485,7 +519,7 @@ TARGET_FIGURE_TRIGGER = "target_figure_changes_by_restatement"
 
 
 @tracked()
-class Target(StatedFigure):
+class Target(BoundedFigure):
     """A tracked goal. Its figure is the one in force; revisions keep the old ones."""
 
     title = models.CharField(max_length=300)
@@ -523,10 +557,10 @@ class Target(StatedFigure):
         "claims.TargetStatementEvent",
     )
 
-    class Meta(StatedFigure.Meta):
+    class Meta(BoundedFigure.Meta):
         ordering = ["deadline", "title"]
         constraints = [
-            *StatedFigure.Meta.constraints,
+            *BoundedFigure.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(status_override="") | Q(status_override__in=TargetStatus.values),
                 name="target_status_override_valid",
@@ -756,7 +790,7 @@ class Target(StatedFigure):
 
 
 @tracked()
-class TargetStatement(StatedFigure):
+class TargetStatement(BoundedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="target_statement")
@@ -770,7 +804,7 @@ class TargetStatement(StatedFigure):
     scope = models.CharField(max_length=200, blank=True)
     deadline = models.DateField(null=True, blank=True)
 
-    class Meta(StatedFigure.Meta):
+    class Meta(BoundedFigure.Meta):
         pass
 
     def __str__(self) -> str:
@@ -953,3 +987,29 @@ class SuggestionDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number_text} ({self.kind}) dismissed in {self.document_id}"
+
+
+class StoredSuggestions(models.Model):
+    """A document's suggestions, computed once and kept (claims.suggestions.for_document).
+
+    They stay valid while the text they were read from, the year it was read for and
+    the suggester's version are the same; any of these changing recomputes them.
+    """
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64, help_text="Of the text scanned")
+    year = models.PositiveSmallIntegerField(null=True, help_text="The document's year, if dated")
+    scanner_version = models.PositiveSmallIntegerField()
+    items = models.JSONField(help_text="Every suggestion in the text, before dismissals")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"),
+                name="stored_suggestions_hash_is_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"suggestions for document {self.document_id}"

@@ -24,6 +24,19 @@ class TargetStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "withdrawn"
 
 
+class Bound(models.TextChoices):
+    """Which side of its figure a target holds: what "meeting" it means.
+
+    Empty on a target means "as its comparator says" (以上 a floor, 以内 a ceiling, a range a
+    range, 左右 a point, a bare figure a floor).
+    """
+
+    FLOOR = "floor", "floor (at least: jobs, growth to reach)"
+    CEILING = "ceiling", "ceiling (at most: prices, unemployment, deficit)"
+    POINT = "point", "point (about the value, either side)"
+    RANGE = "range", "range (between two values)"
+
+
 # "About" (左右, 约) is met within this distance of the stated value: half a percentage point
 # for percentages ("5%左右" is met by 4.5% to 5.5%), a tenth of the value otherwise
 # ("1.4万亿斤左右" by 1.26 to 1.54万亿斤).
@@ -33,7 +46,9 @@ PERCENT_UNITS = {"%", "pp", "‰"}
 
 # The figure fields a restatement may change. Metric and subject are not among them: a
 # statement about another quantity, or about someone else's duty, is another target.
-REVISED_FIELDS = ["comparator", "change", "value", "value_high", "unit", "deadline", "scope"]
+REVISED_FIELDS = [
+    *("comparator", "bound", "change", "value", "value_high", "unit", "deadline", "scope")
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class Goal:
     value_high: Decimal | None
     unit: str
     deadline: date | None  # None: open-ended, no horizon stated
+    bound: str = ""  # a Bound, or "" for what the comparator says
 
 
 @dataclass(frozen=True)
@@ -68,11 +84,25 @@ def meets(goal: Goal, value: Decimal, qualifier: str = Comparator.EXACT) -> bool
     """Does an observed `value`, qualified as written (超过, 近, 不到...), meet the goal?
 
     The qualifier matters only at the boundary: "超过35%" meets "35%以上", "近35%" and
-    "不到35%" do not. A bare target figure ("达到35%", "降低2.5%") means "reach at least".
+    "不到35%" do not. A bare target figure ("达到35%", "降低2.5%") means "reach at least"
+    unless the goal's bound says otherwise: a ceiling is met from below (CPI 3%左右 by
+    0.2%), a point only near its value.
     """
     below = qualifier in (Comparator.NEARLY, Comparator.LESS_THAN)  # just under the value
     above = qualifier == Comparator.MORE_THAN  # just over it
     target = goal.value
+    about = goal.comparator in (Comparator.ABOUT, Comparator.NEARLY)
+    slack = about_tolerance(target, goal.unit) if about else Decimal(0)
+    # The bound decides for a figure stated as about or exactly a value; a stated
+    # direction (以上, 以内, a range) decides by itself.
+    if about or goal.comparator == Comparator.EXACT:
+        match goal.bound:
+            case Bound.CEILING:  # CPI 3%左右: 0.2% and 3.5% meet it, 3.6% does not
+                return value < target + slack or (value == target + slack and not above)
+            case Bound.FLOOR:  # 增长6%左右 held as a floor: 5.5% still meets it
+                return value > target - slack or (value == target - slack and not below)
+            case Bound.POINT:
+                return abs(value - target) <= slack
     match goal.comparator:
         case Comparator.ABOUT | Comparator.NEARLY:
             return abs(value - target) <= about_tolerance(target, goal.unit)
@@ -91,7 +121,8 @@ def meets(goal: Goal, value: Decimal, qualifier: str = Comparator.EXACT) -> bool
 def is_reach_goal(goal: Goal) -> bool:
     """A level to reach by the deadline (达到35%): reaching it early achieves it."""
     reach = (Comparator.EXACT, Comparator.AT_LEAST, Comparator.MORE_THAN)
-    return goal.change == Change.LEVEL and goal.comparator in reach
+    floor = goal.bound in ("", Bound.FLOOR)
+    return goal.change == Change.LEVEL and goal.comparator in reach and floor
 
 
 def projected(goal: Goal, readings: list[Reading], baseline: Reading | None) -> Decimal:
@@ -166,7 +197,7 @@ def figure_changes(before: dict, after: dict) -> dict[str, list]:
     changes = {}
     for field in REVISED_FIELDS:
         old, new = before.get(field), after.get(field)
-        if new in (None, "") and field in ("deadline", "scope"):
+        if new in (None, "") and field in ("deadline", "scope", "bound"):
             continue
         if old != new:
             changes[field] = [as_json(old), as_json(new)]

@@ -197,6 +197,7 @@ def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -
         "deadline": as_json(suggestion.deadline),
         "period_start": as_json(suggestion.period_start),
         "period_end": as_json(suggestion.period_end),
+        "bound": suggestion.bound,
         "metric": None if metric is None else {"id": metric.pk, "name": str(metric)},
     }
 
@@ -289,7 +290,7 @@ def accept(suggestion: suggestions.Suggestion, document: Document, user, metric)
         "metric": metric,
     }
     if suggestion.kind == ClaimType.TARGET:
-        stated = TargetStatement(**figure, deadline=suggestion.deadline)
+        stated = TargetStatement(**figure, deadline=suggestion.deadline, bound=suggestion.bound)
     else:
         if metric is None or suggestion.period_end is None:
             raise exceptions.ValidationError(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from annotations.api import CursorPagination
 from annotations.models import Document
-from claims.models import Claim, Metric, Observation, TargetStatement, Topic
+from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
 from tests.api_support import _fresh_throttles, api_for, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 
@@ -144,10 +144,15 @@ FILTERS = [
     ("metric={share}", "c2 c5"),
     ("deadline_year=2025", "c2"),
     ("deadline_year=2030", ""),
-    ("q=数据", "c1 c2 c3 c4 c5"),
-    ("q=資料", "c1 c2 c3 c4 c5"),
+    # q searches the claim's quote; document_q the whole text of its document.
+    ("q=数据", "c3 c4"),
+    ("q=資料", "c3 c4"),
     ("q=芯片", "c6"),
-    ("q=要达到35", "c1 c2 c3"),
+    ("q=要达到35", "c2"),
+    ("document_q=数据", "c1 c2 c3 c4 c5"),
+    ("document_q=資料", "c1 c2 c3 c4 c5"),
+    ("document_q=要达到35", "c1 c2 c3"),
+    ("q=数据&document_q=张玉卓表示", "c3"),
     ("claim_type=assessment&speaker_name=張玉卓&published_before=2023-12-31", "c4"),
 ]
 
@@ -168,6 +173,7 @@ def test_it_filters_claims(live_server, reader, corpus, query, expected):
         ("speaker=zhang", "speaker"),
         ("has_target=perhaps", "has_target"),
         ("q=%00", "q"),
+        ("document_q=%00", "document_q"),
     ],
 )
 def test_it_refuses_a_bad_filter_naming_it(live_server, reader, corpus, query, field):
@@ -276,7 +282,9 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
     # claims with speaker, annotator, reviewer, target statement and observation
     # joined, 6 their topics.
     with django_assert_num_queries(6):
-        response = client.get(f"/api/v1/claims/?page_size={page_size}&q=数据&speaker_name=張玉卓")
+        response = client.get(
+            f"/api/v1/claims/?page_size={page_size}&document_q=数据&speaker_name=張玉卓"
+        )
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, 3)
 
@@ -305,3 +313,24 @@ def test_every_other_list_takes_a_constant_number_of_queries(
 def test_it_lists_speakers_by_either_script(live_server, reader, zhang):
     rows = fetch_all(api_for(live_server, reader), "/api/v1/speakers/?name=張玉卓")
     assert [(r["name"], r["aliases"]) for r in rows] == [("张玉卓", ["張玉卓"])]
+
+
+BIG_DATA = "貴陽大資料交易中心指出，大資料產業快速成長。數據也很重要。"
+
+
+def test_a_phrase_finds_its_regional_form_in_claims_and_speakers_both_ways(
+    live_server, reader, alice
+):
+    """大数据 is 大數據 as OpenCC converts the phrase whole, yet Taiwan writes 大資料."""
+    exchange = Speaker.objects.create(name="貴陽大資料交易中心", kind="organisation")
+    doc = document(BIG_DATA, title="D", language="zh-Hant")
+    industry = make_claim(doc, "大資料產業快速成長", alice, speaker=exchange)
+    make_claim(doc, "數據也很重要", alice)
+    api = api_for(live_server, reader)
+    for term in ("大数据", "大資料", "大數據"):
+        assert [r["id"] for r in fetch_all(api, f"/api/v1/claims/?q={term}")] == [industry.pk]
+    for name in ("贵阳大数据交易中心", "貴陽大資料交易中心"):
+        rows = fetch_all(api, f"/api/v1/claims/?speaker_name={name}")
+        assert [r["id"] for r in rows] == [industry.pk]
+        speakers = fetch_all(api, f"/api/v1/speakers/?name={name}")
+        assert [r["name"] for r in speakers] == ["貴陽大資料交易中心"]

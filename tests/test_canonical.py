@@ -94,3 +94,56 @@ def test_astral_characters_survive_untouched():
     assert "很\n长" not in text
     assert text.count("𠮷") == 12
     assert text.count("😀") == 12
+
+
+@pytest.mark.parametrize("name", ["gwr_2018.txt", "gwr_2019.txt", "gwr_2020.txt"])
+def test_a_report_laid_out_one_sentence_or_clause_per_line_is_not_pdf_extraction(name):
+    raw = read(TEXTS / name)
+    assert not looks_like_pdf_extraction(raw)
+    assert canonicalise(raw).text == raw
+
+
+def test_numbered_section_titles_are_never_glued_to_the_next_paragraph():
+    text = canonicalise(read(SEED_004)).text
+    for title in [
+        "(二)新质生产力的关键特征",
+        "(一)新技术持续涌现和群体性突破带来新赛道",
+        "(三)较为顺畅的“科技—产业—金融”循环",
+        "(五)拥有良好产业基础和一批高素质劳动者",
+        "(六)企业活力和企业家才能充分发挥作用",
+        "三、推进新质生产力形成的思路与建议",
+        "(一)推动前沿技术和颠覆性技术加速涌现",
+    ]:
+        assert f"\n{title}\n" in text, title
+
+
+def test_a_page_or_column_break_inside_a_sentence_is_joined():
+    text = canonicalise(read(SEED_000)).text
+    # In the file the sentence runs over a blank line: "…成为名副其实的\n\n“主力军”。"
+    assert "成为名副其实的\n\n“主力军”" in read(SEED_000)
+    assert "成为名副其实的“主力军”。" in text
+
+
+def test_a_sub_heading_ending_in_a_dash_and_a_page_header_stay_on_their_own():
+    text = canonicalise(read(SEED_001)).text
+    assert "培育壮大新兴产业——\n" in text
+    assert "专 题2024年 3月 9日\n" in text
+
+
+# A printed line of 20 characters then one of 25: the first is exactly 80% as wide as
+# the second, where a width threshold would tip over with one character more.
+RAGGED = ("长" * 18 + "接着\n" + "下一行" + "继" * 21 + "了。\n") * 12
+
+
+def test_one_character_added_to_a_line_never_changes_the_decision_on_another_line():
+    reference = canonicalise(RAGGED, pdf=True).text
+    assert reference.count("接着下一行") == 12  # every break inside a sentence joined
+    assert reference.count("了。\n") == 12  # every break after a sentence kept
+    lines = RAGGED.split("\n")
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        # One more character in the middle of line i: its ends, and so every break
+        # decision, are as before; only the line's width changed.
+        changed = "\n".join([*lines[:i], line[:3] + "鑫" + line[3:], *lines[i + 1 :]])
+        assert canonicalise(changed, pdf=True).text.replace("鑫", "", 1) == reference

@@ -3,11 +3,13 @@ validation (a raw insert, a bulk update, another program) still fails."""
 
 import datetime
 
+import pgtrigger
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 
 from annotations.models import Document
 from claims.models import (
+    TARGET_FIGURE_TRIGGER,
     Claim,
     ClaimRelation,
     ClaimType,
@@ -245,3 +247,19 @@ def test_a_claim_in_a_relation_cannot_be_deleted(claim, seed_document, alice):
     ClaimRelation.objects.create(source=other, target=claim, kind="supports", created_by=alice)
     with pytest.raises(ProtectedError):
         claim.delete()
+
+
+def test_a_targets_bound_is_a_known_one_and_a_range_bound_only_on_a_range(claim, metric):
+    statement = TargetStatement.objects.create(
+        claim=claim, number_text="3%", value=3, unit="%", metric=metric, bound="ceiling"
+    )
+    update_fails(TargetStatement.objects.filter(pk=statement.pk), bound="bogus")
+    update_fails(TargetStatement.objects.filter(pk=statement.pk), bound="range")
+    target = Target.objects.create(
+        title="CPI", metric=metric, subject="国务院", number_text="3%", value=3, unit="%"
+    )
+    # Lift the restatement-only trigger, so that the CHECKs are what refuses.
+    with pgtrigger.ignore(f"claims.Target:{TARGET_FIGURE_TRIGGER}"):
+        update_fails(Target.objects.filter(pk=target.pk), bound="bogus")
+        update_fails(Target.objects.filter(pk=target.pk), bound="range")
+        Target.objects.filter(pk=target.pk).update(comparator="range", value_high=4, bound="range")

@@ -21,8 +21,8 @@ def run_import(*args) -> str:
 @pytest.mark.django_db
 def test_it_imports_every_seed_and_report_with_raw_text_kept():
     output = run_import(TEXTS)
-    assert Document.objects.count() == 7
-    assert output.count("imported #") == 7
+    assert Document.objects.count() == 10  # five seeds, five Government Work Reports
+    assert output.count("imported #") == 10
     for document in Document.objects.all():
         raw = (TEXTS / document.source_name).read_text(encoding="utf-8")
         assert document.raw_text == raw

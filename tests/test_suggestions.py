@@ -8,9 +8,18 @@ import pytest
 from django.core.management import call_command
 
 from annotations.models import Document, ReviewStatus
+from claims import devset, suggestions
 from claims.figures import Change, Comparator
-from claims.models import Claim, ClaimType, Metric, SuggestionDismissal, TargetStatement
+from claims.models import (
+    Claim,
+    ClaimType,
+    Metric,
+    StoredSuggestions,
+    SuggestionDismissal,
+    TargetStatement,
+)
 from claims.suggestions import for_document, scan
+from claims.tracking import Bound
 from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
 from tests.conftest import TEXTS, make_claim
 
@@ -108,12 +117,14 @@ def test_it_accepts_a_target_suggestion_as_a_draft_claim_with_its_figure(
     )
     assert claim.quote == "城镇新增就业1200万人以上，城镇调查失业率5.5%左右"
     stated = TargetStatement.objects.get(claim=claim)
-    assert (stated.value, stated.unit, stated.comparator, stated.deadline) == (
+    assert (stated.value, stated.unit, stated.comparator, stated.deadline, stated.bound) == (
         Decimal(12000000),
         "people",
         Comparator.AT_LEAST,
         date(2024, 12, 31),
+        Bound.FLOOR,
     )
+    assert jobs["bound"] == Bound.FLOOR
     # Annotated now, so no longer suggested; the other figure in that passage neither.
     left = [s["figure"]["number_text"] for s in open_suggestions(api, report)]
     assert "1200万人" not in left
@@ -216,3 +227,121 @@ def test_it_finds_nine_in_ten_of_the_demo_targets_and_observations(db):
     found, annotated = map(int, total.split("recall ")[1].split(" =")[0].split("/"))
     assert annotated >= 60
     assert found / annotated >= 0.9, total
+
+
+# The 2018 report's layout: the lead-in, then one clause of the list per line.
+GOALS_PER_LINE = (
+    "今年发展主要预期目标是：\n国内生产总值增长5%左右；\n城镇新增就业1200万人以上，\n"
+    "城镇调查失业率5.5%左右；\n粮食产量1.3万亿斤以上。"
+)
+
+
+def readings(found):
+    return [(s.kind, s.figure.number_text, s.deadline, s.bound) for s in found]
+
+
+def test_a_list_laid_out_one_clause_per_line_gives_the_same_targets_as_on_one_line():
+    assert readings(scan(GOALS_PER_LINE, 2024)) == readings(scan(GOALS, 2024))
+    assert len(scan(GOALS_PER_LINE, 2024)) == 4
+
+
+def test_it_proposes_each_targets_bound_from_its_wording_and_metric():
+    text = (
+        "今年发展主要预期目标是：国内生产总值增长6%－6.5%；居民消费价格涨幅3%左右；"
+        "城镇新增就业1100万人以上，城镇调查失业率5.5%左右，城镇登记失业率4.5%以内；"
+        "单位国内生产总值能耗下降3%左右。今年赤字率拟按2.8%安排。"
+    )
+    bounds = [(s.figure.number_text, s.bound) for s in scan(text, 2019)]
+    assert bounds == [
+        ("6%－6.5%", Bound.RANGE),
+        ("3%", Bound.CEILING),  # prices: a ceiling by convention
+        ("1100万人", Bound.FLOOR),
+        ("5.5%", Bound.CEILING),  # unemployment: a ceiling by convention
+        ("4.5%", Bound.CEILING),
+        ("3%", Bound.POINT),
+        ("2.8%", Bound.CEILING),  # the deficit ratio
+    ]
+
+
+def test_an_outcome_better_than_expected_is_still_an_observation():
+    found = scan("去年国内生产总值增长5.2%，好于预期。", 2024)
+    assert [(s.kind, s.figure.number_text) for s in found] == [(ClaimType.OBSERVATION, "5.2%")]
+
+
+def test_a_goal_reported_as_met_is_not_a_target():
+    text = "完成全年经济社会发展主要目标任务，国内生产总值增长6.6%。"
+    assert [s.kind for s in scan(text, 2019)] == [ClaimType.OBSERVATION]
+    # ...but a goal still to be met is one.
+    assert [s.kind for s in scan("要努力完成目标任务，城镇新增就业900万人以上。", 2020)] == [
+        ClaimType.TARGET
+    ]
+
+
+def test_this_years_work_in_this_years_report_is_a_target_and_a_gap_is_nothing():
+    found = scan(
+        "今年再减少农村贫困人口1000万以上。今年赤字率拟按2.6％安排，比去年预算低0.4个百分点。", 2018
+    )
+    assert [(s.kind, s.figure.number_text) for s in found] == [
+        (ClaimType.TARGET, "1000万"),
+        (ClaimType.TARGET, "2.6％"),
+    ]
+
+
+@pytest.mark.parametrize("name", list(devset.REPORT_YEARS))
+def test_it_reads_the_development_reports_main_targets_and_outcomes_as_imported(name):
+    score = devset.score(name)
+    found, total = score.targets
+    assert total >= 5
+    assert found / total >= 0.95, score.missed
+    found, total = score.outcomes
+    assert total == 0 or found / total >= 0.9, score.missed
+    right, made = score.precision
+    assert made >= 9
+    assert right / made >= 0.8, score.wrong
+
+
+def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
+    report, alice, django_assert_num_queries
+):
+    make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
+    make_claim(report, "城镇新增就业1244万人", alice, claim_type=ClaimType.OBSERVATION)
+    first = for_document(report)
+    stored = StoredSuggestions.objects.get(document=report)
+    assert len(stored.items) == len(scan(report.text, 2024)) == 7
+    with django_assert_num_queries(3):  # stored suggestions, claims' spans, dismissals
+        again = for_document(report)
+    assert again == first
+    assert [s.figure.number_text for s in again] == [
+        "1200万人",
+        "5.5%",
+        "1.3万亿斤",
+        "126万亿元",
+        "5.2%",
+    ]
+
+
+def test_stored_suggestions_of_an_older_scanner_are_computed_again(report, monkeypatch):
+    for_document(report)
+    StoredSuggestions.objects.update(items=[])
+    assert for_document(report) == []  # the stored list is what is read
+    monkeypatch.setattr(suggestions, "SCANNER_VERSION", suggestions.SCANNER_VERSION + 1)
+    assert len(for_document(report)) == 7
+    assert len(StoredSuggestions.objects.get().items) == 7
+
+
+def test_suggest_report_prints_the_development_set_year_by_year(db):
+    out = StringIO()
+    call_command("suggest_report", stdout=out)
+    lines = out.getvalue().splitlines()
+    for name in devset.REPORT_YEARS:
+        line = next(line for line in lines if line.startswith(name))
+        assert "main targets" in line
+        assert "outcomes" in line
+        assert "precision" in line
+
+
+def test_a_span_of_past_years_is_no_horizon_and_a_gap_to_a_goal_is_no_target():
+    found = scan("2012年至2023年，中央企业累计投入研发经费超8.3万亿元。", 2024)
+    assert [(s.kind, s.figure.number_text) for s in found] == [(ClaimType.OBSERVATION, "8.3万亿元")]
+    gap = scan("年交易額不到30億元，與曾經定下的目標相差了1000多倍。", 2024)
+    assert "1000多倍" not in [s.figure.number_text for s in gap]

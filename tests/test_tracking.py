@@ -19,7 +19,15 @@ from claims.models import (
     TargetStatement,
     TargetStatus,
 )
-from claims.tracking import Goal, Reading, compute_status, figure_changes, meets
+from claims.tracking import (
+    Bound,
+    Goal,
+    Reading,
+    compute_status,
+    figure_changes,
+    is_reach_goal,
+    meets,
+)
 from tests.conftest import make_claim
 
 D = Decimal
@@ -379,3 +387,57 @@ def demo(db):
 )
 def test_it_tracks_the_demo_targets(demo, title, as_of, status):
     assert Target.objects.with_evidence().get(title=title).status(as_of) == status
+
+
+CPI = Goal(
+    Comparator.ABOUT, Change.INCREASE, D(3), None, "%", date(2018, 12, 31), bound=Bound.CEILING
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "met"), [("0.2", True), ("2.1", True), ("3.5", True), ("3.6", False)]
+)
+def test_a_ceiling_stated_about_a_value_is_met_anywhere_below_it(value, met):
+    assert meets(CPI, D(value)) is met
+
+
+def test_the_same_figure_without_a_bound_is_met_only_near_it():
+    as_stated = Goal(Comparator.ABOUT, Change.INCREASE, D(3), None, "%", date(2018, 12, 31))
+    assert meets(as_stated, D("0.2")) is False
+
+
+def test_status_uses_the_bound_cpi_3_percent_about_is_achieved_by_0_2_percent():
+    readings = [reading(2018, "0.2")]
+    assert compute_status(CPI, readings, date(2019, 3, 5)) == TargetStatus.ACHIEVED
+    above = [reading(2018, "3.6")]
+    assert compute_status(CPI, above, date(2019, 3, 5)) == TargetStatus.MISSED
+
+
+def test_an_unemployment_ceiling_of_about_5_5_percent_is_met_by_about_5_percent():
+    jobless = Goal(Comparator.ABOUT, Change.LEVEL, D("5.5"), None, "%", None, Bound.CEILING)
+    assert meets(jobless, D(5), Comparator.ABOUT) is True
+    assert meets(jobless, D(6), Comparator.EXACT) is True  # within the half point of 左右
+    assert meets(jobless, D("6.1")) is False
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "met"),
+    [
+        (Bound.POINT, "3.1", True),
+        (Bound.POINT, "2.4", False),
+        (Bound.POINT, "3.6", False),
+        (Bound.FLOOR, "2.6", True),
+        (Bound.FLOOR, "9", True),
+        (Bound.FLOOR, "2.4", False),
+    ],
+)
+def test_a_point_is_met_near_it_and_a_floor_stated_about_a_value_from_just_below(bound, value, met):
+    energy = Goal(Comparator.ABOUT, Change.DECREASE, D(3), None, "%", None, bound)
+    assert meets(energy, D(value)) is met
+
+
+def test_a_ceiling_is_never_achieved_early_as_a_level_to_reach():
+    deficit = Goal(Comparator.EXACT, Change.LEVEL, D("2.6"), None, "%", None, Bound.CEILING)
+    assert is_reach_goal(deficit) is False
+    assert meets(deficit, D("2.6")) is True
+    assert meets(deficit, D("2.7")) is False

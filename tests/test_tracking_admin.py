@@ -45,6 +45,7 @@ def test_it_opens_a_target_form_prefilled_from_a_claim_and_links_it_on_save(rach
         "value": "35",
         "unit": "%",
         "deadline": "2025-12-31",
+        "bound": "floor",  # proposed: a bare level to reach
         "from_claim": str(claim.pk),
         "metric": str(revenue.pk),
         "subject": "中央企业",

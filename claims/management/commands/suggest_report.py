@@ -1,4 +1,6 @@
-"""How well the suggester finds the targets and observations annotators marked.
+"""How well the suggester finds the targets and observations annotators marked, and how
+well it reads the development set (claims.devset: the 2018-2020 Government Work Reports'
+main targets and the outcomes reported for them), year by year.
 
 A suggestion matches an annotated claim when the claim is of the suggested kind and its
 passage contains the suggested figure. Recall counts claims found; precision counts
@@ -10,7 +12,7 @@ a lower bound.
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import Document, ReviewStatus
-from claims import suggestions
+from claims import devset, suggestions
 from claims.models import Claim, ClaimType
 
 KINDS = [ClaimType.TARGET, ClaimType.OBSERVATION]
@@ -28,8 +30,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("document_ids", nargs="*", type=int, help="Default: every document")
+        parser.add_argument(
+            "--no-devset", action="store_true", help="Leave out the development set"
+        )
+        parser.add_argument(
+            "--verbose", action="store_true", help="List the development set's misses and errors"
+        )
 
-    def handle(self, *args, document_ids, **options):
+    def handle(self, *args, document_ids, no_devset=False, verbose=False, **options):
+        self.stdout.write("Annotated documents in the database:")
+        self.report_annotated(document_ids)
+        if not no_devset:
+            self.stdout.write("\nDevelopment set (fixtures/devset), each report as imported:")
+            self.report_devset(verbose)
+
+    def report_devset(self, verbose: bool) -> None:
+        if not devset.DEVSET.exists():  # an installed copy without the repository's fixtures
+            self.stdout.write(f"(no development set at {devset.DEVSET})")
+            return
+        for name, score in devset.scores().items():
+            self.stdout.write(
+                f"{name}: main targets {ratio(*score.targets)}   "
+                f"outcomes of the year before {ratio(*score.outcomes)}   "
+                f"precision {ratio(*score.precision)}"
+            )
+            for line in (score.missed + score.wrong) if verbose else []:
+                self.stdout.write(f"    {line}")
+
+    def report_annotated(self, document_ids):
         documents = Document.objects.order_by("id")
         if document_ids:
             documents = documents.filter(id__in=document_ids)
