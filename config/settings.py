@@ -15,7 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from config.embedded_db import embedded_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # git-ignored: embedded database, local secret key
+# Embedded database, development key, demo logins: var/ in the checkout (git-ignored).
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -117,7 +118,8 @@ AXES_VERBOSE = False
 # axes.W006 asks for locking by address as well. Behind a proxy every client has
 # the proxy's address, so that would lock everyone out after a few failures by
 # anyone; the username lock above cannot be dodged by changing address or agent.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# security.W021: see SECURE_HSTS_PRELOAD.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -232,7 +234,10 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # The health check answers plain HTTP, for a load balancer or systemd on the machine.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# claimtrack has a host name of its own: its subdomains are HTTPS too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# Preloading commits the whole domain to HTTPS in every browser: the domain
+# owner's decision, so off unless set (and its check, security.W021, silenced).
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
