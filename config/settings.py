@@ -6,7 +6,6 @@ Every variable is documented in README.md under "Configuration".
 import datetime
 import os
 import secrets
-import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -182,9 +181,6 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-if DEBUG:
-    # Serving from the apps' folders, WhiteNoise needs no STATIC_ROOT yet.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BYTES", 10 * 1024 * 1024)

@@ -6,6 +6,7 @@ manage.py, config/wsgi.py (so gunicorn), config/asgi.py and tests/conftest.py.
 """
 
 import os
+from pathlib import Path
 
 from django.conf import settings
 
@@ -13,12 +14,16 @@ from config import embedded_db
 
 
 def prepare() -> None:
-    """Make the development key and start the embedded database, when they are used.
+    """Make the development key and folders, start the embedded database, when used.
 
     A deployment sets SECRET_KEY and DATABASE_URL, and then this does nothing.
     """
     if not os.environ.get("SECRET_KEY") and not settings.LOCAL_SECRET_KEY_FILE.exists():
         write_local_secret_key()
+    if settings.DEBUG:
+        # WhiteNoise then serves the apps' static folders and warns while the
+        # collectstatic folder does not exist.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     if settings.EMBEDDED_DATABASE:
         socket_dir = embedded_db.start(settings.VAR_DIR)
         # Connections read this dict when they first connect, which is later.

@@ -42,8 +42,7 @@ def server_env(**extra: str) -> dict[str, str]:
     """The environment of a process serving the test database, as `make run` sets it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     url = f"{database_url(connection.settings_dict)}?application_name={SERVER_APPLICATION_NAME}"
-    env.update(DATABASE_URL=url, DEBUG="1", **extra)
-    return env
+    return env | {"DATABASE_URL": url, "DEBUG": "1"} | extra
 
 
 class Server:
