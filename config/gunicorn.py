@@ -14,8 +14,7 @@ ChunkedEncodingError) instead of a short file that looks complete.
 
 import os
 import sys
-
-from gunicorn.arbiter import Arbiter
+from typing import Any
 
 wsgi_app = "config.wsgi:application"
 bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
@@ -47,7 +46,7 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
-def when_ready(server: Arbiter) -> None:
+def when_ready(server: Any) -> None:  # gunicorn.arbiter.Arbiter (gunicorn has no types)
     """Print the address actually served (PORT=0 picks a free port)."""
     for listener in server.LISTENERS:
         print(f"claimtrack is serving {listener}/admin/ and {listener}/api/v1/", flush=True)

@@ -10,12 +10,15 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import requests
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from pytest_django import DjangoDbBlocker
 from requests.adapters import HTTPAdapter
 from rest_framework.authtoken.models import Token
 
@@ -77,19 +80,19 @@ def build_corpus() -> str:
 
 
 @pytest.fixture(scope="module")
-def token(django_db_setup, django_db_blocker) -> Iterator[str]:
+def token(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
     with committed_data(django_db_blocker, build_corpus) as key:
         yield key
 
 
 @pytest.fixture(scope="module")
-def server(token) -> Iterator[Server]:
+def server(token: str) -> Iterator[Server]:
     with gunicorn(WEB_TIMEOUT=str(WORKER_TIMEOUT)) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def full_sizes(server, token) -> dict[str, int]:
+def full_sizes(server: Server, token: str) -> dict[str, int]:
     """Bytes of each complete export, read at full speed."""
     sizes = {}
     for fmt in FORMATS:
@@ -106,7 +109,7 @@ def full_sizes(server, token) -> dict[str, int]:
 class SmallWindowAdapter(HTTPAdapter):
     """A small receive buffer, so that the server is soon blocked writing to us."""
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["socket_options"] = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)]
         super().init_poolmanager(*args, **kwargs)
 
@@ -139,8 +142,8 @@ def kill_the_export_connection() -> int:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_connection_killed_mid_export_reaches_requests_as_an_error(
-    server, token, full_sizes, fmt
-):
+    server: Server, token: str, full_sizes: dict[str, int], fmt: str
+) -> None:
     sizes: list[int] = []
     with analyst_session(token).get(
         f"{server.url}/api/v1/claims/export.{fmt}", stream=True, timeout=60
@@ -157,7 +160,9 @@ def test_a_connection_killed_mid_export_reaches_requests_as_an_error(
     assert server.printed("Error handling request")
 
 
-def test_curl_fails_on_a_broken_export(server, token, full_sizes, tmp_path):
+def test_curl_fails_on_a_broken_export(
+    server: Server, token: str, full_sizes: dict[str, int], tmp_path: Path
+) -> None:
     output = tmp_path / "claims.csv"
     curl = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [  # noqa: S607 (curl from PATH, as the README's examples use it)
@@ -188,7 +193,9 @@ def test_curl_fails_on_a_broken_export(server, token, full_sizes, tmp_path):
     assert 0 < int(received) < full_sizes["csv"]
 
 
-def test_a_slow_client_gets_the_whole_export_past_the_worker_timeout(server, token, full_sizes):
+def test_a_slow_client_gets_the_whole_export_past_the_worker_timeout(
+    server: Server, token: str, full_sizes: dict[str, int]
+) -> None:
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token}"
     with session.get(f"{server.url}/api/v1/claims/export.csv", stream=True, timeout=60) as response:

@@ -9,7 +9,9 @@ import datetime
 import time
 
 import pytest
+import pytest_django
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 
 from claims.roles import REVIEWER
@@ -32,17 +34,19 @@ def logged_in(client: Client) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def fast_hashes(settings):
+def fast_hashes(settings: pytest_django.Settings) -> None:
     """Each failed login hashes a password: a fast hasher keeps the test quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def reviewer(db):
+def reviewer(db: None) -> None:
     return make_user("rachel", REVIEWER)
 
 
-def test_the_right_password_is_refused_after_repeated_failures(reviewer, client):
+def test_the_right_password_is_refused_after_repeated_failures(
+    reviewer: User, client: Client
+) -> None:
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(client, "rachel", "wrong") == 200  # the form again, with an error
     assert log_in(client, "rachel", "wrong") == 429
@@ -50,14 +54,14 @@ def test_the_right_password_is_refused_after_repeated_failures(reviewer, client)
     assert not logged_in(client)
 
 
-def test_changing_address_does_not_help_the_guesser(reviewer, client):
+def test_changing_address_does_not_help_the_guesser(reviewer: User, client: Client) -> None:
     for number in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "rachel", "wrong", address=f"198.51.100.{number}")
     assert log_in(client, "rachel", "rachel-password", address="203.0.113.9") == 429
     assert not logged_in(client)
 
 
-def test_another_login_is_not_locked(reviewer, client):
+def test_another_login_is_not_locked(reviewer: User, client: Client) -> None:
     make_user("bob")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "rachel", "wrong")
@@ -65,7 +69,7 @@ def test_another_login_is_not_locked(reviewer, client):
     assert logged_in(client)
 
 
-def test_a_success_resets_the_count(reviewer, client):
+def test_a_success_resets_the_count(reviewer: User, client: Client) -> None:
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         log_in(client, "rachel", "wrong")
     assert log_in(client, "rachel", "rachel-password") == 302
@@ -75,7 +79,9 @@ def test_a_success_resets_the_count(reviewer, client):
     assert log_in(client, "rachel", "rachel-password") == 302
 
 
-def test_the_lock_ends_after_the_cool_off(reviewer, client, settings):
+def test_the_lock_ends_after_the_cool_off(
+    reviewer: User, client: Client, settings: pytest_django.Settings
+) -> None:
     settings.AXES_COOLOFF_TIME = datetime.timedelta(seconds=1)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "rachel", "wrong")
@@ -85,7 +91,7 @@ def test_the_lock_ends_after_the_cool_off(reviewer, client, settings):
     assert logged_in(client)
 
 
-def test_the_documented_defaults():
+def test_the_documented_defaults() -> None:
     """Five failures lock a username for 15 minutes (README: Configuration)."""
     assert settings.AXES_FAILURE_LIMIT == 5
     assert datetime.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from pytest_django import DjangoDbBlocker
 
 from tests.server_support import REPO, Server, committed_data, gunicorn, server_env
 
@@ -45,7 +46,7 @@ RUN = [(section, block) for section, block in sh_blocks() if section not in NOT_
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory) -> Path:
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A working folder like the checkout: the virtualenv, manage.py, fixtures, and var/."""
     folder = tmp_path_factory.mktemp("checkout")
     for name in (".venv", "manage.py", "fixtures"):
@@ -55,7 +56,9 @@ def checkout(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(checkout, django_db_setup, django_db_blocker) -> Iterator[Server]:
+def server(
+    checkout: Path, django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[Server]:
     def load_demo() -> None:
         with override_settings(VAR_DIR=checkout / "var"):
             call_command("load_demo", verbosity=0, stdout=io.StringIO())
@@ -78,7 +81,7 @@ def run_block(block: str, server: Server, checkout: Path) -> subprocess.Complete
     )
 
 
-def test_the_readme_has_the_commands_this_test_runs():
+def test_the_readme_has_the_commands_this_test_runs() -> None:
     commands = "\n".join(block for _, block in RUN)
     for command in ("import_documents", "drf_create_token analyst", "suggest_report"):
         assert f".venv/bin/python manage.py {command}" in commands
@@ -88,13 +91,15 @@ def test_the_readme_has_the_commands_this_test_runs():
 @pytest.mark.parametrize(
     ("section", "block"), RUN, ids=[f"{s}-{i}" for i, (s, _) in enumerate(RUN)]
 )
-def test_the_block_runs_as_printed(section, block, server, checkout):
+def test_the_block_runs_as_printed(
+    section: str, block: str, server: Server, checkout: Path
+) -> None:
     result = run_block(block, server, checkout)
     assert result.returncode == 0, f"{section}:\n{block}\n{result.stdout}\n{result.stderr}"
     assert "Traceback" not in result.stderr
 
 
-def test_the_api_examples_return_what_they_promise(server, checkout):
+def test_the_api_examples_return_what_they_promise(server: Server, checkout: Path) -> None:
     """The curl block's results, not only their success."""
     (block,) = [block for section, block in RUN if "curl" in block]
     result = run_block(block, server, checkout)
@@ -106,7 +111,7 @@ def test_the_api_examples_return_what_they_promise(server, checkout):
 
 
 @pytest.mark.parametrize("target", sorted(set(re.findall(r"^make (\w[\w-]*)", README, re.M))))
-def test_every_make_target_it_names_exists(target):
+def test_every_make_target_it_names_exists(target: str) -> None:
     result = subprocess.run(  # noqa: S603
         ["make", "-n", target],  # noqa: S607 (make from PATH, as the README says)
         cwd=REPO,
@@ -116,7 +121,7 @@ def test_every_make_target_it_names_exists(target):
     assert result.returncode == 0, result.stderr
 
 
-def test_the_deployment_serves_with_the_command_the_tests_start():
+def test_the_deployment_serves_with_the_command_the_tests_start() -> None:
     deploying = dict(sh_blocks())["Deploying on a PostgreSQL server"]
     assert ".venv/bin/gunicorn --config config/gunicorn.py" in deploying
     assert "ExecStart=/srv/claimtrack/.venv/bin/gunicorn --config config/gunicorn.py" in README

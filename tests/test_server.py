@@ -10,10 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from django.contrib.auth.models import Group, User
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 
 from claims.roles import API_READER, REVIEWER
@@ -35,42 +38,42 @@ def build_logins() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def tokens(django_db_setup, django_db_blocker) -> Iterator[dict[str, str]]:
+def tokens(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[dict[str, str]]:
     with committed_data(django_db_blocker, build_logins) as made:
         yield made
 
 
 @pytest.fixture(scope="module")
-def server(tokens) -> Iterator[Server]:
+def server(tokens: dict[str, str]) -> Iterator[Server]:
     with gunicorn() as running:
         yield running
 
 
-def get(server: Server, path: str, token: str | None = None, **kwargs) -> requests.Response:
+def get(server: Server, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
     headers = kwargs.pop("headers", {})
     if token:
         headers["Authorization"] = f"Token {token}"
     return requests.get(server.url + path, headers=headers, timeout=30, **kwargs)
 
 
-def test_it_prints_the_address_it_serves(server):
+def test_it_prints_the_address_it_serves(server: Server) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
     assert not server.url.endswith(":0")
 
 
-def test_it_serves_with_gunicorn_threads(server):
+def test_it_serves_with_gunicorn_threads(server: Server) -> None:
     assert server.printed(r"Using worker: gthread")
     assert get(server, "/healthz").headers["Server"] == "gunicorn"
 
 
-def test_healthz_answers_200_without_a_login_when_the_database_answers(server):
+def test_healthz_answers_200_without_a_login_when_the_database_answers(server: Server) -> None:
     response = get(server, "/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_healthz_answers_503_when_the_database_does_not(tokens):
+def test_healthz_answers_503_when_the_database_does_not(tokens: dict[str, str]) -> None:
     # Port 1 on this machine: nothing listens there.
     with gunicorn(DATABASE_URL="postgres://postgres@127.0.0.1:1/none") as broken:
         response = get(broken, "/healthz")
@@ -78,12 +81,12 @@ def test_healthz_answers_503_when_the_database_does_not(tokens):
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 
-def test_it_writes_an_access_log_line_per_request(server):
+def test_it_writes_an_access_log_line_per_request(server: Server) -> None:
     get(server, "/healthz?access-log-check")
     assert server.printed(r'"GET /healthz\?access-log-check HTTP/1\.1" 200')
 
 
-def test_it_serves_static_files_through_whitenoise(server):
+def test_it_serves_static_files_through_whitenoise(server: Server) -> None:
     response = get(server, "/static/admin/css/base.css")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/css")
@@ -91,7 +94,7 @@ def test_it_serves_static_files_through_whitenoise(server):
     assert get(server, "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css").ok
 
 
-def test_it_serves_several_requests_at_once(server, tokens):
+def test_it_serves_several_requests_at_once(server: Server, tokens: dict[str, str]) -> None:
     """Six exports held open by clients that do not read do not stop the others."""
     url = f"{server.url}/api/v1/claims/export.jsonl"
     headers = {"Authorization": f"Token {tokens['analyst']}"}
@@ -108,7 +111,9 @@ def test_it_serves_several_requests_at_once(server, tokens):
 
 
 class TestApiRoot:
-    def test_it_lists_every_resource_as_json_for_a_script(self, server, tokens):
+    def test_it_lists_every_resource_as_json_for_a_script(
+        self, server: Server, tokens: dict[str, str]
+    ) -> None:
         response = get(server, "/api/v1/", tokens["analyst"])
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "application/json"
@@ -117,14 +122,16 @@ class TestApiRoot:
         assert body["claims"] == f"{server.url}/api/v1/claims/"
         assert body["claims-export-csv"] == f"{server.url}/api/v1/claims/export.csv"
 
-    def test_every_address_it_lists_answers_the_analyst(self, server, tokens):
+    def test_every_address_it_lists_answers_the_analyst(
+        self, server: Server, tokens: dict[str, str]
+    ) -> None:
         for name, url in get(server, "/api/v1/", tokens["analyst"]).json().items():
             response = requests.get(
                 url, headers={"Authorization": f"Token {tokens['analyst']}"}, timeout=30
             )
             assert response.status_code == 200, (name, response.text[:200])
 
-    def test_it_is_browsable_for_a_logged_in_user(self, server):
+    def test_it_is_browsable_for_a_logged_in_user(self, server: Server) -> None:
         session = requests.Session()
         login = session.get(server.url + "/admin/login/", timeout=30)
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
@@ -141,12 +148,14 @@ class TestApiRoot:
         assert f"{server.url}/api/v1/claims/" in response.text
         assert "<script>alert" not in response.text
 
-    def test_it_refuses_anonymous_requests_with_401(self, server):
+    def test_it_refuses_anonymous_requests_with_401(self, server: Server) -> None:
         response = get(server, "/api/v1/")
         assert response.status_code == 401
         assert "claims" not in response.json()
 
-    def test_it_refuses_a_login_without_a_role_with_403(self, server, tokens):
+    def test_it_refuses_a_login_without_a_role_with_403(
+        self, server: Server, tokens: dict[str, str]
+    ) -> None:
         response = get(server, "/api/v1/", tokens["norole"])
         assert response.status_code == 403
         assert "no role" in response.json()["detail"]
@@ -158,7 +167,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
-def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path):
+def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path: Path) -> None:
     """What mypy's django plugin, pytest collection and IDEs do, without DATABASE_URL."""
     env = {k: v for k, v in server_env().items() if k not in ("DATABASE_URL", "DEBUG")}
     env["VAR_DIR"] = str(tmp_path / "var")
@@ -192,7 +201,7 @@ def production_env(**extra: str) -> dict[str, str]:
     return env | PRODUCTION_ENV | extra
 
 
-def test_check_deploy_is_clean_with_the_documented_production_settings():
+def test_check_deploy_is_clean_with_the_documented_production_settings() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
@@ -204,7 +213,7 @@ def test_check_deploy_is_clean_with_the_documented_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_settings_are_strict_by_default():
+def test_production_settings_are_strict_by_default() -> None:
     code = (
         "import django, os\n"
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'\n"
@@ -226,7 +235,7 @@ def test_production_settings_are_strict_by_default():
     ]
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def test_production_refuses_to_start_without_a_secret_key() -> None:
     env = production_env()
     del env["SECRET_KEY"]
     result = run_python("import config.settings", env)
