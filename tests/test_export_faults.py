@@ -76,7 +76,7 @@ def build_corpus() -> str:
                 )
             )
         Claim.objects.bulk_create(claims)
-    return Token.objects.create(user=analyst).key
+    return str(Token.objects.create(user=analyst).key)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def kill_the_export_connection() -> int:
             ).fetchall()
             if killed:
                 assert len(killed) == 1, killed
-                return killed[0][0]
+                return int(killed[0][0])
             time.sleep(0.05)
     raise AssertionError("no export was running")
 

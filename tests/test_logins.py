@@ -40,7 +40,7 @@ def fast_hashes(settings: pytest_django.Settings) -> None:
 
 
 @pytest.fixture
-def reviewer(db: None) -> None:
+def reviewer(db: None) -> User:
     return make_user("rachel", REVIEWER)
 
 

@@ -134,7 +134,9 @@ class TestApiRoot:
     def test_it_is_browsable_for_a_logged_in_user(self, server: Server) -> None:
         session = requests.Session()
         login = session.get(server.url + "/admin/login/", timeout=30)
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+        assert found, login.text
+        csrf = found.group(1)
         session.post(
             server.url + "/admin/login/",
             data={"username": "reviewer", "password": "reviewer-password"}
