@@ -215,6 +215,44 @@ def test_check_deploy_is_clean_with_the_documented_production_settings() -> None
     assert "no issues" in result.stdout
 
 
+def test_the_documented_deployment_serves_https_and_hashed_static_files(
+    tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """collectstatic, then gunicorn with DEBUG off, as README.md's "Deploying" does it."""
+    deployed_env = PRODUCTION_ENV | {"DEBUG": "0", "STATIC_ROOT": str(tmp_path / "static")}
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=REPO,
+        env=production_env(**deployed_env),
+        capture_output=True,
+        text=True,
+    )
+    assert collect.returncode == 0, collect.stderr
+    https = {"Host": "claims.example.org", "X-Forwarded-Proto": "https"}
+    with gunicorn(**deployed_env) as deployed:
+        page = requests.get(deployed.url + "/admin/login/", headers=https, timeout=30)
+        assert page.status_code == 200
+        assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        found = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page.text)
+        assert found, page.text
+        static = requests.get(deployed.url + found.group(1), headers=https, timeout=30)
+        assert static.status_code == 200
+        assert "immutable" in static.headers["Cache-Control"]
+        plain = requests.get(
+            deployed.url + "/admin/login/",
+            headers={"Host": "claims.example.org"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert plain.status_code == 301
+        assert plain.headers["Location"] == "https://claims.example.org/admin/login/"
+        # The health check is exempt from the redirect, for checks on the machine.
+        health = requests.get(
+            deployed.url + "/healthz", headers={"Host": "claims.example.org"}, timeout=30
+        )
+        assert health.status_code == 200
+
+
 def test_production_settings_are_strict_by_default() -> None:
     code = (
         "import django, os\n"
