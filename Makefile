@@ -2,9 +2,17 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1:8000
+# Where `make run` and `make dev` listen (README: Quickstart). PORT=0 picks a free port.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+# Make's targets are for development. Without DATABASE_URL the settings default
+# to DEBUG on anyway (the embedded database means a checkout); with it, this keeps
+# the targets working with no SECRET_KEY. Deployments never run make.
+DEBUG ?= 1
+export DEBUG
 
-.PHONY: run test lint migrate demo clean-db
+.PHONY: run dev demo test lint clean-db
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -15,18 +23,26 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 $(BIN)/python manage.py load_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+demo: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_demo
+
+# Served as in production: gunicorn with threads (config/gunicorn.py), WhiteNoise.
+run: demo
+	$(BIN)/gunicorn --config config/gunicorn.py
+
+# Django's autoreloading development server. It cannot signal a broken export:
+# use `make run` for exports.
+dev: demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
-	DEBUG=1 $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Stops the embedded PostgreSQL and deletes its data (only when DATABASE_URL is unset).
 clean-db:

@@ -3,6 +3,7 @@
 Every variable is documented in README.md under "Configuration".
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -10,8 +11,11 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.embedded_db import embedded_database_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # git-ignored: embedded database, local secret key
+# Embedded database, development key, demo logins: var/ in the checkout (git-ignored).
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -39,22 +43,25 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def local_secret_key() -> str:
-    """A per-checkout key for development, kept in var/ and never committed."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+# A checkout without DATABASE_URL runs on the embedded PostgreSQL in var/: that is a
+# development machine (the embedded server listens only on a socket inside the
+# checkout), so it gets development defaults and needs no variable set. A deployment
+# sets DATABASE_URL, and then DEBUG is off and SECRET_KEY required unless set.
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+DEBUG = envbool("DEBUG", EMBEDDED_DATABASE)
 
-
-DEBUG = envbool("DEBUG", False)
+# Written by config.startup.prepare() (manage.py, wsgi, tests) and only read here:
+# importing the settings creates nothing. A tool that imports them before any
+# start (mypy, an IDE) gets a throw-away key.
+LOCAL_SECRET_KEY_FILE = VAR_DIR / "secret_key"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = local_secret_key()
+    if LOCAL_SECRET_KEY_FILE.exists():
+        SECRET_KEY = LOCAL_SECRET_KEY_FILE.read_text().strip()
+    else:
+        SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -74,12 +81,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
+    "axes",
     "annotations",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server, compressed and cached (no separate web server needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,7 +98,29 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who and where, for every history event written while serving the request.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins are counted per username, from any address: rotating addresses
+# does not help a guesser, and no proxy setting is needed to find the client's
+# address. After LOGIN_FAILURE_LIMIT failures the username is locked for
+# LOGIN_COOLOFF_MINUTES (the right password included); a success resets the count.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# axes.W006 asks for locking by address as well. Behind a proxy every client has
+# the proxy's address, so that would lock everyone out after a few failures by
+# anyone; the username lock above cannot be dodged by changing address or agent.
+# security.W021: see SECURE_HSTS_PRELOAD.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -108,14 +140,16 @@ TEMPLATES = [
     },
 ]
 
-if os.environ.get("DATABASE_URL"):
-    DATABASE_URL = os.environ["DATABASE_URL"]
-else:
-    from config.embedded_db import embedded_database_url
+# Without DATABASE_URL: where the embedded server will listen once started.
+# config.startup.prepare() (manage.py, the WSGI entry point, the tests) starts it
+# and corrects the socket folder if it had to put it elsewhere.
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_database_url(VAR_DIR)
 
-    DATABASE_URL = embedded_database_url(VAR_DIR)
-
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections, checked before reuse so that a restarted database
+# costs no failed request.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured(
         "claimtrack runs on PostgreSQL only: DATABASE_URL must be postgres://"
@@ -143,6 +177,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+# Deployed (DEBUG off), `collectstatic` writes compressed files with hashed names
+# that WhiteNoise serves with far-future caching; in development WhiteNoise
+# serves the apps' static folders directly and needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Bodies larger than this are refused with 400 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
@@ -183,8 +228,22 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS. Each is settable for the deployment (README "Configuration"); the
+# defaults are strict unless DEBUG is on. Behind a proxy that terminates TLS,
+# set SECURE_PROXY_SSL_HEADER=1 (the proxy must set X-Forwarded-Proto).
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# The health check answers plain HTTP, for a load balancer or systemd on the machine.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+# claimtrack has a host name of its own: its subdomains are HTTPS too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# Preloading commits the whole domain to HTTPS in every browser: the domain
+# owner's decision, so off unless set (and its check, security.W021, silenced).
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+if envbool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from claims import tracking_api
+from config.views import ApiRootView, healthz
 
 # Before the API router, whose targets/<pk>/ would otherwise take "due" for an id.
 tracking_urls = [
@@ -34,7 +35,9 @@ tracking_urls = [
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include(tracking_urls)),
     path("api/", include("config.api_urls")),
 ]

@@ -12,6 +12,13 @@ from django.contrib.auth.models import Group, User
 from annotations.models import Document
 from claims.models import Attribution, Claim, ClaimType, Speaker
 from claims.roles import ANNOTATOR, REVIEWER
+from config.startup import prepare
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the embedded database when the tests use it (DATABASE_URL unset)."""
+    prepare()
+
 
 TEXTS = Path(__file__).resolve().parent.parent / "fixtures" / "texts"
 SEED_000 = TEXTS / "000_468b2ab5e2af41d6.txt"
