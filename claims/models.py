@@ -210,6 +210,93 @@ class Claim(AnchoredSpan):
             self.version = stored.version + 1
             self.save()
 
+    def raise_version(self) -> None:
+        """Record that a part of this claim (its figure, a relation it makes) changed.
+
+        Locks the claim and raises its version, so a page or client holding the old
+        version is refused with what changed instead of saving over the change.
+        Call it inside the transaction that changes the part, before changing it:
+        the claim is always locked before its parts, so two writers cannot deadlock.
+        """
+        with transaction.atomic():
+            stored = Claim.objects.select_for_update().get(pk=self.pk)
+            stored.version += 1
+            stored.save(update_fields=["version", "updated_at"])
+            self.version = stored.version
+
+    def stated_figure(self) -> "TargetStatement | Observation | None":
+        """The claim's figure, whichever kind it is. Select_related both to save queries."""
+        for attr in ("target_statement", "observation"):
+            try:
+                return getattr(self, attr)
+            except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
+                continue
+        return None
+
+    def put_figure(self, figure: "TargetStatement | Observation | None") -> None:
+        """Make `figure` (unsaved, or the current one changed) this claim's figure; None removes it.
+
+        Call after the claim itself is saved, in the same transaction. A figure of
+        the other kind is replaced. Raises ValidationError naming `figure.<field>`.
+        """
+        existing = self.stated_figure()
+        if existing is not None and (figure is None or existing.pk != figure.pk):
+            type(existing).objects.filter(pk=existing.pk).delete()
+        for attr in ("target_statement", "observation"):
+            self._state.fields_cache.pop(attr, None)
+        if figure is None:
+            return
+        figure.claim = self
+        try:
+            figure.full_clean(validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(
+                {f"figure.{name}": messages for name, messages in error.message_dict.items()}
+            ) from None
+        figure.save()
+
+    def put_relations(self, wanted: "list[dict]", *, by) -> None:
+        """Make the claim's outgoing relations exactly `wanted` ({target, kind, note}).
+
+        A relation already there is kept (with who made it and when), its note
+        updated; the others are deleted. Call after the claim is saved, in the
+        same transaction. Raises ValidationError naming `relations.<n>.<field>`.
+        """
+        current = {(r.target_id, r.kind): r for r in self.relations_out.all()}
+        kept = set()
+        for number, item in enumerate(wanted):
+            key = (item["target"].pk, item["kind"])
+            if key in kept:
+                raise ValidationError({f"relations.{number}": "The same relation is listed twice."})
+            kept.add(key)
+            relation = current.get(key) or ClaimRelation(
+                source=self, target=item["target"], kind=item["kind"], created_by=by
+            )
+            if relation.pk is not None and relation.note == item.get("note", relation.note):
+                continue
+            relation.note = item.get("note", relation.note)
+            try:
+                relation.full_clean(validate_constraints=False)
+            except ValidationError as error:
+                raise ValidationError(
+                    {f"relations.{number}.{name}": m for name, m in error.message_dict.items()}
+                ) from None
+            relation.save()
+        dropped = [r.pk for key, r in current.items() if key not in kept]
+        ClaimRelation.objects.filter(pk__in=dropped).delete()
+
+    def delete_with_parts(self) -> None:
+        """Delete the claim with its figure and the relations it makes.
+
+        Raises ProtectedError when another claim relates to it or a target
+        revision cites it: those are other people's work, removed first by hand.
+        """
+        with transaction.atomic():
+            TargetStatement.objects.filter(claim=self).delete()
+            Observation.objects.filter(claim=self).delete()
+            ClaimRelation.objects.filter(source=self).delete()
+            self.delete()
+
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
 
@@ -558,6 +645,7 @@ class Target(StatedFigure):
         that is another target. Locks the target, so two restatements cannot interleave.
         """
         with transaction.atomic():
+            claim.raise_version()  # its figure and relations change; locked before the target
             target = Target.objects.select_for_update().get(pk=self.pk)
             statement = (
                 TargetStatement.objects.select_for_update(of=("self",))
