@@ -17,7 +17,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from rest_framework.request import Request
 
 from annotations.models import Document, ReviewStatus
 from claims import permissions
@@ -62,7 +61,7 @@ def workbench_view(admin, request, document_id: int):
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
     claims = ClaimSerializer(
-        claims_for_document(document), many=True, context={"request": Request(request)}
+        claims_for_document(document), many=True, context={"request": request}
     ).data
     context = {
         **admin.admin_site.each_context(request),
