@@ -226,7 +226,7 @@ class ClaimRelationViewSet(ReadViewSet):
 # ---------------------------------------------------------------------- claims
 
 
-class TargetStatementSerializer(serializers.ModelSerializer):
+class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A target-type claim's figure. `target` is linked on the target's page, never here."""
 
     class Meta:
@@ -235,7 +235,7 @@ class TargetStatementSerializer(serializers.ModelSerializer):
         read_only_fields = ["target"]
 
 
-class ClaimObservationSerializer(serializers.ModelSerializer):
+class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """An observation-type claim's figure."""
 
     class Meta:
@@ -260,6 +260,13 @@ class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "target", "kind", "note", "created_by", "created_at"]
         # Uniqueness is checked by Claim.put_relations, which knows the source.
         validators: list = []
+
+    def validate(self, attrs: dict) -> dict:
+        # A relation is always whole, even inside a PATCH (which makes nested fields optional).
+        missing = [name for name in ("target", "kind") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+        return attrs
 
 
 class AllowedActionsSerializer(serializers.Serializer):

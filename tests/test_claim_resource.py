@@ -67,7 +67,7 @@ def patch(api: APIClient, claim_id: int, body: object, version: int):
 def stored_figure(claim_id: int) -> dict:
     statement = TargetStatement.objects.get(claim_id=claim_id)
     return {
-        "value": str(statement.value.normalize()),
+        "value": format(statement.value.normalize(), "f"),
         "unit": statement.unit,
         "subject": statement.subject,
     }
@@ -162,7 +162,7 @@ BAD_FIGURES = [
     ({"number_text": "35%", "value": "35", "metric": 999999}, "figure.metric"),
     ({"number_text": "35%", "value": "35", "target": 1}, "figure.target"),
     ({"number_text": "35%", "value": "35", "colour": "red"}, "figure.colour"),
-    ({"number_text": "35%"}, "figure.value"),
+    ({"number_text": "35%", "value": None}, "figure.value"),
 ]
 
 
