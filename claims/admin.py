@@ -343,6 +343,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete_claim(request.user, obj))
 
+    def get_deleted_objects(self, objs, request):
+        # A claim's figure and the relations it makes go with it (CASCADE) under the
+        # claim's rule; their own pages may delete nothing, so do not ask theirs.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
+        return deleted, counts, perms_needed - parts, protected
+
     def delete_queryset(self, request, queryset):
         # The changelist's bulk delete asks only the model-level permission.
         for claim in queryset:

@@ -740,7 +740,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
                 raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
             if stored.version != expected:
                 return self.stale(StaleVersion.of(stored, expected or 0))
-            stored.delete_with_parts()
+            stored.delete()  # with its figure and the relations it makes
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def stale(self, stale: StaleVersion) -> Response:

@@ -285,18 +285,6 @@ class Claim(AnchoredSpan):
         dropped = [r.pk for key, r in current.items() if key not in kept]
         ClaimRelation.objects.filter(pk__in=dropped).delete()
 
-    def delete_with_parts(self) -> None:
-        """Delete the claim with its figure and the relations it makes.
-
-        Raises ProtectedError when another claim relates to it or a target
-        revision cites it: those are other people's work, removed first by hand.
-        """
-        with transaction.atomic():
-            TargetStatement.objects.filter(claim=self).delete()
-            Observation.objects.filter(claim=self).delete()
-            ClaimRelation.objects.filter(source=self).delete()
-            self.delete()
-
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
 
@@ -737,7 +725,8 @@ class Target(StatedFigure):
 class TargetStatement(StatedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="target_statement")
+    # Part of its claim: deleted with it (a restore brings it back).
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="target_statement")
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
     )
@@ -787,7 +776,7 @@ class TargetRevision(models.Model):
 class Observation(StatedFigure):
     """A reported value of a metric for a period, from an observation-type claim."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="observation")
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="observation")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
     subject = models.CharField(max_length=200, blank=True)
     scope = models.CharField(max_length=200, blank=True)
@@ -836,7 +825,9 @@ class RelationKind(models.TextChoices):
 
 
 class ClaimRelation(models.Model):
-    source = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_out")
+    # Part of the claim that makes it (deleted with it); another's work for the one it
+    # points at, which it keeps from being deleted.
+    source = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
     target = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_in")
     kind = models.CharField(max_length=16, choices=RelationKind.choices)
     note = models.TextField(blank=True)

@@ -284,7 +284,7 @@ def test_a_claim_others_relate_to_is_not_deleted(api, target, other_claim, bob):
 
 
 def test_a_patch_or_delete_of_a_claim_deleted_meanwhile_is_a_404(api, target):
-    Claim.objects.get(pk=target["id"]).delete_with_parts()
+    Claim.objects.get(pk=target["id"]).delete()
     assert patch(api, target["id"], {"note": "迟了"}, 1).status_code == 404
     response = api.delete(f"/api/v1/claims/{target['id']}/", HTTP_IF_MATCH='"1"')
     assert response.status_code == 404
