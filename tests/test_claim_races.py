@@ -83,6 +83,8 @@ def test_a_figure_edit_racing_a_claim_save_loses_nothing(alice, rachel, astral_d
                 note_before,
             )
             assert by_claim.json()["current"]["figure"]["value"].startswith(str(100 + round_number))
+            changed = {c["field"]: c["after"] for c in by_claim.json()["changes"]}
+            assert changed == {"figure.value": str(100 + round_number)}
         else:
             assert (after.target_statement.value, after.note) == (value_before, whole_form["note"])
             assert by_figure.json()["changes"][0]["field"] == "note"

@@ -145,6 +145,7 @@ def test_a_stale_save_after_a_figure_change_is_refused_with_412_and_the_figure_k
     assert stale.status_code == 412
     assert stale.json()["current"]["figure"]["value"] == "36.000000"
     assert "alice saved this claim after you opened it" in stale.json()["detail"]
+    assert stale.json()["changes"] == [{"field": "figure.value", "before": "35", "after": "36"}]
     assert stored_figure(target["id"])["value"] == "36"
     assert Claim.objects.get(pk=target["id"]).note == ""
 
