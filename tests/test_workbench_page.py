@@ -33,6 +33,24 @@ def api_patch(user, claim: Claim, body: dict, version: int):
     )
 
 
+def claim_form(claim: Claim, **fields) -> dict:
+    """The claim's admin form as posted from version 1, with no inline rows."""
+    inlines = ("target_statement", "observation", "relations_out")
+    return {
+        "document": claim.document_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "claim_type": "assessment",
+        "attribution": "authorial",
+        "stance": "neutral",
+        "modality": "none",
+        "expected_version": 1,
+        **{f"{prefix}-{key}": 0 for prefix in inlines for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        **fields,
+    }
+
+
 def test_it_raises_stale_version_from_the_model_with_the_changed_fields(alice, seed_document):
     claim = make_claim(seed_document, SOE_TARGET, alice)
     mine = Claim.objects.get(pk=claim.pk)
@@ -79,23 +97,7 @@ def test_it_refuses_a_stale_admin_form_save_with_a_form_error_showing_the_change
     url = f"/admin/claims/claim/{claim.pk}/change/"
     assert 'name="expected_version" value="1"' in session.get(url).content.decode()
     assert api_patch(rachel, claim, {"note": "rachel's note"}, 1).status_code == 200
-    form = {
-        "document": seed_document.pk,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "claim_type": "assessment",
-        "attribution": "authorial",
-        "stance": "neutral",
-        "modality": "none",
-        "note": "alice's note",
-        "expected_version": 1,
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("target_statement", "observation", "relations_out")
-            for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()
-        },
-    }
+    form = claim_form(claim, note="alice's note")
     response = session.post(url, data=form)
     assert response.status_code == 200
     assert "rachel saved this claim after you opened it" in response.content.decode()
@@ -106,21 +108,7 @@ def test_it_refuses_a_stale_admin_form_save_with_a_form_error_showing_the_change
 def test_it_adds_a_relation_on_the_claims_page_crediting_who_made_it(alice, bob, seed_document):
     claim = make_claim(seed_document, SOE_TARGET, alice)
     other = make_claim(seed_document, seed_document.text[:8].strip(), bob)
-    form = {
-        "document": seed_document.pk,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "claim_type": "assessment",
-        "attribution": "authorial",
-        "stance": "neutral",
-        "modality": "none",
-        "expected_version": 1,
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("target_statement", "observation", "relations_out")
-            for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()
-        },
+    form = claim_form(claim) | {
         "relations_out-TOTAL_FORMS": 1,
         "relations_out-0-kind": "supports",
         "relations_out-0-target": other.pk,
