@@ -2,7 +2,10 @@
 
 Claims get full CRUD, a bulk create and streamed exports; speakers, topics and
 metrics can be listed, read, created and changed; targets, observations and
-claim relations are read here (they are edited in the admin). Ground rules
+claim relations are read here. A claim's figure (target statement or
+observation) and the relations it makes are part of the claim resource, written
+with it under its version; this is the one write path for claims, the
+workbench included. Ground rules
 (login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
 
 Who may change which claim is claims.permissions, shared with the admin and
