@@ -11,6 +11,8 @@ Documents are created from their raw text exactly as the import command does
 not given, and a text already stored is refused with 409, never stored twice.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +24,7 @@ from rest_framework import (
     exceptions,
     mixins,
     pagination,
+    parsers,
     permissions,
     serializers,
     status,
@@ -117,7 +120,53 @@ class CursorPagination(pagination.CursorPagination):
         return ordering
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(data: object) -> str | None:
+    """Where parsed JSON holds a lone surrogate ("\\ud800" is valid JSON), or None.
+
+    No string with one can be stored or even sent back in an error message
+    (it is not a character, so it has no UTF-8), so the whole body is refused.
+    The path names the field as the client wrote it: `note`, `figure.unit`,
+    `relations.0.note`; a bad key is reported at its object. NUL characters
+    are left to the fields, which refuse them by name.
+    """
+    pending: list[tuple[str, object]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if any(SURROGATE.search(str(key)) for key in value):
+                return path or "body"
+            pending += [(f"{path}.{key}" if path else key, item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)]
+        elif isinstance(value, str) and SURROGATE.search(value):
+            return path or "body"
+    return None
+
+
+class SafeJSONParser(parsers.JSONParser):
+    """JSON that is safe to go on with: not nested beyond Python's recursion limit,
+    and with no lone surrogate. Either is a 400, never a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                "JSON parse error - the body is nested too deeply."
+            ) from None
+        path = lone_surrogate_at(data)
+        if path is not None:
+            raise exceptions.ParseError(
+                {path: ["Lone surrogates are not allowed: they are not Unicode characters."]}
+            )
+        return data
+
+
 class ApiViewMixin:
+    parser_classes = [SafeJSONParser, parsers.FormParser, parsers.MultiPartParser]
     permission_classes = [permissions.IsAuthenticated, RolePermission]
     throttle_classes = [AnonThrottle, UserThrottle]
     pagination_class = CursorPagination

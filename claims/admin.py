@@ -70,7 +70,8 @@ class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 
 class ClaimFigureInlineMixin:
-    """A claim's figure is part of the claim: editable exactly when the claim is."""
+    """A claim's figure and relations are part of the claim: editable exactly when the
+    claim is, and saved with it under its version (ClaimAdmin.save_model)."""
 
     def _claim_allows(self, request, obj, rule) -> bool:
         return obj is None or rule(request.user, obj)
@@ -105,6 +106,17 @@ class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline):
     autocomplete_fields = ["metric"]
     extra = 0
     max_num = 1
+
+
+class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline):
+    model = ClaimRelation
+    fk_name = "source"
+    verbose_name = "relation this claim makes"
+    verbose_name_plural = "relations this claim makes"
+    fields = ["kind", "target", "note", "created_by"]
+    autocomplete_fields = ["target"]
+    readonly_fields = ["created_by"]
+    extra = 0
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -209,7 +221,7 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
         "updated_at",
         "change_history",
     ]
-    inlines = [TargetStatementInline, ObservationInline]
+    inlines = [TargetStatementInline, ObservationInline, ClaimRelationInline]
     actions = [create_target_from_claim, make_observation_from_claim]
     fieldsets = [
         ("Passage", {"fields": ["document", *SPAN_FIELDS]}),
@@ -239,30 +251,12 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-
-        def json_view(fn):
-            return view(workbench.json_endpoint(partial(fn, self)))
-
         return [
+            # The page only: the workbench reads and writes through /api/v1/.
             path(
                 "workbench/<int:document_id>/",
                 view(partial(workbench.workbench_view, self)),
                 name="claims_claim_workbench",
-            ),
-            path(
-                "workbench/<int:document_id>/claims/",
-                json_view(workbench.create_claim_view),
-                name="claims_claim_workbench_create",
-            ),
-            path(
-                "workbench/claim/<int:claim_id>/",
-                json_view(workbench.claim_view),
-                name="claims_claim_workbench_claim",
-            ),
-            path(
-                "workbench/speakers/",
-                json_view(workbench.speakers_view),
-                name="claims_claim_workbench_speakers",
             ),
             path(
                 "progress/",
@@ -346,6 +340,13 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete_claim(request.user, obj))
 
+    def get_deleted_objects(self, objs, request):
+        # A claim's figure and the relations it makes go with it (CASCADE) under the
+        # claim's rule; their own pages may delete nothing, so do not ask theirs.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
+        return deleted, counts, perms_needed - parts, protected
+
     def delete_queryset(self, request, queryset):
         # The changelist's bulk delete asks only the model-level permission.
         for claim in queryset:
@@ -360,6 +361,12 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
             # Lost the race between the form's check and the locked save.
             messages.error(request, stale.message())
             return HttpResponseRedirect(request.path)
+
+    def save_formset(self, request, form, formset, change):
+        for relation in formset.save(commit=False):
+            if isinstance(relation, ClaimRelation) and relation.created_by_id is None:
+                relation.created_by = request.user
+        super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -523,6 +530,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         claim = form.cleaned_data.get("from_claim")
         if claim is None:
             return
+        claim.raise_version()  # its figure changes: a page holding it is now stale
         stated = getattr(claim, "target_statement", None)
         if stated is None:  # the claim had no figure yet: the target's is the one it states
             stated = TargetStatement(claim=claim, **obj.figure(), metric=obj.metric)
@@ -602,14 +610,61 @@ def tracking_context(target: Target) -> dict:
     }
 
 
+class ClaimPartAdmin(admin.ModelAdmin):
+    """A claim's figure or relation on a page of its own: read-only here.
+
+    Changing or deleting one happens on its claim's page, in the workbench or over
+    the API, under the claim's rules and version, so a stale page cannot undo it.
+    Adding one (Observation and ClaimRelation, e.g. *Make observation from this
+    claim*) asks the same rule for the claim it is added to, and raises that
+    claim's version.
+    """
+
+    claim_field = "claim"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        claim_field, user = self.claim_field, request.user
+
+        class ClaimRuleForm(form):  # type: ignore[valid-type,misc]
+            def clean(self):
+                cleaned = super().clean()
+                claim = cleaned.get(claim_field)
+                if claim is not None and not permissions.can_change_claim(user, claim):
+                    self.add_error(
+                        claim_field,
+                        f"You may not change claim #{claim.pk} ({claim.get_status_display()}), "
+                        "so you may not add to it either.",
+                    )
+                return cleaned
+
+        return ClaimRuleForm
+
+    def save_model(self, request, obj, form, change):
+        # The claim is locked first and its version raised: a page holding the old
+        # version of the claim is refused instead of saving over this.
+        getattr(obj, self.claim_field).raise_version()
+        if isinstance(obj, ClaimRelation) and not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(TargetStatement)
-class TargetStatementAdmin(admin.ModelAdmin):
+class TargetStatementAdmin(ClaimPartAdmin):
     list_display = ["claim", "target", "number_text", "comparator", "value", "unit", "deadline"]
     list_filter = ["comparator"]
     search_fields = ["number_text", "claim__quote", "target__title"]
     list_select_related = ["claim__document", "target"]  # str() names the document
-    autocomplete_fields = ["claim", "metric"]
-    readonly_fields = ["target"]  # linked on the target's page, which records revisions
+
+    def has_add_permission(self, request):
+        # Stated on the claim (its page, the workbench, the API) or by a target's page.
+        return False
 
 
 @admin.register(TargetRevision)
@@ -631,7 +686,7 @@ class TargetRevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(ClaimPartAdmin):
     list_display = [
         "metric",
         "subject",
@@ -649,15 +704,11 @@ class ObservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(admin.ModelAdmin):
+class ClaimRelationAdmin(ClaimPartAdmin):
+    claim_field = "source"
     list_display = ["source", "kind", "target", "created_by"]
     list_filter = ["kind"]
     search_fields = ["source__quote", "target__quote"]
     list_select_related = ["source", "target", "created_by"]
     autocomplete_fields = ["source", "target"]
     readonly_fields = ["created_by"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)

@@ -2,7 +2,10 @@
 
 Claims get full CRUD, a bulk create and streamed exports; speakers, topics and
 metrics can be listed, read, created and changed; targets, observations and
-claim relations are read here (they are edited in the admin). Ground rules
+claim relations are read here. A claim's figure (target statement or
+observation) and the relations it makes are part of the claim resource, written
+with it under its version; this is the one write path for claims, the
+workbench included. Ground rules
 (login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
 
 Who may change which claim is claims.permissions, shared with the admin and
@@ -16,7 +19,7 @@ import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -25,6 +28,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -35,6 +39,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from annotations.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from annotations.models import ReviewStatus
@@ -44,15 +49,18 @@ from claims.filters import ClaimFilter
 from claims.models import (
     Claim,
     ClaimRelation,
+    ClaimType,
     Metric,
     Observation,
     Speaker,
+    SpeakerAlias,
     StaleVersion,
     Target,
     TargetStatement,
     Topic,
 )
 from claims.permissions import (
+    allowed_actions,
     can_change_claim,
     can_delete_claim,
     can_review_claim,
@@ -81,6 +89,12 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return attrs
+
+    def validate_name(self, name: str) -> str:
+        alias = SpeakerAlias.objects.filter(name=name).select_related("speaker").first()
+        if alias is not None and alias.speaker != self.instance:
+            raise serializers.ValidationError(f"{name!r} is already an alias of {alias.speaker}.")
+        return name
 
 
 class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -117,10 +131,19 @@ class VocabularyViewSet(
 
 class SpeakerFilter(filters.FilterSet):
     name = filters.CharFilter(method="filter_name", label="Name or alias, in either script")
+    q = filters.CharFilter(
+        method="filter_q", label="Part of the name or an alias, in either script"
+    )
 
     class Meta:
         model = Speaker
         fields = ["kind"]
+
+    def filter_q(self, speakers, name, value):
+        match = Q()
+        for variant in search_variants(value.strip()[:100]):
+            match |= Q(name__icontains=variant) | Q(aliases__name__icontains=variant)
+        return speakers.filter(id__in=Speaker.objects.filter(match).values("id"))
 
     def filter_name(self, speakers, name, value):
         variants = search_variants(value)
@@ -219,26 +242,68 @@ class ClaimRelationViewSet(ReadViewSet):
 # ---------------------------------------------------------------------- claims
 
 
-class TargetStatementSerializer(serializers.ModelSerializer):
+class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A target-type claim's figure. `target` is linked on the target's page, never here."""
+
     class Meta:
         model = TargetStatement
-        fields = ["target", "metric", "subject", "scope", *FIGURE_FIELDS, "deadline"]
+        fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "deadline", "target"]
+        read_only_fields = ["target"]
 
 
-class ClaimObservationSerializer(serializers.ModelSerializer):
+class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """An observation-type claim's figure."""
+
     class Meta:
         model = Observation
-        fields = ["id", "metric", "subject", "scope", *FIGURE_FIELDS, "period_start", "period_end"]
+        fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
+
+
+FIGURE_SERIALIZERS: dict[str, type[serializers.ModelSerializer]] = {
+    ClaimType.TARGET: TargetStatementSerializer,
+    ClaimType.OBSERVATION: ClaimObservationSerializer,
+}
+
+
+class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A relation the claim makes to another claim, as part of the claim."""
+
+    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["id", "target", "kind", "note", "created_by", "created_at"]
+        # Uniqueness is checked by Claim.put_relations, which knows the source.
+        validators: list = []
+
+    def validate(self, attrs: dict) -> dict:
+        # A relation is always whole, even inside a PATCH (which makes nested fields optional).
+        missing = [name for name in ("target", "kind") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+        return attrs
+
+
+class AllowedActionsSerializer(serializers.Serializer):
+    change = serializers.BooleanField()
+    delete = serializers.BooleanField()
+    submit = serializers.BooleanField()
+    review = serializers.BooleanField()
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    """A claim as read. Offsets count Unicode code points of the document text."""
+    """A claim as read, with its figure and the relations it makes, all under its version.
+
+    Offsets count Unicode code points of the document text.
+    """
 
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, allow_null=True)
     annotator = serializers.SlugRelatedField(read_only=True, slug_field="username")
     reviewer = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
-    target_statement = serializers.SerializerMethodField()
-    observation = serializers.SerializerMethodField()
+    figure = serializers.SerializerMethodField()
+    relations = OwnRelationSerializer(source="relations_out", many=True, read_only=True)
+    can = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -265,26 +330,87 @@ class ClaimSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
             "updated_at",
-            "target_statement",
-            "observation",
+            "figure",
+            "relations",
+            "can",
         ]
 
-    # Reverse one-to-ones raise when absent; select_related has loaded them either way.
-    @extend_schema_field(TargetStatementSerializer(allow_null=True))
-    def get_target_statement(self, claim):
-        statement = getattr(claim, "target_statement", None)
-        return TargetStatementSerializer(statement).data if statement else None
+    @extend_schema_field(
+        PolymorphicProxySerializer(
+            "Figure",
+            serializers=[TargetStatementSerializer, ClaimObservationSerializer],
+            resource_type_field_name=None,
+            allow_null=True,
+        )
+    )
+    def get_figure(self, claim: Claim) -> dict | None:
+        """The target statement of a target-type claim, the observation of an observation."""
+        figure = claim.stated_figure()
+        if figure is None:
+            return None
+        if isinstance(figure, TargetStatement):
+            return TargetStatementSerializer(figure).data
+        return ClaimObservationSerializer(figure).data
 
-    @extend_schema_field(ClaimObservationSerializer(allow_null=True))
-    def get_observation(self, claim):
-        observation = getattr(claim, "observation", None)
-        return ClaimObservationSerializer(observation).data if observation else None
+    @extend_schema_field(AllowedActionsSerializer)
+    def get_can(self, claim: Claim) -> dict[str, bool]:
+        """What the requesting user may do with the claim now (the server checks again)."""
+        return allowed_actions(self.context["request"].user, claim)
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        "FigureWrite",
+        serializers=[TargetStatementSerializer, ClaimObservationSerializer],
+        resource_type_field_name=None,
+        allow_null=True,
+    )
+)
+class FigureField(serializers.Field):
+    """A JSON object (checked against the claim's type in ClaimWriteSerializer) or null."""
+
+    default_error_messages = {
+        "not_object": "The figure must be a JSON object, or null to remove it.",
+    }
+
+    def to_internal_value(self, data: object) -> dict:
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return data
+
+    def to_representation(self, value: object) -> object:
+        return value
+
+
+def flat_errors(detail: object, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as one level, named by path: `figure.value`, `relations.0.kind`."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for name, inner in detail.items():
+            path = prefix if name == api_settings.NON_FIELD_ERRORS_KEY and prefix else name
+            flat |= flat_errors(inner, f"{prefix}.{path}" if prefix and path != prefix else path)
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for number, inner in enumerate(detail):
+            flat |= flat_errors(inner, f"{prefix}.{number}")
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(m) for m in messages]}
 
 
 class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A claim as written. The annotator is whoever is logged in; the reviewer
-    is whoever accepts or rejects it. The quote must equal the document text
-    from start to end, and the whole claim passes Claim.full_clean()."""
+    """A claim as written, with its figure and relations. The annotator is whoever is
+    logged in; the reviewer is whoever accepts or rejects it. The quote must equal the
+    document text from start to end, and the whole claim passes Claim.full_clean().
+
+    `figure`: left out, the figure stays as it is; null removes it; an object sets it
+    (in a PATCH, fields left out of it keep their values). `relations`: left out, they
+    stay; a list makes the claim's relations exactly those.
+    """
+
+    figure = FigureField(required=False, allow_null=True)
+    relations = OwnRelationSerializer(many=True, required=False)
 
     class Meta:
         model = Claim
@@ -303,21 +429,80 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "note",
             "status",
             "review_comment",
+            "figure",
+            "relations",
         ]
         extra_kwargs = {"quote": {"trim_whitespace": False}}
+
+    def run_validation(self, data=serializers.empty):
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(flat_errors(error.detail)) from None
 
     def validate(self, attrs):
         user = self.context["request"].user
         claim = copy.copy(self.instance) if self.instance else Claim(annotator=user)
         for name, value in attrs.items():
-            if name != "topics":
+            if name not in ("topics", "figure", "relations"):
                 setattr(claim, name, value)
         self.check_review(user, attrs, claim)
         try:
             claim.full_clean(exclude=["topics"], validate_unique=False, validate_constraints=False)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
+        if "figure" in attrs:
+            attrs["figure"] = self.figure_to_put(claim, attrs["figure"])
+        else:
+            self.check_figure_kept(claim)
         return attrs
+
+    def figure_to_put(
+        self, claim: Claim, data: dict | None
+    ) -> TargetStatement | Observation | None:
+        """The figure `data` describes for `claim`, validated but not saved."""
+        if data is None:
+            return None
+        serializer_class = FIGURE_SERIALIZERS.get(claim.claim_type)
+        if serializer_class is None:
+            raise serializers.ValidationError(
+                {"figure": f"A {claim.claim_type}-type claim has no figure: send null."}
+            )
+        model = serializer_class.Meta.model
+        existing = self.instance.stated_figure() if self.instance else None
+        merge = self.partial and isinstance(existing, model)
+        checked = serializer_class(data=data, partial=merge)
+        if not checked.is_valid():
+            raise serializers.ValidationError(flat_errors(checked.errors, "figure"))
+        if merge:
+            figure = copy.copy(existing)
+        else:  # a whole figure: what is left out takes its default
+            figure = model()
+            if isinstance(existing, model):  # the same row, so its history goes on
+                figure.pk, figure._state.adding = existing.pk, False
+            if isinstance(existing, TargetStatement):
+                figure.target_id = existing.target_id
+        for name, value in checked.validated_data.items():
+            setattr(figure, name, value)
+        try:
+            figure.full_clean(exclude=["claim", "target"], validate_unique=False)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(flat_errors(error.message_dict, "figure")) from None
+        return figure
+
+    def check_figure_kept(self, claim: Claim) -> None:
+        """A change of type that leaves out `figure` must not leave a figure of the old type."""
+        existing = self.instance.stated_figure() if self.instance else None
+        serializer_class = FIGURE_SERIALIZERS.get(claim.claim_type)
+        if existing is not None and (
+            serializer_class is None or not isinstance(existing, serializer_class.Meta.model)
+        ):
+            raise serializers.ValidationError(
+                {
+                    "figure": f"A {claim.claim_type}-type claim cannot keep its "
+                    f"{existing._meta.verbose_name}: send its new figure, or null to remove it."
+                }
+            )
 
     def check_review(self, user, attrs, claim: Claim) -> None:
         """Status changes follow the review workflow; who may make them is claims.permissions."""
@@ -351,18 +536,33 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             )
 
     def create(self, validated_data) -> Claim:
+        user = self.context["request"].user
         topics = validated_data.pop("topics", [])
-        claim = Claim.objects.create(annotator=self.context["request"].user, **validated_data)
+        figure = validated_data.pop("figure", None)
+        relations = validated_data.pop("relations", [])
+        claim = Claim.objects.create(annotator=user, **validated_data)
         claim.topics.set(topics)
+        claim.put_figure(figure)
+        claim.put_relations(relations, by=user)
         return claim
 
     def update(self, claim: Claim, validated_data) -> Claim:
+        """The claim, then its parts, under one version: call inside a transaction."""
         topics = validated_data.pop("topics", None)
+        parts = {
+            name: validated_data.pop(name)
+            for name in ("figure", "relations")
+            if name in validated_data
+        }
         for name, value in validated_data.items():
             setattr(claim, name, value)
         claim.save_if_version(self.context["expected_version"])
         if topics is not None:
             claim.topics.set(topics)
+        if "figure" in parts:
+            claim.put_figure(parts["figure"])
+        if "relations" in parts:
+            claim.put_relations(parts["relations"], by=self.context["request"].user)
         return claim
 
 
@@ -478,7 +678,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
     ordering = ["id"]
 
     def get_queryset(self):
-        """One query for the page, one for its topics, whatever the page size."""
+        """One query for the page, one for its topics, one for its relations, whatever the
+        page size."""
         return (
             Claim.objects.select_related(
                 "speaker",
@@ -487,22 +688,37 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
                 "target_statement",
                 "observation",
             )
-            .prefetch_related("topics")
+            .prefetch_related(
+                "topics",
+                Prefetch(
+                    "relations_out", queryset=ClaimRelation.objects.select_related("created_by")
+                ),
+            )
             .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
         )
 
+    def as_read(self, claim: Claim) -> dict:
+        return ClaimSerializer(claim, context=self.get_serializer_context()).data
+
+    def reread(self, claim: Claim) -> Claim:
+        """The claim as stored now, with everything ClaimSerializer shows."""
+        stored = self.get_queryset().filter(pk=claim.pk).first()
+        if stored is None:
+            raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
+        return stored
+
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
-        return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
+        return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
     def create(self, request, *args, **kwargs):
         serializer = ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             claim = serializer.save()
-        claim = self.get_queryset().get(pk=claim.pk)
+        claim = self.reread(claim)
         return Response(
-            ClaimSerializer(claim).data,
+            self.as_read(claim),
             status=status.HTTP_201_CREATED,
             headers={"ETag": etag(claim), "Location": f"{request.path}{claim.pk}/"},
         )
@@ -511,7 +727,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         claim = self.get_object()
         expected = if_match_version(request)
         if expected != claim.version:
-            return self.stale(claim, claim.changes_since(expected) if expected else [])
+            return self.stale(StaleVersion.of(claim, expected or 0))
         serializer = ClaimWriteSerializer(
             claim,
             data=request.data,
@@ -523,31 +739,36 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 serializer.save()
         except StaleVersion as stale:
-            return self.stale(stale.current, stale.changes, stale.message())
-        claim = self.get_queryset().get(pk=claim.pk)
-        return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
+            return self.stale(stale)
+        except Claim.DoesNotExist:  # deleted between reading it and locking it
+            raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.") from None
+        claim = self.reread(claim)
+        return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
     def destroy(self, request, *args, **kwargs):
+        """The claim goes with its figure and the relations it makes; 409 while other
+        claims relate to it or a target revision cites it."""
         claim = self.get_object()
         expected = if_match_version(request)
         with transaction.atomic():
-            stored = Claim.objects.select_for_update().get(pk=claim.pk)
+            stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+            if stored is None:
+                raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
             if stored.version != expected:
-                return self.stale(stored, stored.changes_since(expected) if expected else [])
-            stored.delete()
+                return self.stale(StaleVersion.of(stored, expected or 0))
+            stored.delete()  # with its figure and the relations it makes
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def stale(self, current: Claim, changes, message: str = "") -> Response:
+    def stale(self, stale: StaleVersion) -> Response:
+        """412: nothing written; the claim as it is now and what changed since the version sent."""
         return Response(
             {
-                "detail": message
-                or f"Not saved: this claim is now at version {current.version}; "
-                "reload it and make your change again.",
-                "current": ClaimSerializer(current).data,
-                "changes": [vars(change) for change in changes],
+                "detail": stale.message(),
+                "current": self.as_read(self.reread(stale.current)),
+                "changes": [vars(change) for change in stale.changes],
             },
             status=status.HTTP_412_PRECONDITION_FAILED,
-            headers={"ETag": etag(current)},
+            headers={"ETag": etag(stale.current)},
         )
 
     @extend_schema(
@@ -582,7 +803,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         with transaction.atomic():
             created = [serializer.save().pk for serializer in checked]
         claims = self.get_queryset().filter(pk__in=created).order_by("id")
-        return Response(ClaimSerializer(claims, many=True).data, status=status.HTTP_201_CREATED)
+        data = ClaimSerializer(claims, many=True, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------------- export

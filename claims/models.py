@@ -9,9 +9,11 @@ change only through a recorded TargetRevision.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import pghistory
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -267,6 +269,71 @@ class Claim(AnchoredSpan):
             self.version = stored.version + 1
             self.save()
 
+    def raise_version(self) -> None:
+        """Record that a part of this claim (its figure, a relation it makes) changed.
+
+        Locks the claim and raises its version, so a page or client holding the old
+        version is refused with what changed instead of saving over the change.
+        Call it inside the transaction that changes the part, before changing it:
+        the claim is always locked before its parts, so two writers cannot deadlock.
+        """
+        with transaction.atomic():
+            stored = Claim.objects.select_for_update().get(pk=self.pk)
+            stored.version += 1
+            stored.save(update_fields=["version", "updated_at"])
+            self.version = stored.version
+
+    def stated_figure(self) -> "TargetStatement | Observation | None":
+        """The claim's figure, whichever kind it is. Select_related both to save queries."""
+        for attr in ("target_statement", "observation"):
+            try:
+                return getattr(self, attr)
+            except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
+                continue
+        return None
+
+    def put_figure(self, figure: "TargetStatement | Observation | None") -> None:
+        """Make `figure` (unsaved, or the current one changed) this claim's figure; None removes it.
+
+        Call after the claim itself is saved, in the same transaction. A figure of
+        the other kind is replaced. Raises ValidationError naming `figure.<field>`.
+        """
+        existing = self.stated_figure()
+        if existing is not None and (figure is None or existing.pk != figure.pk):
+            type(existing).objects.filter(pk=existing.pk).delete()
+        for attr in ("target_statement", "observation"):
+            self._state.fields_cache.pop(attr, None)
+        if figure is None:
+            return
+        figure.claim = self
+        _clean_as_part(figure, "figure")
+        figure.save()
+
+    def put_relations(self, wanted: "list[dict]", *, by) -> None:
+        """Make the claim's outgoing relations exactly `wanted` ({target, kind, note}).
+
+        A relation already there is kept (with who made it and when), its note
+        updated; the others are deleted. Call after the claim is saved, in the
+        same transaction. Raises ValidationError naming `relations.<n>.<field>`.
+        """
+        current = {(r.target_id, r.kind): r for r in self.relations_out.all()}
+        kept = set()
+        for number, item in enumerate(wanted):
+            key = (item["target"].pk, item["kind"])
+            if key in kept:
+                raise ValidationError({f"relations.{number}": "The same relation is listed twice."})
+            kept.add(key)
+            relation = current.get(key) or ClaimRelation(
+                source=self, target=item["target"], kind=item["kind"], created_by=by
+            )
+            if relation.pk is not None and relation.note == item.get("note", relation.note):
+                continue
+            relation.note = item.get("note", relation.note)
+            _clean_as_part(relation, f"relations.{number}")
+            relation.save()
+        dropped = [r.pk for key, r in current.items() if key not in kept]
+        ClaimRelation.objects.filter(pk__in=dropped).delete()
+
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
 
@@ -297,6 +364,43 @@ class Claim(AnchoredSpan):
         topics_now = sorted(str(topic) for topic in self.topics.all())
         if topics_then != topics_now:
             changes.append(FieldChange("topics", "、".join(topics_then), "、".join(topics_now)))
+        return changes + self.figure_changes_since(version)
+
+    def figure_changes_since(self, version: int) -> list["FieldChange"]:
+        """What changed in the claim's figure since `version`, field by field (`figure.value`).
+
+        Every change of the figure raises the claim's version first (save_if_version,
+        raise_version), so the figure at `version` is its last state recorded before
+        the claim's record of the next version. Three to five queries.
+        """
+        following = (
+            self.events.filter(version=version + 1)
+            .exclude(pgh_label="delete")
+            .order_by("pgh_id")
+            .first()
+        )
+        if following is None:
+            return []
+        # Event ids of different tables are not comparable; every event of one
+        # transaction has its start time, and each version is its own transaction.
+        records = [
+            apps.get_model("claims", f"{model.__name__}Event")
+            .objects.filter(claim_id=self.pk, pgh_created_at__lt=following.pgh_created_at)
+            .order_by("-pgh_created_at", "-pgh_id")
+            .first()
+            for model in (TargetStatement, Observation)
+        ]
+        present = [r for r in records if r is not None and r.pgh_label != "delete"]
+        then = max(present, key=lambda r: r.pgh_created_at, default=None)
+        now = self.stated_figure()
+        changes = []
+        for name in FIGURE_COMPARED_FIELDS:
+            before = getattr(then, name, None) if then is not None else None
+            after = getattr(now, name, None) if now is not None else None
+            if before != after:
+                changes.append(
+                    FieldChange(f"figure.{name}", _figure_value(before), _figure_value(after))
+                )
         return changes
 
 
@@ -345,6 +449,11 @@ MEANING_FIELDS = [
     "topics",
     "note",
 ]
+# A figure's fields as a person edits them, target statement and observation alike.
+FIGURE_COMPARED_FIELDS = [
+    *("number_text", "comparator", "change", "value", "value_high", "unit"),
+    *("metric", "subject", "scope", "deadline", "period_start", "period_end"),
+]
 # The fields a person edits; version and timestamps change on every save.
 COMPARED_FIELDS = {
     *SPAN_FIELDS,
@@ -365,6 +474,25 @@ def _shown(claim: Claim, field, raw) -> str:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else f"#{raw} (deleted)"
     return str(raw)
+
+
+def _clean_as_part(part: models.Model, path: str) -> None:
+    """full_clean() a claim's figure or relation, naming its errors as the claim's
+    resource does: `figure.value`, `relations.0.kind`."""
+    try:
+        part.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError(
+            {f"{path}.{name}": messages for name, messages in error.message_dict.items()}
+        ) from None
+
+
+def _figure_value(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -700,6 +828,7 @@ class Target(BoundedFigure):
         that is another target. Locks the target, so two restatements cannot interleave.
         """
         with transaction.atomic():
+            claim.raise_version()  # its figure and relations change; locked before the target
             target = Target.objects.select_for_update().get(pk=self.pk)
             statement = (
                 TargetStatement.objects.select_for_update(of=("self",))
@@ -793,7 +922,8 @@ class Target(BoundedFigure):
 class TargetStatement(BoundedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="target_statement")
+    # Part of its claim: deleted with it (a restore brings it back).
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="target_statement")
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
     )
@@ -854,7 +984,7 @@ class TargetRevision(models.Model):
 class Observation(StatedFigure):
     """A reported value of a metric for a period, from an observation-type claim."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="observation")
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="observation")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
     subject = models.CharField(max_length=200, blank=True)
     scope = models.CharField(max_length=200, blank=True)
@@ -902,7 +1032,9 @@ class RelationKind(models.TextChoices):
 
 @tracked()
 class ClaimRelation(models.Model):
-    source = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_out")
+    # Part of the claim that makes it (deleted with it); another's work for the one it
+    # points at, which it keeps from being deleted.
+    source = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
     target = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_in")
     kind = models.CharField(max_length=16, choices=RelationKind.choices)
     note = models.TextField(blank=True)

@@ -1,44 +1,38 @@
-"""The annotator's workbench: one document's text, its claims, and small JSON endpoints.
+"""The annotator's workbench page: one document's text and its claims.
 
-Every view sits inside the admin (ClaimAdmin.get_urls wraps each in
-admin_view: staff login, CSRF, no caching) and checks claims.permissions
-for the object it touches, so a forged request gets the same 403 as a
-hidden button would suggest. Offsets arrive in code points, computed by
-workbench.js; the model and a database trigger check them against the text.
+The page is rendered here (inside the admin: staff login, no caching); everything
+it reads and writes afterwards goes through the public REST API under /api/v1/
+(claims, speakers), with the same serializers, permissions, ETag/If-Match and
+answers as every other client, authenticated by the session and its CSRF token.
+Offsets are code points, computed by workbench.js; the model and a database
+trigger check them against the text.
 """
 
-import json
 from collections import Counter
 
-from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError, Q
-from django.http import Http404, JsonResponse
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 
 from annotations.models import Document, ReviewStatus
-from annotations.scripts import search_variants
 from claims import permissions
+from claims.api import ClaimSerializer
 from claims.figures import Change, Comparator
 from claims.models import (
-    MEANING_FIELDS,
-    SPAN_FIELDS,
     Attribution,
     Claim,
+    ClaimRelation,
     ClaimType,
     Metric,
     Modality,
     Observation,
-    Speaker,
-    SpeakerAlias,
     SpeakerKind,
-    StaleVersion,
     Stance,
     TargetStatement,
     Topic,
@@ -46,99 +40,19 @@ from claims.models import (
 )
 from history.events import context_user_id, instance_from_event
 
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
-
-
-class NewClaimForm(forms.ModelForm):
-    """A claim's span and meaning: a new claim, or an update that moves the span."""
-
-    class Meta:
-        model = Claim
-        fields = [*SPAN_FIELDS, *MEANING_FIELDS]
-
-
-class ClaimMeaningForm(forms.ModelForm):
-    class Meta:
-        model = Claim
-        fields = MEANING_FIELDS
-
-
-class TargetStatementForm(forms.ModelForm):
-    class Meta:
-        model = TargetStatement
-        fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "deadline"]
-
-
-class ObservationForm(forms.ModelForm):
-    class Meta:
-        model = Observation
-        fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
-
-
-FIGURE_FORMS = {ClaimType.TARGET: TargetStatementForm, ClaimType.OBSERVATION: ObservationForm}
-
-
-class BadRequest(Exception):
-    """Bad input: answered with 400 and the field errors, nothing written."""
-
-    def __init__(self, errors: dict) -> None:
-        self.errors = errors
-        super().__init__(errors)
-
-
 # --- reading -------------------------------------------------------------------------
 
 
 def claims_for_document(document: Document):
-    """Claims with everything the workbench shows: three queries (claims, topics, none more)."""
+    """Claims with everything the workbench shows: three queries (claims, topics, relations)."""
     return (
         Claim.objects.filter(document=document)
         .select_related("speaker", "annotator", "reviewer", "target_statement", "observation")
-        .prefetch_related("topics")
+        .prefetch_related(
+            "topics",
+            Prefetch("relations_out", queryset=ClaimRelation.objects.select_related("created_by")),
+        )
     )
-
-
-def figure_of(claim: Claim):
-    for attr in ("target_statement", "observation"):
-        try:
-            return getattr(claim, attr)
-        except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
-            continue
-    return None
-
-
-def claim_json(claim: Claim, user) -> dict:
-    figure = figure_of(claim)
-    return {
-        "id": claim.pk,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "claim_type": claim.claim_type,
-        "speaker": {"id": claim.speaker_id, "name": claim.speaker.name} if claim.speaker else None,
-        "speaker_role": claim.speaker_role,
-        "attribution": claim.attribution,
-        "stance": claim.stance,
-        "modality": claim.modality,
-        "topics": [topic.pk for topic in claim.topics.all()],
-        "note": claim.note,
-        "status": claim.status,
-        "annotator": claim.annotator.get_username(),
-        "annotator_id": claim.annotator_id,
-        "reviewer": claim.reviewer.get_username() if claim.reviewer else None,
-        "review_comment": claim.review_comment,
-        "version": claim.version,
-        "figure": figure_json(figure) if figure is not None else None,
-        "can": permissions.allowed_actions(user, claim),
-    }
-
-
-def figure_json(figure) -> dict:
-    form_class = ObservationForm if isinstance(figure, Observation) else TargetStatementForm
-    return {
-        name: figure.metric_id if name == "metric" else getattr(figure, name)
-        for name in form_class.Meta.fields
-    }
 
 
 def choices(enum) -> list[list[str]]:
@@ -146,17 +60,20 @@ def choices(enum) -> list[list[str]]:
 
 
 def workbench_view(admin, request, document_id: int):
+    """The page, with the document's claims exactly as GET /api/v1/claims/ shows them."""
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
-    claims = [claim_json(claim, request.user) for claim in claims_for_document(document)]
-    base = reverse("admin:claims_claim_workbench", args=[document.pk])
+    claims = ClaimSerializer(
+        claims_for_document(document), many=True, context={"request": request}
+    ).data
     context = {
         **admin.admin_site.each_context(request),
         "title": f"Annotate: {document.title}",
         "document": document,
         "opts": Claim._meta,
         "workbench": {
+            "document": document.pk,
             "text": document.text,
             "claims": claims,
             "choices": {
@@ -179,264 +96,14 @@ def workbench_view(admin, request, document_id: int):
                 "can_add_speaker": request.user.has_perm("claims.add_speaker"),
             },
             "urls": {
-                "create": base + "claims/",
-                "claim": reverse("admin:claims_claim_workbench_claim", args=[0]),
-                "speakers": reverse("admin:claims_claim_workbench_speakers"),
+                "claims": reverse("claim-list"),
+                "speakers": reverse("speaker-list"),
                 "claim_admin": reverse("admin:claims_claim_change", args=[0]),
             },
         },
     }
     request.current_app = admin.admin_site.name
     return TemplateResponse(request, "claims/workbench.html", context)
-
-
-def speakers_view(admin, request):
-    """GET ?q=: speakers whose name or alias contains q in either script. POST: create one."""
-    if request.method == "POST":
-        return create_speaker(request)
-    if not request.user.has_perm("claims.view_speaker"):
-        raise PermissionDenied
-    term = request.GET.get("q", "").strip()[:100]
-    speakers = Speaker.objects.prefetch_related("aliases").order_by("name")
-    if term:
-        match = Q()
-        for variant in search_variants(term):
-            match |= Q(name__icontains=variant) | Q(aliases__name__icontains=variant)
-        speakers = speakers.filter(match).distinct()
-    return JsonResponse(
-        {
-            "speakers": [
-                {
-                    "id": speaker.pk,
-                    "name": speaker.name,
-                    "aliases": [alias.name for alias in speaker.aliases.all()],
-                }
-                for speaker in speakers[:20]
-            ]
-        }
-    )
-
-
-def create_speaker(request):
-    if not request.user.has_perm("claims.add_speaker"):
-        raise PermissionDenied
-    data = read_json(request)
-    name = str(data.get("name", "")).strip()
-    speaker = Speaker(name=name, kind=str(data.get("kind", SpeakerKind.PERSON)))
-    errors = {}
-    try:
-        speaker.full_clean()
-    except forms.ValidationError as error:
-        errors = error.message_dict
-    alias = SpeakerAlias.objects.filter(name=name).select_related("speaker").first()
-    if alias is not None:
-        errors["name"] = [f"{name!r} is already an alias of {alias.speaker.name}."]
-    if errors:
-        raise BadRequest(errors)
-    speaker.save()
-    return JsonResponse({"id": speaker.pk, "name": speaker.name, "aliases": []}, status=201)
-
-
-# --- writing -------------------------------------------------------------------------
-
-
-def read_json(request) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest({"body": ["The request body is not valid JSON."]}) from None
-    if not isinstance(data, dict):
-        raise BadRequest({"body": ["The request body must be a JSON object."]})
-    return data
-
-
-def expected_version(data: dict) -> int:
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise BadRequest({"version": ["The version you edited is required (an integer)."]})
-    return version
-
-
-def form_errors(form, prefix: str = "") -> dict:
-    return {prefix + field: list(messages) for field, messages in form.errors.items()}
-
-
-def save_figure(claim: Claim, data) -> None:
-    """Create, update or remove the claim's figure to match `data` (None or {} removes it)."""
-    form_class = FIGURE_FORMS.get(claim.claim_type)
-    existing = figure_of(claim)
-    if existing is not None and (
-        form_class is None or not isinstance(existing, form_class.Meta.model)
-    ):
-        existing.delete()
-        existing = None
-    if form_class is None or not data or not any(v not in (None, "") for v in data.values()):
-        if existing is not None:
-            existing.delete()
-        return
-    if not isinstance(data, dict):
-        raise BadRequest({"figure": ["The figure must be an object."]})
-    instance = existing or form_class.Meta.model(claim=claim)
-    defaults = {"comparator": Comparator.EXACT, "change": Change.LEVEL}
-    form = form_class(
-        {**defaults, **{k: v for k, v in data.items() if v is not None}}, instance=instance
-    )
-    if not form.is_valid():
-        raise BadRequest(form_errors(form, "figure."))
-    form.save()
-
-
-def create_claim_view(admin, request, document_id: int):
-    if request.method != "POST":
-        return JsonResponse({"error": "Use POST."}, status=405)
-    if not permissions.can_add_claim(request.user):
-        raise PermissionDenied
-    document = get_object_or_404(Document, pk=document_id)
-    data = read_json(request)
-    form = NewClaimForm(data, instance=Claim(document=document, annotator=request.user))
-    if not form.is_valid():
-        raise BadRequest(form_errors(form))
-    with transaction.atomic():
-        claim = form.save()
-        save_figure(claim, data.get("figure"))
-    claim = claims_for_document(document).get(pk=claim.pk)
-    return JsonResponse({"claim": claim_json(claim, request.user)}, status=201)
-
-
-def claim_view(admin, request, claim_id: int):
-    """GET the claim; POST {"action": "update"|"delete"|"submit"|"review", "version": n, ...}.
-
-    An update may move the claim's span: start, end and quote, checked as for a new claim.
-    """
-    claim = Claim.objects.filter(pk=claim_id).select_related("document").first()
-    if claim is None:
-        raise Http404(f"Claim #{claim_id} does not exist (it may have been deleted).")
-    user = request.user
-    if request.method == "GET":
-        if not permissions.can_view_claims(user):
-            raise PermissionDenied
-        return JsonResponse({"claim": claim_json(fresh(claim), user)})
-    if request.method != "POST":
-        return JsonResponse({"error": "Use GET or POST."}, status=405)
-    data = read_json(request)
-    action = data.get("action")
-    rule = {
-        "update": permissions.can_change_claim,
-        "delete": permissions.can_delete_claim,
-        "submit": permissions.can_submit_claim,
-        "review": permissions.can_review_claim,
-    }.get(action)
-    if rule is None:
-        raise BadRequest({"action": ["action must be update, delete, submit or review."]})
-    if not rule(user, claim):
-        raise PermissionDenied(f"You may not {action} claim #{claim.pk} (status {claim.status}).")
-    version = expected_version(data)
-    if action == "delete":
-        return delete_claim(claim, version)
-    if action == "update":
-        form = update_form(data, claim)
-        if not form.is_valid():
-            raise BadRequest(form_errors(form))
-        with transaction.atomic():
-            claim = form.save(commit=False)
-            claim.save_if_version(version)
-            form.save_m2m()
-            save_figure(claim, data.get("figure"))
-    elif action == "submit":
-        claim.status = ReviewStatus.SUBMITTED
-        claim.save_if_version(version)
-    else:
-        review(claim, user, data, version)
-    return JsonResponse({"claim": claim_json(fresh(claim), user)})
-
-
-def update_form(data: dict, claim: Claim) -> forms.ModelForm:
-    """The meaning alone, or with a new span when start, end and quote come together.
-
-    One or two of them alone is refused rather than guessed: a quote kept from
-    the old span at new offsets (or the reverse) is never what was meant.
-    """
-    given = [name for name in SPAN_FIELDS if name in data]
-    if not given:
-        return ClaimMeaningForm(data, instance=claim)
-    missing = [name for name in SPAN_FIELDS if name not in data]
-    if missing:
-        raise BadRequest(
-            {
-                name: [f"{name} is missing: a new span needs start, end and quote together."]
-                for name in missing
-            }
-        )
-    return NewClaimForm(data, instance=claim)
-
-
-def review(claim: Claim, user, data: dict, version: int) -> None:
-    decision = data.get("decision")
-    comment = str(data.get("comment", "")).strip()
-    if decision not in ("accept", "reject"):
-        raise BadRequest({"decision": ["decision must be accept or reject."]})
-    if decision == "reject" and not comment:
-        raise BadRequest({"comment": ["Say why the claim is rejected: a comment is required."]})
-    claim.status = ReviewStatus.ACCEPTED if decision == "accept" else ReviewStatus.REJECTED
-    claim.reviewer = user
-    claim.reviewed_at = timezone.now()
-    claim.review_comment = comment
-    claim.save_if_version(version)
-
-
-def delete_claim(claim: Claim, version: int):
-    try:
-        with transaction.atomic():
-            stored = Claim.objects.select_for_update().get(pk=claim.pk)
-            if stored.version != version:
-                raise StaleVersion.of(stored, version)
-            figure = figure_of(stored)
-            if figure is not None:
-                figure.delete()
-            stored.delete()
-    except ProtectedError:
-        return JsonResponse(
-            {
-                "error": f"Claim #{claim.pk} is linked from relations or target revisions; "
-                "remove those links first."
-            },
-            status=409,
-        )
-    return JsonResponse({"deleted": claim.pk})
-
-
-def fresh(claim: Claim) -> Claim:
-    return claims_for_document(claim.document).get(pk=claim.pk)
-
-
-def json_endpoint(view):
-    """Answer bad input with 400, forbidden with 403, stale with 409: JSON, never a 500."""
-
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as error:
-            return JsonResponse({"errors": error.errors}, status=400)
-        except PermissionDenied as error:
-            return JsonResponse({"error": str(error) or "You may not do that."}, status=403)
-        except Http404 as error:
-            return JsonResponse({"error": str(error) or "Not found."}, status=404)
-        except StaleVersion as error:
-            return JsonResponse(
-                {
-                    "error": error.message(),
-                    "changes": [vars(change) for change in error.changes],
-                    "current_version": error.current.version,
-                },
-                status=409,
-            )
-        except IntegrityError as error:
-            return JsonResponse(
-                {"error": f"The database refused the change: {error.__cause__ or error}"},
-                status=400,
-            )
-
-    return wrapped
 
 
 # --- progress ------------------------------------------------------------------------

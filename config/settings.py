@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A relation's kind appears in the claim resource and in /relations/.
+    "ENUM_NAME_OVERRIDES": {"RelationKindEnum": "claims.models.RelationKind"},
 }
 
 # HTTPS. Each is settable for the deployment (README "Configuration"); the

@@ -217,10 +217,10 @@ def test_it_orders_by_publication_date_and_id(live_server, reader, corpus):
 def test_it_shows_the_figure_of_a_claim(live_server, reader, corpus):
     claims, ids = corpus
     body = api_for(live_server, reader).get(f"/api/v1/claims/{claims['c2'].pk}/").json()
-    assert body["target_statement"]["deadline"] == "2025-12-31"
-    assert body["target_statement"]["metric"] == ids["share"]
-    assert body["target_statement"]["value"] == "35.000000"
-    assert body["observation"] is None
+    assert body["figure"]["deadline"] == "2025-12-31"
+    assert body["figure"]["metric"] == ids["share"]
+    assert body["figure"]["value"] == "35.000000"
+    assert "period_end" not in body["figure"]
     assert body["speaker_name"] == "张玉卓"
 
 
@@ -280,8 +280,9 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
     client.force_login(alice)
     # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 the page of
     # claims with speaker, annotator, reviewer, target statement and observation
-    # joined, 6 their topics.
-    with django_assert_num_queries(6):
+    # joined, 6 their topics, 7 their relations with who made them, 8 whether alice
+    # reviews (for each claim's `can`, asked once per request).
+    with django_assert_num_queries(8):
         response = client.get(
             f"/api/v1/claims/?page_size={page_size}&document_q=数据&speaker_name=張玉卓"
         )

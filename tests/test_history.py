@@ -29,7 +29,6 @@ from claims.models import (
 )
 from tests.api_support import _fresh_throttles, mallory, reader  # noqa: F401
 from tests.conftest import SOE_TARGET, make_claim
-from tests.test_workbench_api import meaning
 
 # A passage with a target the suggester proposes and an observation it reports.
 REPORT = "到2025年，城镇新增就业1200万人以上。去年粮食产量1.3万亿斤。"
@@ -39,6 +38,20 @@ def api(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+def meaning(**fields) -> dict:
+    return {
+        "claim_type": "assessment",
+        "speaker": None,
+        "speaker_role": "",
+        "attribution": "authorial",
+        "stance": "neutral",
+        "modality": "none",
+        "topics": [],
+        "note": "",
+        **fields,
+    }
 
 
 def logged_in(user) -> Client:
@@ -107,17 +120,25 @@ def test_api_writes_single_and_bulk_are_in_the_claims_history(alice, rachel, see
 
 def test_workbench_writes_are_in_the_claims_history(alice, rachel, seed_document):
     start = seed_document.text.index(SOE_TARGET)
+    # The workbench writes through the public API with its session login.
     created = logged_in(alice).post(
-        f"/admin/claims/claim/workbench/{seed_document.pk}/claims/",
-        {"start": start, "end": start + len(SOE_TARGET), "quote": SOE_TARGET, **meaning()},
+        "/api/v1/claims/",
+        {
+            "document": seed_document.pk,
+            "start": start,
+            "end": start + len(SOE_TARGET),
+            "quote": SOE_TARGET,
+            **meaning(),
+        },
         "application/json",
     )
     assert created.status_code == 201, created.content
-    pk = created.json()["claim"]["id"]
-    updated = logged_in(rachel).post(
-        f"/admin/claims/claim/workbench/claim/{pk}/",
-        {"action": "update", "version": 1, **meaning(note="from the workbench")},
+    pk = created.json()["id"]
+    updated = logged_in(rachel).patch(
+        f"/api/v1/claims/{pk}/",
+        {"note": "from the workbench"},
         "application/json",
+        headers={"If-Match": '"1"'},
     )
     assert updated.status_code == 200, updated.content
 
@@ -236,12 +257,8 @@ def test_accepting_and_dismissing_suggestions_are_in_the_history(alice):
 def test_deleting_and_restoring_a_claim_are_in_its_history(alice, seed_document):
     claim = make_claim(seed_document, SOE_TARGET, alice)
     workbench = logged_in(alice)
-    deleted = workbench.post(
-        f"/admin/claims/claim/workbench/claim/{claim.pk}/",
-        {"action": "delete", "version": 1},
-        "application/json",
-    )
-    assert deleted.status_code == 200, deleted.content
+    deleted = workbench.delete(f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"1"'})
+    assert deleted.status_code == 204, deleted.content
     restored = workbench.post("/admin/claims/claim/deleted/", {"claim_id": claim.pk})
     assert restored.status_code == 302
 

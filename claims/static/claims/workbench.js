@@ -1,5 +1,10 @@
 // The annotator's workbench. Vanilla JS, no build step.
 //
+// It reads and writes claims through the public REST API (/api/v1/claims/,
+// /api/v1/speakers/) like any other client: the session and its CSRF token log
+// it in, every change sends If-Match with the version it was made from, and a
+// stale one comes back 412 with the claim as it is now and what changed.
+//
 // Offsets sent to the server are Unicode code points of the canonical text
 // (Python str indices). The DOM counts UTF-16 code units, so every position
 // read from a selection goes through unitToCp, and every highlight is placed
@@ -370,8 +375,8 @@
       (claim.review_comment ? ` — “${claim.review_comment}”` : "") +
       ` · version ${claim.version}`;
     $("wb-claim_type").value = claim.claim_type;
-    speaker = claim.speaker;
-    $("wb-speaker-input").value = claim.speaker ? claim.speaker.name : "";
+    speaker = claim.speaker ? { id: claim.speaker, name: claim.speaker_name } : null;
+    $("wb-speaker-input").value = speaker ? speaker.name : "";
     for (const f of ["speaker_role", "attribution", "stance", "modality", "note"]) $("wb-" + f).value = claim[f];
     for (const box of $("wb-topics").querySelectorAll("input")) box.checked = claim.topics.includes(Number(box.value));
     for (const input of form.querySelectorAll("[data-figure]")) {
@@ -416,15 +421,22 @@
     render();
   }
 
+  // Figure fields that are text: empty is "" (not null), as the API expects.
+  const TEXT_FIGURE_FIELDS = ["number_text", "subject", "scope", "unit"];
+
   function payload() {
     const figure = {};
     for (const input of form.querySelectorAll("[data-figure]")) {
       const row = input.closest("[data-for]");
       if (row && row.hidden) continue;
-      figure[input.dataset.figure] = input.value.trim() === "" ? null : input.value.trim();
+      const name = input.dataset.figure;
+      const value = input.value.trim();
+      figure[name] = value === "" && !TEXT_FIGURE_FIELDS.includes(name) ? null : value;
     }
     // Only the comparator and change defaults set: no figure was entered.
-    const entered = Object.entries(figure).some(([k, v]) => v !== null && !["comparator", "change"].includes(k));
+    const entered = Object.entries(figure).some(
+      ([k, v]) => v !== null && v !== "" && !["comparator", "change"].includes(k)
+    );
     return {
       claim_type: $("wb-claim_type").value,
       speaker: speaker ? speaker.id : null,
@@ -438,24 +450,30 @@
     };
   }
 
-  async function send(url, body) {
+  // One request to the API. `version` (the claim as the form loaded it) becomes If-Match.
+  async function send(method, url, body, version) {
+    const headers = { "X-CSRFToken": root.dataset.csrf, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (version !== undefined) headers["If-Match"] = `"${version}"`;
     const response = await fetch(url, {
-      method: "POST",
+      method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
-      body: JSON.stringify(body),
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     let json = {};
-    try {
-      json = await response.json();
-    } catch (e) {
-      json = { error: `The server answered ${response.status} without JSON.` };
+    if (response.status !== 204) {
+      try {
+        json = await response.json();
+      } catch (e) {
+        json = { detail: `The server answered ${response.status} without JSON.` };
+      }
     }
     return { status: response.status, json };
   }
 
   function claimUrl(id) {
-    return data.urls.claim.replace("/0/", `/${id}/`);
+    return `${data.urls.claims}${id}/`;
   }
 
   function clearMessage() {
@@ -478,72 +496,77 @@
     box.hidden = false;
   }
 
+  // 412: someone saved the claim since the form loaded it. Show what they changed
+  // and offer their version (the answer carries it: no second request).
+  function showStale(json) {
+    showMessage("stale", [json.detail]);
+    const reload = document.createElement("button");
+    reload.type = "button";
+    reload.id = "wb-reload";
+    reload.textContent = "Load their version";
+    reload.addEventListener("click", () => {
+      claims.set(json.current.id, json.current);
+      openClaim(json.current);
+    });
+    $("wb-message").append(reload);
+  }
+
   function showErrors(result) {
     for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
     const { status, json } = result;
-    if (status === 409 && json.changes) {
-      showMessage("stale", [json.error]);
-      const reload = document.createElement("button");
-      reload.type = "button";
-      reload.id = "wb-reload";
-      reload.textContent = "Load their version";
-      reload.addEventListener("click", reloadClaim);
-      $("wb-message").append(reload);
-      return;
-    }
-    if (json.errors) {
-      const lines = [];
-      for (const [field, messages] of Object.entries(json.errors)) {
-        lines.push(`${field}: ${messages.join(" ")}`);
-        const el = field.startsWith("figure.") ? $("wb-fig-" + field.slice(7)) : $("wb-" + field);
-        if (el) el.classList.add("wb-invalid");
-      }
-      showMessage("error", lines);
-      return;
-    }
-    showMessage("error", [json.error || `The server answered ${status}.`]);
-  }
-
-  async function reloadClaim() {
-    const response = await fetch(claimUrl(editing.id), { credentials: "same-origin" });
-    if (!response.ok) {
+    if (status === 412 && json.current) return showStale(json);
+    if (status === 404 && editing) {
       claims.delete(editing.id);
-      closeForm();
-      return;
+      render();
     }
-    const json = await response.json();
-    claims.set(json.claim.id, json.claim);
-    openClaim(json.claim);
+    const lines = [];
+    for (const [field, messages] of Object.entries(json)) {
+      const text = Array.isArray(messages) ? messages.join(" ") : String(messages);
+      lines.push(field === "detail" ? text : `${field}: ${text}`);
+      const el = field.startsWith("figure.") ? $("wb-fig-" + field.slice(7)) : $("wb-" + field);
+      if (el) el.classList.add("wb-invalid");
+    }
+    showMessage("error", lines.length ? lines : [`The server answered ${status}.`]);
   }
 
   async function save() {
     if (form.hidden || $("wb-save").hidden) return;
     let result;
     if (pending) {
-      result = await send(data.urls.create, { ...payload(), start: pending.start, end: pending.end, quote: pending.quote });
+      const span = { document: data.document, start: pending.start, end: pending.end, quote: pending.quote };
+      result = await send("POST", data.urls.claims, { ...span, ...payload() });
     } else {
-      result = await send(claimUrl(editing.id), { ...payload(), ...moved, action: "update", version: editing.version });
+      result = await send("PATCH", claimUrl(editing.id), { ...payload(), ...moved }, editing.version);
     }
     if (result.status === 200 || result.status === 201) {
-      const claim = result.json.claim;
-      claims.set(claim.id, claim);
+      claims.set(result.json.id, result.json);
       closeForm();
-      showHere(`Saved claim #${claim.id}.`);
+      showHere(`Saved claim #${result.json.id}.`);
     } else {
       showErrors(result);
     }
   }
 
-  async function act(body) {
-    const result = await send(claimUrl(editing.id), { ...body, version: editing.version });
-    if (result.status === 200 && result.json.claim) {
-      claims.set(result.json.claim.id, result.json.claim);
-      openClaim(result.json.claim);
-      showMessage("ok", [`Claim #${result.json.claim.id} is now ${label("status", result.json.claim.status)}.`]);
-    } else if (result.status === 200 && result.json.deleted) {
-      claims.delete(result.json.deleted);
+  // Submit, accept or reject: a change of status, under the claim's version like any edit.
+  async function setStatus(status, reviewComment) {
+    const body = reviewComment === undefined ? { status } : { status, review_comment: reviewComment };
+    const result = await send("PATCH", claimUrl(editing.id), body, editing.version);
+    if (result.status === 200) {
+      claims.set(result.json.id, result.json);
+      openClaim(result.json);
+      showMessage("ok", [`Claim #${result.json.id} is now ${label("status", result.json.status)}.`]);
+    } else {
+      showErrors(result);
+    }
+  }
+
+  async function deleteClaim() {
+    const id = editing.id;
+    const result = await send("DELETE", claimUrl(id), undefined, editing.version);
+    if (result.status === 204) {
+      claims.delete(id);
       closeForm();
-      showHere(`Deleted claim #${result.json.deleted}. Deleted claims can be restored from the admin.`);
+      showHere(`Deleted claim #${id}. Deleted claims can be restored from the admin.`);
     } else {
       showErrors(result);
     }
@@ -575,16 +598,18 @@
       list.hidden = true;
       return;
     }
-    const response = await fetch(`${data.urls.speakers}?q=${encodeURIComponent(term)}`, { credentials: "same-origin" });
-    const json = await response.json();
-    const items = json.speakers.map((s) => {
+    const url = `${data.urls.speakers}?page_size=20&q=${encodeURIComponent(term)}`;
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const found = (await response.json()).results;
+    const items = found.map((s) => {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = s.name + (s.aliases.length ? ` (${s.aliases.join("、")})` : "");
       b.addEventListener("click", () => setSpeaker({ id: s.id, name: s.name }));
       return b;
     });
-    const exact = json.speakers.some((s) => s.name === term || s.aliases.includes(term));
+    const exact = found.some((s) => s.name === term || s.aliases.includes(term));
     if (!exact && data.me.can_add_speaker) {
       const b = document.createElement("button");
       b.type = "button";
@@ -606,7 +631,7 @@
   }
 
   async function createSpeaker(name) {
-    const result = await send(data.urls.speakers, { name });
+    const result = await send("POST", data.urls.speakers, { name });
     if (result.status === 201) setSpeaker({ id: result.json.id, name: result.json.name });
     else showErrors(result);
   }
@@ -619,9 +644,9 @@
   });
   $("wb-cancel").addEventListener("click", closeForm);
   $("wb-use-selection").addEventListener("click", useSelection);
-  $("wb-submit").addEventListener("click", () => act({ action: "submit" }));
-  $("wb-accept").addEventListener("click", () => act({ action: "review", decision: "accept", comment: $("wb-review-comment").value }));
-  $("wb-reject").addEventListener("click", () => act({ action: "review", decision: "reject", comment: $("wb-review-comment").value }));
+  $("wb-submit").addEventListener("click", () => setStatus("submitted"));
+  $("wb-accept").addEventListener("click", () => setStatus("accepted", $("wb-review-comment").value.trim()));
+  $("wb-reject").addEventListener("click", () => setStatus("rejected", $("wb-review-comment").value.trim()));
   $("wb-delete").addEventListener("click", () => {
     // Two clicks, no modal dialog: the second click deletes.
     if (!deleteArmed) {
@@ -629,7 +654,7 @@
       $("wb-delete").textContent = "Click again to delete";
       return;
     }
-    act({ action: "delete" });
+    deleteClaim();
   });
 
   document.addEventListener("keydown", (event) => {

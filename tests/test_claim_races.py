@@ -1,0 +1,128 @@
+"""Concurrent writes to one claim, in real transactions on two connections.
+
+A figure edit and a save of the whole claim, both made from the same version,
+race 100 times: every write either lands or gets 412, exactly one lands, and
+what landed is what is stored. A PATCH racing a DELETE gets 404 or 412, never 500.
+"""
+
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from claims.models import Claim, ClaimRelation, TargetStatement
+from tests.conftest import ASTRAL_TARGET, make_claim
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(*requests):
+    """Run each request in its own thread (so on its own connection), released together."""
+    barrier = threading.Barrier(len(requests))
+    answers: list = [None] * len(requests)
+
+    def run(number, request):
+        try:
+            barrier.wait()
+            answers[number] = request()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def client(user) -> APIClient:
+    api = APIClient()
+    api.force_login(user)
+    return api
+
+
+def patch(api, claim_id: int, body: dict, version: int):
+    return lambda: api.patch(
+        f"/api/v1/claims/{claim_id}/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IF_MATCH=f'"{version}"',
+    )
+
+
+def test_a_figure_edit_racing_a_claim_save_loses_nothing(alice, rachel, astral_document):
+    claim = make_claim(astral_document, ASTRAL_TARGET, alice, claim_type="target")
+    TargetStatement.objects.create(claim=claim, number_text="35%", value=35, unit="%")
+    figure_editor, claim_editor = client(rachel), client(alice)
+    figure_wins = 0
+    for round_number in range(100):
+        stored = Claim.objects.select_related("target_statement").get(pk=claim.pk)
+        value_before, note_before = stored.target_statement.value, stored.note
+        # The workbench saves the whole form: the figure as it read it, and a new note.
+        whole_form = {
+            "note": f"round {round_number}",
+            "figure": {"number_text": "35%", "value": str(value_before), "unit": "%"},
+        }
+        figure_edit = {"figure": {"value": str(100 + round_number)}}
+        by_figure, by_claim = race(
+            patch(figure_editor, claim.pk, figure_edit, stored.version),
+            patch(claim_editor, claim.pk, whole_form, stored.version),
+        )
+        codes = sorted([by_figure.status_code, by_claim.status_code])
+        assert codes == [200, 412], (round_number, by_figure.content, by_claim.content)
+        after = Claim.objects.select_related("target_statement").get(pk=claim.pk)
+        assert after.version == stored.version + 1
+        if by_figure.status_code == 200:
+            figure_wins += 1
+            assert (after.target_statement.value, after.note) == (
+                Decimal(100 + round_number),
+                note_before,
+            )
+            assert by_claim.json()["current"]["figure"]["value"].startswith(str(100 + round_number))
+            changed = {c["field"]: c["after"] for c in by_claim.json()["changes"]}
+            assert changed == {"figure.value": str(100 + round_number)}
+        else:
+            assert (after.target_statement.value, after.note) == (value_before, whole_form["note"])
+            assert by_figure.json()["changes"][0]["field"] == "note"
+    # Both sides won some rounds: the race was real, not one side always first.
+    assert 0 < figure_wins < 100
+
+
+def test_a_relation_edit_racing_a_claim_save_loses_nothing(alice, rachel, bob, astral_document):
+    claim = make_claim(astral_document, ASTRAL_TARGET, alice, claim_type="target")
+    other = make_claim(astral_document, "当前尚在研究孕育阶段的产业", bob)
+    for round_number in range(20):
+        version = Claim.objects.get(pk=claim.pk).version
+        relations = [{"target": other.pk, "kind": "supports", "note": f"round {round_number}"}]
+        by_relation, by_claim = race(
+            patch(client(rachel), claim.pk, {"relations": relations}, version),
+            patch(client(alice), claim.pk, {"note": f"round {round_number}"}, version),
+        )
+        assert sorted([by_relation.status_code, by_claim.status_code]) == [200, 412]
+        relation = ClaimRelation.objects.filter(source=claim).first()
+        if by_relation.status_code == 200:
+            assert relation.note == f"round {round_number}"
+        else:
+            assert Claim.objects.get(pk=claim.pk).note == f"round {round_number}"
+
+
+def test_a_patch_racing_a_delete_is_404_or_412_never_500(alice, astral_document):
+    api_patch, api_delete = client(alice), client(alice)
+    outcomes = set()
+    for _ in range(30):
+        claim = make_claim(astral_document, ASTRAL_TARGET, alice, claim_type="target")
+        TargetStatement.objects.create(claim=claim, number_text="35%", value=35)
+        by_patch, by_delete = race(
+            patch(api_patch, claim.pk, {"note": "迟了?", "figure": {"value": "36"}}, 1),
+            lambda claim=claim: api_delete.delete(
+                f"/api/v1/claims/{claim.pk}/", HTTP_IF_MATCH='"1"'
+            ),
+        )
+        outcome = (by_patch.status_code, by_delete.status_code)
+        assert outcome in {(200, 412), (404, 204), (412, 204)}, outcome
+        outcomes.add(outcome)
+        assert Claim.objects.filter(pk=claim.pk).exists() == (by_delete.status_code == 412)
