@@ -1,15 +1,104 @@
-"""Real HTTP against the live server: one requests session per persona.
+"""The API as clients see it: one session per persona, with the same calls in process
+(through the whole Django stack: middleware, authentication, DRF, serializers) or
+over real HTTP against the live server.
+
+Most tests use api_for(user): no socket, and the test's transaction is simply rolled
+back. A focused end-to-end set uses http_api_for(live_server, user), which needs a
+committed database (TransactionTestCase: flushed after each test, so it costs more).
 
 Import the fixtures you use into the test module (pytest finds them there).
 """
 
+from collections.abc import Iterator, Mapping
+from json import dumps, loads
+from typing import Any
+
 import pytest
 import requests
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.http import HttpResponseBase, StreamingHttpResponse
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from claims.roles import API_READER
 from tests.conftest import make_user
+
+
+def token_for(user: User | None) -> str | None:
+    return Token.objects.get_or_create(user=user)[0].key if user else None
+
+
+class Reply:
+    """A finished response with the parts of requests.Response that tests read."""
+
+    def __init__(self, response: HttpResponseBase):
+        self.status_code = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+        if isinstance(response, StreamingHttpResponse):
+            self.content = b"".join(response.streaming_content)
+        else:
+            self.content = response.content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+    def json(self) -> Any:
+        return loads(self.content)
+
+    def iter_lines(self) -> Iterator[bytes]:
+        return iter(self.content.splitlines())
+
+
+class InProcessApi:
+    """DRF's APIClient with a persona's token, called like a requests session.
+
+    The token goes in the Authorization header, so authentication runs as for a
+    real client (no force_authenticate).
+    """
+
+    base_url = "http://testserver"
+
+    def __init__(self, token: str | None = None):
+        self.client = APIClient()
+        if token:
+            self.client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def request(
+        self, method: str, path: str, json: Any = None, data: Any = None, **kwargs
+    ) -> Reply:
+        headers = kwargs.pop("headers", None) or {}
+        assert not kwargs, f"not supported in process: {sorted(kwargs)}"
+        if json is not None:
+            data, content_type = dumps(json), "application/json"
+        else:
+            content_type = headers.pop("Content-Type", "application/octet-stream")
+        call = getattr(self.client, method)
+        if method == "get":
+            response = call(path, headers=headers)
+        else:
+            response = call(path, data=data, content_type=content_type, headers=headers)
+        return Reply(response)
+
+    def get(self, path: str, **kwargs) -> Reply:
+        return self.request("get", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> Reply:
+        return self.request("post", path, **kwargs)
+
+    def put(self, path: str, **kwargs) -> Reply:
+        return self.request("put", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> Reply:
+        return self.request("patch", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> Reply:
+        return self.request("delete", path, **kwargs)
+
+
+def api_for(user: User | None = None) -> InProcessApi:
+    return InProcessApi(token_for(user))
 
 
 class ApiSession(requests.Session):
@@ -26,12 +115,11 @@ class ApiSession(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
-def api_for(live_server, user=None) -> ApiSession:
-    token = Token.objects.get_or_create(user=user)[0].key if user else None
-    return ApiSession(live_server.url, token)
+def http_api_for(live_server, user: User | None = None) -> ApiSession:
+    return ApiSession(live_server.url, token_for(user))
 
 
-def fetch_all(api: ApiSession, path: str) -> list[dict]:
+def fetch_all(api: InProcessApi | ApiSession, path: str) -> list[dict]:
     """Follow the cursor to the end, collecting every row."""
     rows, url = [], path
     while url:

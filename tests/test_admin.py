@@ -3,7 +3,6 @@ whatever the number of rows (no query per row)."""
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from claims.models import TargetRevision, TargetStatement
@@ -18,18 +17,23 @@ MAX_CHANGELIST_QUERIES = 20
 MAX_FORM_QUERIES = 40
 
 
+@pytest.fixture(scope="module")
+def demo_with_a_revision(demo_corpus, django_db_blocker):
+    """The corpus never changes a target's figure; record one revision so its page renders."""
+    with django_db_blocker.unblock():
+        if not TargetRevision.objects.exists():
+            statement = TargetStatement.objects.filter(target__isnull=False).first()
+            TargetRevision.objects.create(
+                target=statement.target,
+                claim=statement.claim,
+                revised_on=statement.target.created_at.date(),
+                changes={"value": ["34", "35"]},
+            )
+
+
 @pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
-    if not TargetRevision.objects.exists():
-        # The corpus never changes a target's figure; record one revision so its page renders.
-        statement = TargetStatement.objects.filter(target__isnull=False).first()
-        TargetRevision.objects.create(
-            target=statement.target,
-            claim=statement.claim,
-            revised_on=statement.target.created_at.date(),
-            changes={"value": ["34", "35"]},
-        )
+def demo(demo_with_a_revision, db) -> None:
+    """The demo corpus and a revision, rolled back after the module."""
 
 
 @pytest.fixture
