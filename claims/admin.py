@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from annotations.admin import DocumentListFilter, ListWithoutTexts
+from annotations.models import document_texts
 from claims import permissions, suggestions, tracking, workbench
 from claims.models import (
     COMPARED_FIELDS,
@@ -168,7 +170,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ListWithoutTexts, SimpleHistoryAdmin):
     list_display = [
         "id",
         "quote_excerpt",
@@ -186,10 +188,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "attribution",
         "modality",
         "topics",
-        "document",
+        ("document", DocumentListFilter),
     ]
     search_fields = ["quote", "speaker__name", "speaker__aliases__name", "note"]
     list_select_related = ["document", "speaker", "annotator"]
+    list_defer = document_texts("document")
     autocomplete_fields = ["document", "speaker", "topics"]
     form = ClaimAdminForm
     # Review fields change only through submit/accept/reject, which check the workflow.
@@ -607,11 +610,12 @@ def tracking_context(target: Target) -> dict:
 
 
 @admin.register(TargetStatement)
-class TargetStatementAdmin(SimpleHistoryAdmin):
+class TargetStatementAdmin(ListWithoutTexts, SimpleHistoryAdmin):
     list_display = ["claim", "target", "number_text", "comparator", "value", "unit", "deadline"]
     list_filter = ["comparator"]
     search_fields = ["number_text", "claim__quote", "target__title"]
     list_select_related = ["claim__document", "target"]  # str() names the document
+    list_defer = document_texts("claim__document")
     autocomplete_fields = ["claim", "metric"]
     readonly_fields = ["target"]  # linked on the target's page, which records revisions
 

@@ -2,8 +2,8 @@
 (through the whole Django stack: middleware, authentication, DRF, serializers) or
 over real HTTP against the live server.
 
-Most tests use api_for(user): no socket, and the test's transaction is simply rolled
-back. A focused end-to-end set uses http_api_for(live_server, user), which needs a
+Most tests use api_as(user): no socket, and the test's transaction is simply rolled
+back. A focused end-to-end set uses api_for(live_server, user), which needs a
 committed database (TransactionTestCase: flushed after each test, so it costs more).
 
 Import the fixtures you use into the test module (pytest finds them there).
@@ -97,7 +97,7 @@ class InProcessApi:
         return self.request("delete", path, **kwargs)
 
 
-def api_for(user: User | None = None) -> InProcessApi:
+def api_as(user: User | None = None) -> InProcessApi:
     return InProcessApi(token_for(user))
 
 
@@ -115,7 +115,7 @@ class ApiSession(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
-def http_api_for(live_server, user: User | None = None) -> ApiSession:
+def api_for(live_server, user: User | None = None) -> ApiSession:
     return ApiSession(live_server.url, token_for(user))
 
 

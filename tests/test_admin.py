@@ -1,5 +1,5 @@
-"""Every admin page renders for staff, with a bounded number of queries
-whatever the number of rows (no query per row)."""
+"""Every add and change page of the admin renders for staff on the demo corpus, with a
+bounded number of queries. Changelists take an exact number: tests/test_query_counts.py."""
 
 import pytest
 from django.contrib import admin
@@ -12,8 +12,6 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     model for model in admin.site._registry if model._meta.app_label in ("annotations", "claims")
 ]
-# Session, user, permissions, count, rows, filters' choices: a constant, not per row.
-MAX_CHANGELIST_QUERIES = 20
 MAX_FORM_QUERIES = 40
 
 
@@ -49,16 +47,6 @@ def url(model, action, *args):
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
-def test_changelist_renders_with_bounded_queries(
-    client, ada, demo, model, django_assert_max_num_queries
-):
-    client.force_login(ada)
-    with django_assert_max_num_queries(MAX_CHANGELIST_QUERIES):
-        response = client.get(url(model, "changelist"))
-    assert response.status_code == 200
-
-
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
 def test_add_page_renders(client, ada, demo, model, django_assert_max_num_queries):
     client.force_login(ada)
     with django_assert_max_num_queries(MAX_FORM_QUERIES):
@@ -74,23 +62,6 @@ def test_change_page_renders(client, ada, demo, model, django_assert_max_num_que
     with django_assert_max_num_queries(MAX_FORM_QUERIES):
         response = client.get(url(model, "change", instance.pk))
     assert response.status_code == 200
-
-
-def test_changelist_query_count_does_not_grow_with_rows(client, ada, demo):
-    """A document's many claims cost the same queries as a single claim."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from claims.models import Claim
-
-    claim = Claim.objects.first()
-    assert Claim.objects.filter(document=claim.document).count() > 10
-    client.force_login(ada)
-    with CaptureQueriesContext(connection) as many:
-        client.get(url(Claim, "changelist") + f"?document__id__exact={claim.document_id}")
-    with CaptureQueriesContext(connection) as one:
-        client.get(url(Claim, "changelist") + f"?id__exact={claim.pk}")
-    assert len(many) == len(one)
 
 
 def test_a_user_without_a_role_sees_nothing(client, demo, db):

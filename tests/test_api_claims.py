@@ -11,8 +11,8 @@ from claims.models import Claim, Speaker, Topic
 from tests.api_support import (  # noqa: F401
     InProcessApi,
     _fresh_throttles,
+    api_as,
     api_for,
-    http_api_for,
     mallory,
     reader,
 )
@@ -43,7 +43,7 @@ def new_claim(document, **fields) -> dict:
 
 
 def test_it_refuses_anonymous_requests(live_server, document):
-    api = http_api_for(live_server)
+    api = api_for(live_server)
     assert api.get("/api/v1/claims/").status_code == 401
     assert api.get("/api/v1/claims/export.csv").status_code == 401
     assert api.get("/api/schema/").status_code == 401
@@ -52,7 +52,7 @@ def test_it_refuses_anonymous_requests(live_server, document):
 
 
 def test_it_creates_a_claim_for_the_logged_in_annotator(live_server, alice, document):
-    response = http_api_for(live_server, alice).post("/api/v1/claims/", json=new_claim(document))
+    response = api_for(live_server, alice).post("/api/v1/claims/", json=new_claim(document))
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["annotator"] == "alice"
@@ -68,10 +68,10 @@ def test_it_counts_offsets_in_code_points_past_astral_characters(alice, document
     start = document.text.index(quote)  # after 𠀀, one code point but two UTF-16 units
     row = {**new_claim(document), "start": start, "end": start + 4, "quote": quote}
     row["claim_type"] = "assessment"
-    response = api_for(alice).post("/api/v1/claims/", json=row)
+    response = api_as(alice).post("/api/v1/claims/", json=row)
     assert response.status_code == 201, response.text
     shifted = {**row, "start": start + 1, "end": start + 5}
-    response = api_for(alice).post("/api/v1/claims/", json=shifted)
+    response = api_as(alice).post("/api/v1/claims/", json=shifted)
     assert response.status_code == 400
     assert "quote" in response.json()
 
@@ -79,7 +79,7 @@ def test_it_counts_offsets_in_code_points_past_astral_characters(alice, document
 def test_it_accepts_session_login_but_requires_the_csrf_token(live_server, alice, document):
     client = Client()
     client.force_login(alice)
-    api = http_api_for(live_server)
+    api = api_for(live_server)
     api.cookies.set("sessionid", client.cookies["sessionid"].value)
     assert api.get("/api/v1/claims/").status_code == 200
     response = api.post("/api/v1/claims/", json=new_claim(document))
@@ -110,14 +110,14 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("field", "change", "message"), BAD_INPUT)
 def test_it_refuses_bad_input_naming_the_field(alice, document, field, change, message):
-    response = api_for(alice).post("/api/v1/claims/", json={**new_claim(document), **change})
+    response = api_as(alice).post("/api/v1/claims/", json={**new_claim(document), **change})
     assert response.status_code == 400, response.text
     assert message in str(response.json()[field])
     assert Claim.objects.count() == 0
 
 
 def test_it_refuses_a_body_that_is_not_json(alice, document):
-    response = api_for(alice).post(
+    response = api_as(alice).post(
         "/api/v1/claims/", data="{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
@@ -127,7 +127,7 @@ def test_it_refuses_a_body_that_is_not_json(alice, document):
 def test_it_refuses_an_oversized_body_with_413(live_server, alice, document, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
     row = new_claim(document, note="长" * 1000)
-    response = http_api_for(live_server, alice).post("/api/v1/claims/", json=row)
+    response = api_for(live_server, alice).post("/api/v1/claims/", json=row)
     assert response.status_code == 413
     assert "2000" in response.json()["detail"]
     assert Claim.objects.count() == 0
@@ -135,7 +135,7 @@ def test_it_refuses_an_oversized_body_with_413(live_server, alice, document, set
 
 def test_it_refuses_foreign_topic_ids_and_writes_nothing(alice, document):
     topic = Topic.objects.create(name="AI")
-    response = api_for(alice).post(
+    response = api_as(alice).post(
         "/api/v1/claims/", json=new_claim(document, topics=[topic.pk, 424242])
     )
     assert response.status_code == 400
@@ -146,7 +146,7 @@ def test_it_refuses_foreign_topic_ids_and_writes_nothing(alice, document):
 class TestChangingAClaim:
     def test_it_requires_if_match(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(alice).patch(f"/api/v1/claims/{claim.pk}/", json={"stance": "support"})
+        response = api_as(alice).patch(f"/api/v1/claims/{claim.pk}/", json={"stance": "support"})
         assert response.status_code == 428
         assert "If-Match" in response.json()["detail"]
         claim.refresh_from_db()
@@ -154,7 +154,7 @@ class TestChangingAClaim:
 
     def test_it_saves_from_the_current_version_and_raises_it(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        api = api_for(alice)
+        api = api_as(alice)
         etag = api.get(f"/api/v1/claims/{claim.pk}/").headers["ETag"]
         response = api.patch(
             f"/api/v1/claims/{claim.pk}/",
@@ -171,7 +171,7 @@ class TestChangingAClaim:
         self, live_server, alice, rachel, document
     ):
         claim = make_claim(document, QUOTE, alice)
-        alices, rachels = http_api_for(live_server, alice), http_api_for(live_server, rachel)
+        alices, rachels = api_for(live_server, alice), api_for(live_server, rachel)
         etag = alices.get(f"/api/v1/claims/{claim.pk}/").headers["ETag"]
         first = rachels.patch(
             f"/api/v1/claims/{claim.pk}/", json={"stance": "oppose"}, headers={"If-Match": etag}
@@ -191,7 +191,7 @@ class TestChangingAClaim:
 
     def test_it_refuses_if_match_that_names_no_version(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(alice).put(
+        response = api_as(alice).put(
             f"/api/v1/claims/{claim.pk}/",
             json=new_claim(document, stance="mixed"),
             headers={"If-Match": "*"},
@@ -200,7 +200,7 @@ class TestChangingAClaim:
 
     def test_it_validates_a_change_and_writes_nothing_on_error(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(alice).patch(
+        response = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/",
             json={"start": claim.start + 1, "stance": "support"},
             headers={"If-Match": '"1"'},
@@ -212,7 +212,7 @@ class TestChangingAClaim:
 
     def test_it_deletes_only_with_the_current_version(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        api = api_for(alice)
+        api = api_as(alice)
         assert api.delete(f"/api/v1/claims/{claim.pk}/").status_code == 428
         stale = api.delete(f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"7"'})
         assert stale.status_code == 412
@@ -226,11 +226,11 @@ class TestChangingAClaim:
 class TestReview:
     def test_the_annotator_submits_and_the_reviewer_accepts(self, alice, rachel, document):
         claim = make_claim(document, QUOTE, alice)
-        submitted = api_for(alice).patch(
+        submitted = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "submitted"}, headers={"If-Match": '"1"'}
         )
         assert submitted.status_code == 200, submitted.text
-        accepted = api_for(rachel).patch(
+        accepted = api_as(rachel).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "accepted"}, headers={"If-Match": '"2"'}
         )
         assert accepted.status_code == 200, accepted.text
@@ -239,7 +239,7 @@ class TestReview:
 
     def test_an_annotator_cannot_accept_even_her_own_claim(self, alice, document):
         claim = make_claim(document, QUOTE, alice, status="submitted")
-        response = api_for(alice).patch(
+        response = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "accepted"}, headers={"If-Match": '"1"'}
         )
         assert response.status_code == 403
@@ -248,7 +248,7 @@ class TestReview:
 
     def test_a_rejection_needs_a_comment(self, alice, rachel, document):
         claim = make_claim(document, QUOTE, alice, status="submitted")
-        api = api_for(rachel)
+        api = api_as(rachel)
         response = api.patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "rejected"}, headers={"If-Match": '"1"'}
         )
@@ -270,7 +270,7 @@ class TestBulk:
             new_claim(document),
             {**new_claim(document), "start": start, "end": start + 4, "quote": other},
         ]
-        response = api_for(alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 201, response.text
         assert [row["quote"] for row in response.json()] == [QUOTE, other]
         assert Claim.objects.filter(annotator=alice).count() == 2
@@ -282,7 +282,7 @@ class TestBulk:
             new_claim(document),
             new_claim(document, stance="furious", note="\x00"),
         ]
-        response = api_for(alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
         errors = response.json()["errors"]
         assert [e["row"] for e in errors] == [1, 3]
@@ -293,7 +293,7 @@ class TestBulk:
     @pytest.mark.parametrize("body", ["claim", "empty"])
     def test_it_refuses_a_body_that_is_not_a_list(self, alice, document, body):
         rows = new_claim(document) if body == "claim" else []
-        response = api_for(alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
         # A detail, as for a body that is not JSON: the documented shape of bulk's 400.
         assert response.json() == {
@@ -334,7 +334,7 @@ def expect(codes: str) -> list:
 )
 def test_who_may_read_claims(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    api = api_for(people[who])
+    api = api_as(people[who])
     assert api.get("/api/v1/claims/").status_code == status
     assert api.get(f"/api/v1/claims/{claim.pk}/").status_code == status
 
@@ -344,7 +344,7 @@ def test_who_may_read_claims(people, document, who, status):
     expect("201 201 201 201 403 403 401"),
 )
 def test_who_may_create_claims(people, document, who, status):
-    response = api_for(people[who]).post("/api/v1/claims/", json=new_claim(document))
+    response = api_as(people[who]).post("/api/v1/claims/", json=new_claim(document))
     assert response.status_code == status
     assert Claim.objects.count() == (1 if status == 201 else 0)
 
@@ -355,7 +355,7 @@ def test_who_may_create_claims(people, document, who, status):
 )
 def test_who_may_change_alices_draft(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    response = api_for(people[who]).patch(
+    response = api_as(people[who]).patch(
         f"/api/v1/claims/{claim.pk}/", json={"stance": "mixed"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -369,7 +369,7 @@ def test_who_may_change_alices_draft(people, document, who, status):
 )
 def test_who_may_change_alices_submitted_claim(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"], status="submitted")
-    response = api_for(people[who]).patch(
+    response = api_as(people[who]).patch(
         f"/api/v1/claims/{claim.pk}/", json={"note": "checked"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -383,7 +383,7 @@ def test_who_may_change_alices_submitted_claim(people, document, who, status):
 )
 def test_who_may_delete_alices_draft(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    response = api_for(people[who]).delete(
+    response = api_as(people[who]).delete(
         f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -395,7 +395,7 @@ def test_who_may_delete_alices_draft(people, document, who, status):
     expect("404 404 404 404 403 403 401"),
 )
 def test_a_claim_that_does_not_exist_is_not_found_for_writers_only(people, document, who, status):
-    response = api_for(people[who]).patch(
+    response = api_as(people[who]).patch(
         "/api/v1/claims/424242/", json={"stance": "mixed"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -413,7 +413,7 @@ def test_a_claim_that_does_not_exist_is_not_found_for_writers_only(people, docum
     ],
 )
 def test_who_may_add_speakers_topics_and_documents(people, who, speaker, topic, document_status):
-    api = api_for(people[who])
+    api = api_as(people[who])
     assert api.post("/api/v1/speakers/", json={"name": "原磊"}).status_code == speaker
     assert api.post("/api/v1/topics/", json={"name": "AI"}).status_code == topic
     response = api.post("/api/v1/documents/", json={"text": "新质生产力。"})
@@ -425,7 +425,7 @@ def test_who_may_add_speakers_topics_and_documents(people, who, speaker, topic, 
 class TestDocuments:
     def test_it_creates_a_document_canonicalised_like_the_import(self, rachel):
         raw = "标题\r\n第二行e\u0301𠀀\r\n"
-        response = api_for(rachel).post(
+        response = api_as(rachel).post(
             "/api/v1/documents/",
             json={"text": raw, "outlet": "证券日报", "published_on": "2024-03-06", "pdf": False},
         )
@@ -438,7 +438,7 @@ class TestDocuments:
         assert Document.objects.get().imported_by == rachel
 
     def test_it_refuses_a_text_already_stored(self, rachel, document):
-        response = api_for(rachel).post("/api/v1/documents/", json={"text": TEXT})
+        response = api_as(rachel).post("/api/v1/documents/", json={"text": TEXT})
         assert response.status_code == 409
         assert f"#{document.pk}" in response.json()["text"][0]
         assert Document.objects.count() == 1
@@ -456,7 +456,7 @@ class TestDocuments:
         ],
     )
     def test_it_refuses_bad_documents_naming_the_field(self, rachel, field, value):
-        response = api_for(rachel).post(
+        response = api_as(rachel).post(
             "/api/v1/documents/", json={"text": "新质生产力。", field: value}
         )
         assert response.status_code == 400, response.text

@@ -20,9 +20,9 @@ from claims import exports
 from claims.models import Claim, Metric, Speaker, TargetStatement, Topic
 from tests.api_support import (  # noqa: F401
     _fresh_throttles,
+    api_as,
     api_for,
     fetch_all,
-    http_api_for,
     mallory,
     reader,
 )
@@ -80,7 +80,7 @@ def read_csv(response) -> list[dict]:
 
 
 def test_the_csv_has_the_documented_columns_in_order(live_server, reader, corpus):
-    response = http_api_for(live_server, reader).get("/api/v1/claims/export.csv")
+    response = api_for(live_server, reader).get("/api/v1/claims/export.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "Content-Length" not in response.headers  # streamed
@@ -91,7 +91,7 @@ def test_the_csv_has_the_documented_columns_in_order(live_server, reader, corpus
 
 
 def test_the_csv_keeps_chinese_and_astral_characters_and_offers_a_bom(reader, corpus):
-    api = api_for(reader)
+    api = api_as(reader)
     plain = api.get("/api/v1/claims/export.csv")
     assert not plain.content.startswith(b"\xef\xbb\xbf")
     with_bom = api.get("/api/v1/claims/export.csv?bom=1")
@@ -107,7 +107,7 @@ def test_the_csv_keeps_chinese_and_astral_characters_and_offers_a_bom(reader, co
 
 
 def test_csv_cells_cannot_run_as_formulas(reader, corpus):
-    rows = read_csv(api_for(reader).get("/api/v1/claims/export.csv"))
+    rows = read_csv(api_as(reader).get("/api/v1/claims/export.csv"))
     cells = [value for row in rows for value in row.values()]
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     quotes = {row["quote"] for row in rows}
@@ -118,7 +118,7 @@ def test_csv_cells_cannot_run_as_formulas(reader, corpus):
 
 
 def test_json_lines_and_json_hold_the_same_records(reader, corpus):
-    api = api_for(reader)
+    api = api_as(reader)
     lines = api.get("/api/v1/claims/export.jsonl")
     assert lines.headers["Content-Type"].startswith("application/x-ndjson")
     records = [json.loads(line) for line in lines.text.splitlines()]
@@ -136,7 +136,7 @@ def test_json_lines_and_json_hold_the_same_records(reader, corpus):
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "jsonld"])
 def test_every_format_honours_the_filters(reader, corpus, fmt):
-    api = api_for(reader)
+    api = api_as(reader)
     response = api.get(f"/api/v1/claims/export.{fmt}?has_target=true&q=資料&speaker_name=張玉卓")
     assert response.status_code == 200
     exported = (
@@ -153,7 +153,7 @@ def test_every_format_honours_the_filters(reader, corpus, fmt):
 
 
 def test_exports_are_refused_to_logins_without_a_role(mallory, corpus):
-    assert api_for(mallory).get("/api/v1/claims/export.jsonl").status_code == 403
+    assert api_as(mallory).get("/api/v1/claims/export.jsonl").status_code == 403
 
 
 # ---------------------------------------------------------------------- W3C
@@ -198,7 +198,7 @@ def annotation_errors(registry: Registry, annotation: dict) -> dict[str, list[st
 
 def test_the_json_ld_is_valid_w3c_web_annotation(reader, corpus):
     astral, _ = corpus
-    response = api_for(reader).get("/api/v1/claims/export.jsonld")
+    response = api_as(reader).get("/api/v1/claims/export.jsonld")
     assert response.headers["Content-Type"].startswith("application/ld+json")
     collection = response.json()
     registry = w3c_registry()
@@ -228,7 +228,7 @@ def test_the_json_ld_is_valid_w3c_web_annotation(reader, corpus):
 
 def test_the_w3c_check_rejects_a_broken_annotation(reader, corpus):
     """The validator can fail: the same export with a selector broken is refused."""
-    collection = api_for(reader).get("/api/v1/claims/export.jsonld").json()
+    collection = api_as(reader).get("/api/v1/claims/export.jsonld").json()
     broken = json.loads(json.dumps(collection["first"]["items"][0]))
     del broken["target"]["selector"][1]["end"]
     broken["type"] = "Annotaton"
@@ -273,7 +273,7 @@ def test_an_export_reimports_into_an_empty_database_with_identical_claims(alice,
         )
         claim.topics.set([ai])
     make_claim(doc, "前言", alice, claim_type="challenge")
-    api = api_for(rachel)
+    api = api_as(rachel)
     before = [json.loads(line) for line in api.get("/api/v1/claims/export.jsonl").text.splitlines()]
     documents = [
         api.get(f"/api/v1/documents/{row['id']}/").json()
@@ -353,7 +353,7 @@ def test_an_export_reads_one_snapshot_while_others_write(
         for s in range(0, 3000, 5)
     )
     before = set(Claim.objects.values_list("id", flat=True))
-    response = http_api_for(live_server, reader).get("/api/v1/claims/export.jsonl", stream=True)
+    response = api_for(live_server, reader).get("/api/v1/claims/export.jsonl", stream=True)
     lines = response.iter_lines()
     seen = [json.loads(next(lines))["id"]]
     # Meanwhile: a claim deleted, one moved, new ones written.

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from jsonschema import Draft4Validator
 
-from tests.api_support import _fresh_throttles, api_for, http_api_for, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, api_for, reader  # noqa: F401
 from tests.conftest import make_claim
 from tests.test_api_filters import corpus  # noqa: F401
 
@@ -21,7 +21,7 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
 
 def test_swagger_ui_loads_only_local_files(live_server, reader):
-    api = http_api_for(live_server, reader)
+    api = api_for(live_server, reader)
     page = api.get("/api/schema/swagger-ui/")
     assert page.status_code == 200
     assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
@@ -74,7 +74,7 @@ def assert_conforms(instance, schema) -> None:
 
 
 def test_responses_conform_to_the_schema(reader, alice, corpus):
-    api = api_for(reader)
+    api = api_as(reader)
     spec = openapi(api)
     claims, ids = corpus
     checks = [
@@ -98,7 +98,7 @@ def test_responses_conform_to_the_schema(reader, alice, corpus):
         assert_conforms(broken, response_schema(spec, "/api/v1/claims/{id}/", "get", "200"))
 
     # A write and a stale write.
-    writer = api_for(alice)
+    writer = api_as(alice)
     claim = make_claim(claims["c1"].document, "数据成为新生产要素", alice, claim_type="challenge")
     changed = writer.patch(
         f"/api/v1/claims/{claim.pk}/", json={"stance": "oppose"}, headers={"If-Match": '"1"'}
@@ -127,6 +127,6 @@ def test_it_throttles_a_user_who_asks_too_often(reader, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
     }
-    api = api_for(reader)
+    api = api_as(reader)
     assert [api.get("/api/v1/topics/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert "Retry-After" in api.get("/api/v1/topics/").headers

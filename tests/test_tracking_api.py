@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from claims.models import Target, TargetStatus
-from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, mallory, reader  # noqa: F401
 from tests.test_tracking import (  # noqa: F401
     investment,
     observe,
@@ -30,12 +30,12 @@ def tracked(soe_target, revenue, investment, alice):
 
 def test_it_refuses_the_timeline_to_anonymous_and_roleless_users(tracked, mallory):
     url = f"/api/v1/targets/{tracked.pk}/timeline/"
-    assert api_for().get(url).status_code in (401, 403)
-    assert api_for(mallory).get(url).status_code == 403
+    assert api_as().get(url).status_code in (401, 403)
+    assert api_as(mallory).get(url).status_code == 403
 
 
 def test_it_gives_the_timeline_in_time_order_with_each_passage(tracked, alice):
-    response = api_for(alice).get(f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-04-01")
+    response = api_as(alice).get(f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-04-01")
     assert response.status_code == 200, response.text
     body = response.json()
     assert [(e["date"], e["kind"]) for e in body["events"]] == [
@@ -56,7 +56,7 @@ def test_it_gives_the_timeline_in_time_order_with_each_passage(tracked, alice):
 
 
 def test_it_refuses_a_malformed_as_of_date_naming_the_parameter(tracked, alice):
-    response = api_for(alice).get(f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-13-01")
+    response = api_as(alice).get(f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-13-01")
     assert response.status_code == 400
     assert "as_of" in response.json()
 
@@ -90,7 +90,7 @@ def test_it_keeps_other_subjects_and_scopes_out_of_a_series(soe_target):
 
 
 def test_it_lists_the_targets_due_with_their_status(tracked, revenue, alice):
-    api = api_for(alice)
+    api = api_as(alice)
     response = api.get("/api/v1/targets/due/?as_of=2025-04-01")
     assert response.status_code == 200, response.text
     assert [(r["id"], r["status"]) for r in response.json()["results"]] == [
@@ -111,18 +111,18 @@ def test_it_lists_the_targets_due_with_their_status(tracked, revenue, alice):
     ],
 )
 def test_it_filters_targets_by_subject_status_and_deadline(tracked, alice, query, found):
-    response = api_for(alice).get(f"/api/v1/targets/tracking/?as_of=2025-04-01&{query}")
+    response = api_as(alice).get(f"/api/v1/targets/tracking/?as_of=2025-04-01&{query}")
     assert response.status_code == 200, response.text
     assert [r["id"] for r in response.json()["results"]] == ([tracked.pk] if found else [])
 
 
 def test_it_filters_targets_by_metric(tracked, revenue, investment, alice):
-    api = api_for(alice)
+    api = api_as(alice)
     assert api.get(f"/api/v1/targets/tracking/?metric={revenue.pk}").json()["count"] == 1
     assert api.get(f"/api/v1/targets/tracking/?metric={investment.pk}").json()["count"] == 0
 
 
 def test_it_refuses_an_unknown_status_naming_the_filter(tracked, alice):
-    response = api_for(alice).get("/api/v1/targets/tracking/?status=great")
+    response = api_as(alice).get("/api/v1/targets/tracking/?status=great")
     assert response.status_code == 400
     assert "status" in response.json()

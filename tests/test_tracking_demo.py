@@ -11,7 +11,7 @@ from django.test import Client
 
 from annotations.models import Document
 from claims.models import Target, TargetStatus
-from tests.api_support import _fresh_throttles, api_for, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, reader  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -37,7 +37,7 @@ def test_it_tracks_the_demo_targets(title, as_of, status):
 def test_it_follows_an_annual_target_across_years_in_its_series(reader):
     """GDP growth 5%左右 is set in 2024 and again in 2025: two targets, one series."""
     gdp_2024 = Target.objects.get(title="2024年国内生产总值增长5%左右")
-    api = api_for(reader)
+    api = api_as(reader)
     response = api.get(f"/api/v1/targets/{gdp_2024.pk}/timeline/?as_of=2025-04-01")
     assert response.status_code == 200, response.text
     series = response.json()["series"]
