@@ -20,8 +20,12 @@ run: $(VENV)/.installed
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
+# Two pytest workers (pytest-xdist), each with its own test database; a test module
+# stays on one worker, so data built once per module is built once.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed
-	DEBUG=1 $(BIN)/python -m pytest
+	DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ committed database (TransactionTestCase: flushed after each test, so it costs mo
 Import the fixtures you use into the test module (pytest finds them there).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from json import dumps, loads
 from typing import Any
 
@@ -46,9 +46,6 @@ class Reply:
 
     def json(self) -> Any:
         return loads(self.content)
-
-    def iter_lines(self) -> Iterator[bytes]:
-        return iter(self.content.splitlines())
 
 
 class InProcessApi:
