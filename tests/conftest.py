@@ -90,6 +90,7 @@ def _quick_flush() -> Iterator[None]:
 # Fixtures that build data once for a whole module (with built_once). A test that does
 # not ask for it would still see it, so every test of such a module must ask.
 MODULE_DATA = {"demo_corpus", "query_data"}
+COMMITTING = {"transactional_db", "live_server"}
 
 
 @contextmanager
@@ -110,12 +111,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         modules[item.nodeid.split("::")[0]].append(item)
     for module, tests in modules.items():
-        wanted = [set(getattr(test, "fixturenames", ())) & MODULE_DATA for test in tests]
+        fixtures = [set(getattr(test, "fixturenames", ())) for test in tests]
+        wanted = [names & MODULE_DATA for names in fixtures]
         if any(wanted) and not all(names == wanted[0] for names in wanted):
             raise pytest.UsageError(
                 f"{module}: its data built once is seen by every test in it, so every "
                 f"test must ask for the same one of {sorted(MODULE_DATA)}"
             )
+        if any(wanted) and any(names & COMMITTING for names in fixtures):
+            raise pytest.UsageError(f"{module}: data built once cannot serve tests that commit")
 
 
 @pytest.fixture(scope="module")
