@@ -98,12 +98,19 @@ def api_as(user: User | None = None) -> InProcessApi:
     return InProcessApi(token_for(user))
 
 
+# Sessions to hang up after the test: the live server's thread for a kept-alive
+# connection holds its database connection until the client hangs up, which could
+# outlast the test database (DROP DATABASE fails while it is connected).
+OPEN_SESSIONS: list["ApiSession"] = []
+
+
 class ApiSession(requests.Session):
     """A requests session whose paths are relative to the live server."""
 
     def __init__(self, base_url: str, token: str | None = None):
         super().__init__()
         self.base_url = base_url
+        OPEN_SESSIONS.append(self)
         if token:
             self.headers["Authorization"] = f"Token {token}"
 
@@ -130,10 +137,13 @@ def fetch_all(api: InProcessApi | ApiSession, path: str) -> list[dict]:
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    """Throttle counts live in the cache; each test starts from zero."""
+    """Throttle counts live in the cache; each test starts from zero. Afterwards the
+    test's HTTP sessions hang up."""
     cache.clear()
     yield
     cache.clear()
+    while OPEN_SESSIONS:
+        OPEN_SESSIONS.pop().close()
 
 
 @pytest.fixture
