@@ -1,11 +1,12 @@
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Field, QuerySet
+from django.db.models import QuerySet
+from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -21,10 +22,10 @@ class ChangeListWithoutTexts(ChangeList):
     """A changelist whose rows leave the columns in its admin's `list_defer` unread."""
 
     def get_queryset(
-        self, request: HttpRequest, exclude_parameters: Iterable[str] | None = None
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
     ) -> QuerySet[Any]:
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.defer(*self.model_admin.list_defer)
+        return queryset.defer(*cast(ListWithoutTexts, self.model_admin).list_defer)
 
 
 class ListWithoutTexts:
@@ -45,13 +46,16 @@ class DocumentListFilter(admin.RelatedFieldListFilter):
     """Filter by document, listing titles without reading every document's text."""
 
     def field_choices(
-        self, field: "Field[Any, Any]", request: HttpRequest, model_admin: "admin.ModelAdmin[Any]"
-    ) -> list[tuple[Any, str]]:
+        self,
+        field: "RelatedField[Any, Any]",
+        request: HttpRequest,
+        model_admin: "admin.ModelAdmin[Any]",
+    ) -> list[tuple[str, Any]]:
         documents = Document.objects.defer(*document_texts())
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             documents = documents.order_by(*ordering)
-        return [(document.pk, str(document)) for document in documents]
+        return [(str(document.pk), str(document)) for document in documents]
 
 
 def line_breaks_field() -> forms.TypedChoiceField:

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import override_settings
+from pytest_django import DjangoDbBlocker
 
 from annotations.models import Document
 from claims.models import Attribution, Claim, ClaimType, Speaker
@@ -33,7 +34,7 @@ ASTRAL_TARGET = SOE_TARGET.replace("中央企业", "中央企业𠀀😀")
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing():
+def _fast_password_hashing() -> Iterator[None]:
     """Every persona gets a password; PBKDF2's million rounds take about half a second a
     login on this machine, most of the suite's time. Tests hash with MD5 (as Django's own
     test suite does); settings.py keeps PBKDF2 for everything else."""
@@ -65,7 +66,7 @@ def delete_all(
 ) -> list[str]:
     with ops.connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('is_superuser') = 'on'")
-        superuser = cursor.fetchone()[0]
+        (superuser,) = cursor.fetchone() or (False,)
     if reset_sequences or not superuser:
         return truncate_all(
             ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
@@ -94,7 +95,7 @@ COMMITTING = {"transactional_db", "live_server"}
 
 
 @contextmanager
-def built_once(django_db_blocker) -> Iterator[None]:
+def built_once(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """Data written once for a test module, in a transaction rolled back after it.
 
     Each test runs in a savepoint inside this transaction (pytest-django's `db`), so what
@@ -123,7 +124,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_corpus(django_db_setup, django_db_blocker) -> Iterator[None]:
+def demo_corpus(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """The demo corpus (fixtures/demo.json), loaded once for a whole test module."""
     with built_once(django_db_blocker):
         call_command("loaddata", "demo", verbosity=0)
@@ -131,7 +132,7 @@ def demo_corpus(django_db_setup, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture
-def demo(demo_corpus, db) -> None:
+def demo(demo_corpus: None, db: None) -> None:
     """The demo corpus, for a test that reads it (or writes to it and is rolled back)."""
 
 

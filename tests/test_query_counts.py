@@ -7,6 +7,7 @@ texts of documents they do not show in the database.
 The data is built once for the module (tests/conftest.py, built_once).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries, DjangoDbBlocker
 
 from annotations.models import Document, ReviewStatus
 from claims.models import (
@@ -157,13 +159,13 @@ def build() -> QueryData:
 
 
 @pytest.fixture(scope="module")
-def query_data(django_db_setup, django_db_blocker):
+def query_data(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[QueryData]:
     with built_once(django_db_blocker):
         data = build()
         yield data
 
 
-def test_the_data_has_several_rows_per_related_object(query_data, db):
+def test_the_data_has_several_rows_per_related_object(query_data: QueryData, db: None) -> None:
     for document in query_data.documents:
         assert Claim.objects.filter(document=document).count() == 5
     for claim in Claim.objects.all():
@@ -244,7 +246,9 @@ API_ROWS = {
 
 
 @pytest.mark.parametrize("path", list(API_LISTS))
-def test_each_api_list_takes_the_queries_named(query_data, db, path, django_assert_num_queries):
+def test_each_api_list_takes_the_queries_named(
+    query_data: QueryData, db: None, path: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     expected = TOKEN + API_LISTS[path]
     api = api_as(query_data.reader)
     with django_assert_num_queries(len(expected)) as captured:
@@ -256,8 +260,8 @@ def test_each_api_list_takes_the_queries_named(query_data, db, path, django_asse
 
 
 def test_the_suggestions_of_a_document_take_the_queries_named(
-    query_data, db, django_assert_num_queries
-):
+    query_data: QueryData, db: None, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     document = query_data.documents[0]
     expected = [
         *TOKEN,
@@ -353,7 +357,7 @@ CHANGELIST_ROWS = {
 }
 
 
-def test_every_changelist_of_ours_is_counted():
+def test_every_changelist_of_ours_is_counted() -> None:
     ours = {
         model._meta.label_lower
         for model in admin.site._registry
@@ -363,7 +367,9 @@ def test_every_changelist_of_ours_is_counted():
 
 
 @pytest.mark.parametrize("label", list(CHANGELISTS))
-def test_each_changelist_takes_the_queries_named(query_data, db, label, django_assert_num_queries):
+def test_each_changelist_takes_the_queries_named(
+    query_data: QueryData, db: None, label: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     app_label, model_name = label.split(".")
     client = Client()
     client.force_login(query_data.rachel)

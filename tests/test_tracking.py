@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from annotations.models import Document
 from claims.figures import Change, Comparator
 from claims.models import (
+    Claim,
     ClaimRelation,
     ClaimType,
     Metric,
@@ -150,7 +151,15 @@ def say(text: str, published_on: date, annotator, claim_type=ClaimType.TARGET):
     return make_claim(document, text, annotator, claim_type=claim_type)
 
 
-def state(claim, metric, number_text, value, deadline, comparator=Comparator.EXACT, scope=""):
+def state(
+    claim: Claim,
+    metric: Metric,
+    number_text: str,
+    value: str,
+    deadline: date,
+    comparator: str = Comparator.EXACT,
+    scope: str = "",
+) -> TargetStatement:
     return TargetStatement.objects.create(
         claim=claim,
         metric=metric,
