@@ -36,8 +36,12 @@ run: demo
 dev: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two pytest workers (pytest-xdist), each with its own test database; a test module
+# stays on one worker, so data built once per module is built once.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

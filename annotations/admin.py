@@ -1,17 +1,62 @@
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.db.models.fields.related import RelatedField
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
-from annotations.models import Document, Language, LineBreaks
+from annotations.models import Document, Language, LineBreaks, document_texts
 from history.admin import HistoryAdminMixin
 
 # One uploaded file is read whole; a policy text is well under this.
 MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
+
+
+class ChangeListWithoutTexts(ChangeList):
+    """A changelist whose rows leave the columns in its admin's `list_defer` unread."""
+
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Any]:
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer(*cast(ListWithoutTexts, self.model_admin).list_defer)
+
+
+class ListWithoutTexts:
+    """For a ModelAdmin whose changelist shows no document text.
+
+    `list_defer` names the text columns its rows would read: the model's own or a
+    related document's, joined by list_select_related (annotations.models.document_texts).
+    Only the list: the change form of a document needs its text.
+    """
+
+    list_defer: Sequence[str] = ()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ChangeListWithoutTexts
+
+
+class DocumentListFilter(admin.RelatedFieldListFilter):
+    """Filter by document, listing titles without reading every document's text."""
+
+    def field_choices(
+        self,
+        field: "RelatedField[Any, Any]",
+        request: HttpRequest,
+        model_admin: "admin.ModelAdmin[Any]",
+    ) -> list[tuple[str, Any]]:
+        documents = Document.objects.defer(*document_texts())
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            documents = documents.order_by(*ordering)
+        return [(str(document.pk), str(document)) for document in documents]
 
 
 def line_breaks_field() -> forms.TypedChoiceField:
@@ -142,8 +187,9 @@ class ImportFilesForm(forms.Form):
 
 
 @admin.register(Document)
-class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "published_on", "language", "line_breaks", "created_at"]
+    list_defer = document_texts()
     list_filter = ["language", "line_breaks", "outlet"]
     search_fields = ["title", "outlet", "authors", "url"]
     date_hierarchy = "published_on"

@@ -53,6 +53,18 @@ class LineBreaks(models.TextChoices):
     REFLOWED = "reflowed", "reflowed (PDF line breaks inside sentences removed)"
 
 
+def document_texts(via: str = "") -> list[str]:
+    """The two long columns of a document, as defer() names them from `via`.
+
+    A list that shows documents, or rows joined to their document, shows metadata only;
+    without deferring these it reads every text again for each row (a page of claims of
+    one 50 KB document is 5 MB). `via` is the path from the listed model, such as
+    "claim__document"; empty for documents themselves.
+    """
+    prefix = f"{via}__" if via else ""
+    return [f"{prefix}text", f"{prefix}raw_text"]
+
+
 class DocumentQuerySet(models.QuerySet):
     def by_text(self, text: str) -> "DocumentQuerySet":
         return self.filter(content_hash=content_hash(text))

@@ -10,7 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from annotations.models import Document, ReviewStatus
+from annotations.admin import DocumentListFilter, ListWithoutTexts
+from annotations.models import Document, ReviewStatus, document_texts
 from claims import networks, permissions, suggestions, tracking, workbench
 from claims.models import (
     MEANING_FIELDS,
@@ -185,7 +186,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "quote_excerpt",
@@ -203,10 +204,11 @@ class ClaimAdmin(HistoryAdminMixin, admin.ModelAdmin):
         "attribution",
         "modality",
         "topics",
-        "document",
+        ("document", DocumentListFilter),
     ]
     search_fields = ["quote", "speaker__name", "speaker__aliases__name", "note"]
     list_select_related = ["document", "speaker", "annotator"]
+    list_defer = document_texts("document")
     autocomplete_fields = ["document", "speaker", "topics"]
     form = ClaimAdminForm
     # Review fields change only through submit/accept/reject, which check the workflow.
@@ -656,11 +658,12 @@ class ClaimPartAdmin(admin.ModelAdmin):
 
 
 @admin.register(TargetStatement)
-class TargetStatementAdmin(ClaimPartAdmin):
+class TargetStatementAdmin(ListWithoutTexts, ClaimPartAdmin):
     list_display = ["claim", "target", "number_text", "comparator", "value", "unit", "deadline"]
     list_filter = ["comparator"]
     search_fields = ["number_text", "claim__quote", "target__title"]
     list_select_related = ["claim__document", "target"]  # str() names the document
+    list_defer = document_texts("claim__document")
 
     def has_add_permission(self, request):
         # Stated on the claim (its page, the workbench, the API) or by a target's page.

@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotations.models import AnchoredSpan, Document, choices_constraint
+from annotations.models import AnchoredSpan, Document, choices_constraint, document_texts
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
@@ -629,16 +629,19 @@ class TargetQuerySet(models.QuerySet):
         the claim and document behind it; every observation of their metrics, with its
         claim and document.
         """
+        texts = document_texts("claim__document")  # dates and titles are read, never texts
         return self.select_related("metric").prefetch_related(
             models.Prefetch(
-                "statements", queryset=TargetStatement.objects.select_related("claim__document")
+                "statements",
+                queryset=TargetStatement.objects.select_related("claim__document").defer(*texts),
             ),
             models.Prefetch(
-                "revisions", queryset=TargetRevision.objects.select_related("claim__document")
+                "revisions",
+                queryset=TargetRevision.objects.select_related("claim__document").defer(*texts),
             ),
             models.Prefetch(
                 "metric__observations",
-                queryset=Observation.objects.select_related("claim__document"),
+                queryset=Observation.objects.select_related("claim__document").defer(*texts),
             ),
         )
 

@@ -54,13 +54,20 @@ ROLE_PERMISSIONS = {
 
 
 def ensure_role_groups(**kwargs) -> None:
-    """Create or update the role groups. Idempotent; runs after every migrate."""
+    """Create or update the role groups. Idempotent; runs after every migrate (and in
+    tests after each flush of the database), so it reads the permissions in one query."""
+    permissions = {
+        (p.content_type.app_label, p.content_type.model, p.codename): p
+        for p in Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in={
+                app for grants in ROLE_PERMISSIONS.values() for app, _, _ in grants
+            }
+        )
+    }
     for role, grants in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted = [
-            Permission.objects.get(
-                content_type__app_label=app, content_type__model=model, codename=f"{action}_{model}"
-            )
+            permissions[app, model, f"{action}_{model}"]
             for app, model, actions in grants
             for action in actions
         ]

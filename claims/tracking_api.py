@@ -207,7 +207,8 @@ class SuggestionListView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
     def get(self, request, document_id: int):
-        document = get_object_or_404(Document, pk=document_id)
+        # The canonical text is scanned; the raw text is not needed.
+        document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         metrics = list(Metric.objects.all())
         found = suggestions.for_document(document)
         return Response(

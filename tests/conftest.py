@@ -4,10 +4,19 @@ Alice and Bob annotate, Rachel reviews, Ada administers; Mallory has a staff
 login but no role, so she must be denied everything.
 """
 
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import transaction
+from django.db.backends.postgresql.operations import DatabaseOperations
+from django.test import override_settings
+from pytest_django import DjangoDbBlocker
 
 from annotations.models import Document
 from claims.models import Attribution, Claim, ClaimType, Speaker
@@ -29,6 +38,109 @@ SEED_004 = TEXTS / "004_e4b632a4713833b0.txt"
 SOE_TARGET = "到2025年，中央企业战略性新兴产业收入的占比要达到35%"
 # The same sentence with astral characters (CJK Extension B, emoji) inside it.
 ASTRAL_TARGET = SOE_TARGET.replace("中央企业", "中央企业𠀀😀")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Every persona gets a password; PBKDF2's million rounds take about half a second a
+    login on this machine, most of the suite's time. Tests hash with MD5 (as Django's own
+    test suite does); settings.py keeps PBKDF2 for everything else."""
+    with override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ]
+    ):
+        yield
+
+
+# Django empties the database after each test that commits (live_server, browser tests)
+# with one TRUNCATE of every table, which replaces every table's files: 0.5-1 s a test
+# here. Deleting the rows, with triggers and foreign-key checks off for that transaction
+# (superusers only), leaves the same empty tables in about 25 ms. Content types and
+# permissions stay: the post_migrate that follows would re-create them identically.
+KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+truncate_all = DatabaseOperations.sql_flush
+
+
+def delete_all(
+    ops: DatabaseOperations,
+    style: Any,
+    tables: list[str],
+    *,
+    reset_sequences: bool = False,
+    allow_cascade: bool = False,
+) -> list[str]:
+    with ops.connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        (superuser,) = cursor.fetchone() or (False,)
+    if reset_sequences or not superuser:
+        return truncate_all(
+            ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    return [
+        "SET LOCAL session_replication_role = replica",
+        *(
+            f"DELETE FROM {ops.quote_name(table)}"  # noqa: S608 (Django's own table names)
+            for table in tables
+            if table not in KEPT_BY_FLUSH
+        ),
+    ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_flush() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", delete_all)
+        yield
+
+
+# Fixtures that build data once for a whole module (with built_once). A test that does
+# not ask for it would still see it, so every test of such a module must ask.
+MODULE_DATA = {"demo_corpus", "query_data"}
+COMMITTING = {"transactional_db", "live_server"}
+
+
+@contextmanager
+def built_once(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Data written once for a test module, in a transaction rolled back after it.
+
+    Each test runs in a savepoint inside this transaction (pytest-django's `db`), so what
+    one test writes is gone before the next. Not for live_server tests: they commit, and
+    the server's own connection would wait on this transaction's locks.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    modules: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        modules[item.nodeid.split("::")[0]].append(item)
+    for module, tests in modules.items():
+        fixtures = [set(getattr(test, "fixturenames", ())) for test in tests]
+        wanted = [names & MODULE_DATA for names in fixtures]
+        if any(wanted) and not all(names == wanted[0] for names in wanted):
+            raise pytest.UsageError(
+                f"{module}: its data built once is seen by every test in it, so every "
+                f"test must ask for the same one of {sorted(MODULE_DATA)}"
+            )
+        if any(wanted) and any(names & COMMITTING for names in fixtures):
+            raise pytest.UsageError(f"{module}: data built once cannot serve tests that commit")
+
+
+@pytest.fixture(scope="module")
+def demo_corpus(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """The demo corpus (fixtures/demo.json), loaded once for a whole test module."""
+    with built_once(django_db_blocker):
+        call_command("loaddata", "demo", verbosity=0)
+        yield
+
+
+@pytest.fixture
+def demo(demo_corpus: None, db: None) -> None:
+    """The demo corpus, for a test that reads it (or writes to it and is rolled back)."""
 
 
 def make_user(username: str, role: str | None = None, **extra) -> User:

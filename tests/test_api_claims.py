@@ -1,5 +1,6 @@
-"""Writing claims through the API, over real HTTP: create, change with
-If-Match, delete, bulk; the permission matrix; bad input never half-written."""
+"""Writing claims through the API: create, change with If-Match, delete, bulk; the
+permission matrix; bad input never half-written. In process through the whole Django
+stack, and a few of them end to end over real HTTP (the tests with live_server)."""
 
 import pytest
 from django.test import Client
@@ -7,7 +8,14 @@ from rest_framework.authtoken.models import Token
 
 from annotations.models import Document
 from claims.models import Claim, Speaker, Topic
-from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
+from tests.api_support import (  # noqa: F401
+    InProcessApi,
+    _fresh_throttles,
+    api_as,
+    api_for,
+    mallory,
+    reader,
+)
 from tests.conftest import make_claim
 
 TEXT = "国务院国资委表示，到2025年，中央企业战略性新兴产业收入的占比要达到35%。𠀀数据为证。"
@@ -55,15 +63,15 @@ def test_it_creates_a_claim_for_the_logged_in_annotator(live_server, alice, docu
     assert Claim.objects.get().annotator == alice
 
 
-def test_it_counts_offsets_in_code_points_past_astral_characters(live_server, alice, document):
+def test_it_counts_offsets_in_code_points_past_astral_characters(alice, document):
     quote = "数据为证"
     start = document.text.index(quote)  # after 𠀀, one code point but two UTF-16 units
     row = {**new_claim(document), "start": start, "end": start + 4, "quote": quote}
     row["claim_type"] = "assessment"
-    response = api_for(live_server, alice).post("/api/v1/claims/", json=row)
+    response = api_as(alice).post("/api/v1/claims/", json=row)
     assert response.status_code == 201, response.text
     shifted = {**row, "start": start + 1, "end": start + 5}
-    response = api_for(live_server, alice).post("/api/v1/claims/", json=shifted)
+    response = api_as(alice).post("/api/v1/claims/", json=shifted)
     assert response.status_code == 400
     assert "quote" in response.json()
 
@@ -101,19 +109,15 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("field", "change", "message"), BAD_INPUT)
-def test_it_refuses_bad_input_naming_the_field(
-    live_server, alice, document, field, change, message
-):
-    response = api_for(live_server, alice).post(
-        "/api/v1/claims/", json={**new_claim(document), **change}
-    )
+def test_it_refuses_bad_input_naming_the_field(alice, document, field, change, message):
+    response = api_as(alice).post("/api/v1/claims/", json={**new_claim(document), **change})
     assert response.status_code == 400, response.text
     assert message in str(response.json()[field])
     assert Claim.objects.count() == 0
 
 
-def test_it_refuses_a_body_that_is_not_json(live_server, alice, document):
-    response = api_for(live_server, alice).post(
+def test_it_refuses_a_body_that_is_not_json(alice, document):
+    response = api_as(alice).post(
         "/api/v1/claims/", data="{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
@@ -129,9 +133,9 @@ def test_it_refuses_an_oversized_body_with_413(live_server, alice, document, set
     assert Claim.objects.count() == 0
 
 
-def test_it_refuses_foreign_topic_ids_and_writes_nothing(live_server, alice, document):
+def test_it_refuses_foreign_topic_ids_and_writes_nothing(alice, document):
     topic = Topic.objects.create(name="AI")
-    response = api_for(live_server, alice).post(
+    response = api_as(alice).post(
         "/api/v1/claims/", json=new_claim(document, topics=[topic.pk, 424242])
     )
     assert response.status_code == 400
@@ -140,19 +144,17 @@ def test_it_refuses_foreign_topic_ids_and_writes_nothing(live_server, alice, doc
 
 
 class TestChangingAClaim:
-    def test_it_requires_if_match(self, live_server, alice, document):
+    def test_it_requires_if_match(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(live_server, alice).patch(
-            f"/api/v1/claims/{claim.pk}/", json={"stance": "support"}
-        )
+        response = api_as(alice).patch(f"/api/v1/claims/{claim.pk}/", json={"stance": "support"})
         assert response.status_code == 428
         assert "If-Match" in response.json()["detail"]
         claim.refresh_from_db()
         assert claim.stance == "neutral"
 
-    def test_it_saves_from_the_current_version_and_raises_it(self, live_server, alice, document):
+    def test_it_saves_from_the_current_version_and_raises_it(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        api = api_for(live_server, alice)
+        api = api_as(alice)
         etag = api.get(f"/api/v1/claims/{claim.pk}/").headers["ETag"]
         response = api.patch(
             f"/api/v1/claims/{claim.pk}/",
@@ -187,18 +189,18 @@ class TestChangingAClaim:
         claim.refresh_from_db()
         assert claim.stance == "oppose"
 
-    def test_it_refuses_if_match_that_names_no_version(self, live_server, alice, document):
+    def test_it_refuses_if_match_that_names_no_version(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(live_server, alice).put(
+        response = api_as(alice).put(
             f"/api/v1/claims/{claim.pk}/",
             json=new_claim(document, stance="mixed"),
             headers={"If-Match": "*"},
         )
         assert response.status_code == 412
 
-    def test_it_validates_a_change_and_writes_nothing_on_error(self, live_server, alice, document):
+    def test_it_validates_a_change_and_writes_nothing_on_error(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        response = api_for(live_server, alice).patch(
+        response = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/",
             json={"start": claim.start + 1, "stance": "support"},
             headers={"If-Match": '"1"'},
@@ -208,9 +210,9 @@ class TestChangingAClaim:
         claim.refresh_from_db()
         assert (claim.stance, claim.version) == ("neutral", 1)
 
-    def test_it_deletes_only_with_the_current_version(self, live_server, alice, document):
+    def test_it_deletes_only_with_the_current_version(self, alice, document):
         claim = make_claim(document, QUOTE, alice)
-        api = api_for(live_server, alice)
+        api = api_as(alice)
         assert api.delete(f"/api/v1/claims/{claim.pk}/").status_code == 428
         stale = api.delete(f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"7"'})
         assert stale.status_code == 412
@@ -222,33 +224,31 @@ class TestChangingAClaim:
 
 
 class TestReview:
-    def test_the_annotator_submits_and_the_reviewer_accepts(
-        self, live_server, alice, rachel, document
-    ):
+    def test_the_annotator_submits_and_the_reviewer_accepts(self, alice, rachel, document):
         claim = make_claim(document, QUOTE, alice)
-        submitted = api_for(live_server, alice).patch(
+        submitted = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "submitted"}, headers={"If-Match": '"1"'}
         )
         assert submitted.status_code == 200, submitted.text
-        accepted = api_for(live_server, rachel).patch(
+        accepted = api_as(rachel).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "accepted"}, headers={"If-Match": '"2"'}
         )
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["reviewer"] == "rachel"
         assert accepted.json()["reviewed_at"]
 
-    def test_an_annotator_cannot_accept_even_her_own_claim(self, live_server, alice, document):
+    def test_an_annotator_cannot_accept_even_her_own_claim(self, alice, document):
         claim = make_claim(document, QUOTE, alice, status="submitted")
-        response = api_for(live_server, alice).patch(
+        response = api_as(alice).patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "accepted"}, headers={"If-Match": '"1"'}
         )
         assert response.status_code == 403
         claim.refresh_from_db()
         assert claim.status == "submitted"
 
-    def test_a_rejection_needs_a_comment(self, live_server, alice, rachel, document):
+    def test_a_rejection_needs_a_comment(self, alice, rachel, document):
         claim = make_claim(document, QUOTE, alice, status="submitted")
-        api = api_for(live_server, rachel)
+        api = api_as(rachel)
         response = api.patch(
             f"/api/v1/claims/{claim.pk}/", json={"status": "rejected"}, headers={"If-Match": '"1"'}
         )
@@ -263,26 +263,26 @@ class TestReview:
 
 
 class TestBulk:
-    def test_it_creates_every_claim_in_one_request(self, live_server, alice, document):
+    def test_it_creates_every_claim_in_one_request(self, alice, document):
         other = "数据为证"
         start = document.text.index(other)
         rows = [
             new_claim(document),
             {**new_claim(document), "start": start, "end": start + 4, "quote": other},
         ]
-        response = api_for(live_server, alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 201, response.text
         assert [row["quote"] for row in response.json()] == [QUOTE, other]
         assert Claim.objects.filter(annotator=alice).count() == 2
 
-    def test_it_saves_nothing_and_reports_each_bad_row(self, live_server, alice, document):
+    def test_it_saves_nothing_and_reports_each_bad_row(self, alice, document):
         rows = [
             new_claim(document),
             new_claim(document, quote="wrong"),
             new_claim(document),
             new_claim(document, stance="furious", note="\x00"),
         ]
-        response = api_for(live_server, alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
         errors = response.json()["errors"]
         assert [e["row"] for e in errors] == [1, 3]
@@ -291,9 +291,9 @@ class TestBulk:
         assert Claim.objects.count() == 0
 
     @pytest.mark.parametrize("body", ["claim", "empty"])
-    def test_it_refuses_a_body_that_is_not_a_list(self, live_server, alice, document, body):
+    def test_it_refuses_a_body_that_is_not_a_list(self, alice, document, body):
         rows = new_claim(document) if body == "claim" else []
-        response = api_for(live_server, alice).post("/api/v1/claims/bulk/", json=rows)
+        response = api_as(alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
         # A detail, as for a body that is not JSON: the documented shape of bulk's 400.
         assert response.json() == {
@@ -332,9 +332,9 @@ def expect(codes: str) -> list:
     ("who", "status"),
     expect("200 200 200 200 200 403 401"),
 )
-def test_who_may_read_claims(live_server, people, document, who, status):
+def test_who_may_read_claims(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    api = api_for(live_server, people[who])
+    api = api_as(people[who])
     assert api.get("/api/v1/claims/").status_code == status
     assert api.get(f"/api/v1/claims/{claim.pk}/").status_code == status
 
@@ -343,8 +343,8 @@ def test_who_may_read_claims(live_server, people, document, who, status):
     ("who", "status"),
     expect("201 201 201 201 403 403 401"),
 )
-def test_who_may_create_claims(live_server, people, document, who, status):
-    response = api_for(live_server, people[who]).post("/api/v1/claims/", json=new_claim(document))
+def test_who_may_create_claims(people, document, who, status):
+    response = api_as(people[who]).post("/api/v1/claims/", json=new_claim(document))
     assert response.status_code == status
     assert Claim.objects.count() == (1 if status == 201 else 0)
 
@@ -353,9 +353,9 @@ def test_who_may_create_claims(live_server, people, document, who, status):
     ("who", "status"),
     expect("200 403 200 200 403 403 401"),
 )
-def test_who_may_change_alices_draft(live_server, people, document, who, status):
+def test_who_may_change_alices_draft(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    response = api_for(live_server, people[who]).patch(
+    response = api_as(people[who]).patch(
         f"/api/v1/claims/{claim.pk}/", json={"stance": "mixed"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -367,9 +367,9 @@ def test_who_may_change_alices_draft(live_server, people, document, who, status)
     ("who", "status"),
     expect("403 403 200 200 403 403 401"),
 )
-def test_who_may_change_alices_submitted_claim(live_server, people, document, who, status):
+def test_who_may_change_alices_submitted_claim(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"], status="submitted")
-    response = api_for(live_server, people[who]).patch(
+    response = api_as(people[who]).patch(
         f"/api/v1/claims/{claim.pk}/", json={"note": "checked"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -381,9 +381,9 @@ def test_who_may_change_alices_submitted_claim(live_server, people, document, wh
     ("who", "status"),
     expect("204 403 204 204 403 403 401"),
 )
-def test_who_may_delete_alices_draft(live_server, people, document, who, status):
+def test_who_may_delete_alices_draft(people, document, who, status):
     claim = make_claim(document, QUOTE, people["alice"])
-    response = api_for(live_server, people[who]).delete(
+    response = api_as(people[who]).delete(
         f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -394,10 +394,8 @@ def test_who_may_delete_alices_draft(live_server, people, document, who, status)
     ("who", "status"),
     expect("404 404 404 404 403 403 401"),
 )
-def test_a_claim_that_does_not_exist_is_not_found_for_writers_only(
-    live_server, people, document, who, status
-):
-    response = api_for(live_server, people[who]).patch(
+def test_a_claim_that_does_not_exist_is_not_found_for_writers_only(people, document, who, status):
+    response = api_as(people[who]).patch(
         "/api/v1/claims/424242/", json={"stance": "mixed"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == status
@@ -414,10 +412,8 @@ def test_a_claim_that_does_not_exist_is_not_found_for_writers_only(
         pytest.param("anonymous", 401, 401, 401, id="anonymous"),
     ],
 )
-def test_who_may_add_speakers_topics_and_documents(
-    live_server, people, who, speaker, topic, document_status
-):
-    api = api_for(live_server, people[who])
+def test_who_may_add_speakers_topics_and_documents(people, who, speaker, topic, document_status):
+    api = api_as(people[who])
     assert api.post("/api/v1/speakers/", json={"name": "原磊"}).status_code == speaker
     assert api.post("/api/v1/topics/", json={"name": "AI"}).status_code == topic
     response = api.post("/api/v1/documents/", json={"text": "新质生产力。"})
@@ -427,9 +423,9 @@ def test_who_may_add_speakers_topics_and_documents(
 
 
 class TestDocuments:
-    def test_it_creates_a_document_canonicalised_like_the_import(self, live_server, rachel):
+    def test_it_creates_a_document_canonicalised_like_the_import(self, rachel):
         raw = "标题\r\n第二行e\u0301𠀀\r\n"
-        response = api_for(live_server, rachel).post(
+        response = api_as(rachel).post(
             "/api/v1/documents/",
             json={"text": raw, "outlet": "证券日报", "published_on": "2024-03-06", "pdf": False},
         )
@@ -441,8 +437,8 @@ class TestDocuments:
         assert body["language"] == "zh-Hans"
         assert Document.objects.get().imported_by == rachel
 
-    def test_it_refuses_a_text_already_stored(self, live_server, rachel, document):
-        response = api_for(live_server, rachel).post("/api/v1/documents/", json={"text": TEXT})
+    def test_it_refuses_a_text_already_stored(self, rachel, document):
+        response = api_as(rachel).post("/api/v1/documents/", json={"text": TEXT})
         assert response.status_code == 409
         assert f"#{document.pk}" in response.json()["text"][0]
         assert Document.objects.count() == 1
@@ -459,8 +455,8 @@ class TestDocuments:
             ("id", 5),
         ],
     )
-    def test_it_refuses_bad_documents_naming_the_field(self, live_server, rachel, field, value):
-        response = api_for(live_server, rachel).post(
+    def test_it_refuses_bad_documents_naming_the_field(self, rachel, field, value):
+        response = api_as(rachel).post(
             "/api/v1/documents/", json={"text": "新质生产力。", field: value}
         )
         assert response.status_code == 400, response.text
@@ -468,12 +464,11 @@ class TestDocuments:
         assert not Document.objects.exists()
 
 
-def test_a_token_belongs_to_one_user(live_server, alice, bob, document):
+def test_a_token_belongs_to_one_user(alice, bob, document):
     claim = make_claim(document, QUOTE, alice)
     token = Token.objects.create(user=bob)
-    api = api_for(live_server)
-    api.headers["Authorization"] = f"Token {token.key}"
-    response = api.delete(f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"1"'})
+    response = InProcessApi(token.key).delete(
+        f"/api/v1/claims/{claim.pk}/", headers={"If-Match": '"1"'}
+    )
     assert response.status_code == 403
-    api.headers["Authorization"] = "Token forged"
-    assert api.get("/api/v1/claims/").status_code == 401
+    assert InProcessApi("forged").get("/api/v1/claims/").status_code == 401

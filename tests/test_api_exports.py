@@ -1,6 +1,7 @@
-"""Claim exports over real HTTP: the four formats, the documented columns,
-filters, CSV safety, W3C Web Annotation validity, a round trip into an empty
-database, one snapshot while others write, and a constant query count."""
+"""Claim exports: the four formats, the documented columns, filters, CSV safety,
+W3C Web Annotation validity, a round trip into an empty database, one snapshot
+while others write, and a constant query count. Streaming and the snapshot are
+tested over real HTTP (the tests with live_server), the rest in process."""
 
 import csv
 import datetime
@@ -17,7 +18,14 @@ from referencing.jsonschema import DRAFT4
 from annotations.models import Document
 from claims import exports
 from claims.models import Claim, Metric, Speaker, TargetStatement, Topic
-from tests.api_support import _fresh_throttles, api_for, fetch_all, mallory, reader  # noqa: F401
+from tests.api_support import (  # noqa: F401
+    _fresh_throttles,
+    api_as,
+    api_for,
+    fetch_all,
+    mallory,
+    reader,
+)
 from tests.conftest import make_claim
 
 ASTRAL = "前言𠀀𠀁😀。国资委指出，数据成为新生产要素，芯片很重要。"
@@ -82,8 +90,8 @@ def test_the_csv_has_the_documented_columns_in_order(live_server, reader, corpus
     assert ", ".join(f"`{name}`" for name in exports.COLUMN_NAMES) in readme
 
 
-def test_the_csv_keeps_chinese_and_astral_characters_and_offers_a_bom(live_server, reader, corpus):
-    api = api_for(live_server, reader)
+def test_the_csv_keeps_chinese_and_astral_characters_and_offers_a_bom(reader, corpus):
+    api = api_as(reader)
     plain = api.get("/api/v1/claims/export.csv")
     assert not plain.content.startswith(b"\xef\xbb\xbf")
     with_bom = api.get("/api/v1/claims/export.csv?bom=1")
@@ -98,8 +106,8 @@ def test_the_csv_keeps_chinese_and_astral_characters_and_offers_a_bom(live_serve
     assert rows[0]["deadline"] == "2025-12-31"
 
 
-def test_csv_cells_cannot_run_as_formulas(live_server, reader, corpus):
-    rows = read_csv(api_for(live_server, reader).get("/api/v1/claims/export.csv"))
+def test_csv_cells_cannot_run_as_formulas(reader, corpus):
+    rows = read_csv(api_as(reader).get("/api/v1/claims/export.csv"))
     cells = [value for row in rows for value in row.values()]
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     quotes = {row["quote"] for row in rows}
@@ -109,8 +117,8 @@ def test_csv_cells_cannot_run_as_formulas(live_server, reader, corpus):
     assert "'=cmd|' /C calc'!A0" in {row["document_title"] for row in rows}
 
 
-def test_json_lines_and_json_hold_the_same_records(live_server, reader, corpus):
-    api = api_for(live_server, reader)
+def test_json_lines_and_json_hold_the_same_records(reader, corpus):
+    api = api_as(reader)
     lines = api.get("/api/v1/claims/export.jsonl")
     assert lines.headers["Content-Type"].startswith("application/x-ndjson")
     records = [json.loads(line) for line in lines.text.splitlines()]
@@ -127,8 +135,8 @@ def test_json_lines_and_json_hold_the_same_records(live_server, reader, corpus):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "jsonld"])
-def test_every_format_honours_the_filters(live_server, reader, corpus, fmt):
-    api = api_for(live_server, reader)
+def test_every_format_honours_the_filters(reader, corpus, fmt):
+    api = api_as(reader)
     response = api.get(f"/api/v1/claims/export.{fmt}?has_target=true&q=資料&speaker_name=張玉卓")
     assert response.status_code == 200
     exported = (
@@ -144,8 +152,8 @@ def test_every_format_honours_the_filters(live_server, reader, corpus, fmt):
     assert "claim_type" in refused.json()
 
 
-def test_exports_are_refused_to_logins_without_a_role(live_server, mallory, corpus):
-    assert api_for(live_server, mallory).get("/api/v1/claims/export.jsonl").status_code == 403
+def test_exports_are_refused_to_logins_without_a_role(mallory, corpus):
+    assert api_as(mallory).get("/api/v1/claims/export.jsonl").status_code == 403
 
 
 # ---------------------------------------------------------------------- W3C
@@ -188,9 +196,9 @@ def annotation_errors(registry: Registry, annotation: dict) -> dict[str, list[st
     }
 
 
-def test_the_json_ld_is_valid_w3c_web_annotation(live_server, reader, corpus):
+def test_the_json_ld_is_valid_w3c_web_annotation(reader, corpus):
     astral, _ = corpus
-    response = api_for(live_server, reader).get("/api/v1/claims/export.jsonld")
+    response = api_as(reader).get("/api/v1/claims/export.jsonld")
     assert response.headers["Content-Type"].startswith("application/ld+json")
     collection = response.json()
     registry = w3c_registry()
@@ -218,9 +226,9 @@ def test_the_json_ld_is_valid_w3c_web_annotation(live_server, reader, corpus):
     assert {"purpose": "tagging", "type": "TextualBody", "value": "AI"} in first["body"]
 
 
-def test_the_w3c_check_rejects_a_broken_annotation(live_server, reader, corpus):
+def test_the_w3c_check_rejects_a_broken_annotation(reader, corpus):
     """The validator can fail: the same export with a selector broken is refused."""
-    collection = api_for(live_server, reader).get("/api/v1/claims/export.jsonld").json()
+    collection = api_as(reader).get("/api/v1/claims/export.jsonld").json()
     broken = json.loads(json.dumps(collection["first"]["items"][0]))
     del broken["target"]["selector"][1]["end"]
     broken["type"] = "Annotaton"
@@ -248,9 +256,7 @@ COMPARED = [
 ]
 
 
-def test_an_export_reimports_into_an_empty_database_with_identical_claims(
-    live_server, alice, rachel, zhang
-):
+def test_an_export_reimports_into_an_empty_database_with_identical_claims(alice, rachel, zhang):
     doc = Document.from_raw(ASTRAL, title="星", language="zh-Hans", pdf=False)
     doc.save()
     ai = Topic.objects.create(name="AI")
@@ -267,7 +273,7 @@ def test_an_export_reimports_into_an_empty_database_with_identical_claims(
         )
         claim.topics.set([ai])
     make_claim(doc, "前言", alice, claim_type="challenge")
-    api = api_for(live_server, rachel)
+    api = api_as(rachel)
     before = [json.loads(line) for line in api.get("/api/v1/claims/export.jsonl").text.splitlines()]
     documents = [
         api.get(f"/api/v1/documents/{row['id']}/").json()

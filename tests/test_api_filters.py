@@ -10,7 +10,7 @@ from django.utils import timezone
 from annotations.api import CursorPagination
 from annotations.models import Document
 from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
-from tests.api_support import _fresh_throttles, api_for, fetch_all, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 
 SIMPLIFIED = (
@@ -158,9 +158,9 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTERS, ids=[q for q, _ in FILTERS])
-def test_it_filters_claims(live_server, reader, corpus, query, expected):
+def test_it_filters_claims(reader, corpus, query, expected):
     claims, ids = corpus
-    rows = fetch_all(api_for(live_server, reader), "/api/v1/claims/?" + query.format(**ids))
+    rows = fetch_all(api_as(reader), "/api/v1/claims/?" + query.format(**ids))
     names = {pk: name for name, pk in ((n, c.pk) for n, c in claims.items())}
     assert sorted(names[row["id"]] for row in rows) == expected.split()
 
@@ -176,34 +176,32 @@ def test_it_filters_claims(live_server, reader, corpus, query, expected):
         ("document_q=%00", "document_q"),
     ],
 )
-def test_it_refuses_a_bad_filter_naming_it(live_server, reader, corpus, query, field):
-    response = api_for(live_server, reader).get("/api/v1/claims/?" + query)
+def test_it_refuses_a_bad_filter_naming_it(reader, corpus, query, field):
+    response = api_as(reader).get("/api/v1/claims/?" + query)
     assert response.status_code == 400
     assert field in response.json()
 
 
 @pytest.mark.parametrize("year", ["0.0", "10000", "2.4613995408387136e%2B16", "2025.5"])
 @pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/claims/export.csv"])
-def test_a_deadline_year_that_is_no_calendar_year_is_a_400(live_server, reader, path, year):
+def test_a_deadline_year_that_is_no_calendar_year_is_a_400(reader, path, year):
     # Found by schemathesis: these reached datetime.date(year, 1, 1) and answered 500.
-    response = api_for(live_server, reader).get(f"{path}?deadline_year={year}")
+    response = api_as(reader).get(f"{path}?deadline_year={year}")
     assert response.status_code == 400
     assert "deadline_year" in response.json()
 
 
 @pytest.mark.parametrize("name", ["document", "speaker", "topic", "annotator", "metric"])
 @pytest.mark.parametrize("value", ["1.5", "1e30", "0", "-3", "99999999999999999999"])
-def test_an_id_filter_that_is_not_a_positive_whole_number_is_a_400(
-    live_server, reader, name, value
-):
-    response = api_for(live_server, reader).get(f"/api/v1/claims/?{name}={value}")
+def test_an_id_filter_that_is_not_a_positive_whole_number_is_a_400(reader, name, value):
+    response = api_as(reader).get(f"/api/v1/claims/?{name}={value}")
     assert response.status_code == 400
     assert name in response.json()
 
 
-def test_it_orders_by_publication_date_and_id(live_server, reader, corpus):
+def test_it_orders_by_publication_date_and_id(reader, corpus):
     claims, _ = corpus
-    api = api_for(live_server, reader)
+    api = api_as(reader)
     newest_first = [r["id"] for r in fetch_all(api, "/api/v1/claims/?ordering=-published")]
     c = {name: claim.pk for name, claim in claims.items()}
     assert newest_first == [c["c3"], c["c2"], c["c1"], c["c5"], c["c4"], c["c6"]]
@@ -214,9 +212,9 @@ def test_it_orders_by_publication_date_and_id(live_server, reader, corpus):
     )
 
 
-def test_it_shows_the_figure_of_a_claim(live_server, reader, corpus):
+def test_it_shows_the_figure_of_a_claim(reader, corpus):
     claims, ids = corpus
-    body = api_for(live_server, reader).get(f"/api/v1/claims/{claims['c2'].pk}/").json()
+    body = api_as(reader).get(f"/api/v1/claims/{claims['c2'].pk}/").json()
     assert body["figure"]["deadline"] == "2025-12-31"
     assert body["figure"]["metric"] == ids["share"]
     assert body["figure"]["value"] == "35.000000"
@@ -244,19 +242,15 @@ def many_claims(alice, seed_document):
 
 
 @pytest.mark.parametrize("ordering", ["id", "-id", "published", "-published"])
-def test_cursor_paging_reaches_the_end_without_gaps_or_repeats(
-    live_server, reader, many_claims, ordering
-):
-    rows = fetch_all(
-        api_for(live_server, reader), f"/api/v1/claims/?page_size=5&ordering={ordering}"
-    )
+def test_cursor_paging_reaches_the_end_without_gaps_or_repeats(reader, many_claims, ordering):
+    rows = fetch_all(api_as(reader), f"/api/v1/claims/?page_size=5&ordering={ordering}")
     ids = [row["id"] for row in rows]
     assert len(ids) == len(set(ids)) == 47
     assert set(ids) == {claim.pk for claim in many_claims}
 
 
-def test_cursor_paging_survives_inserts_between_pages(live_server, reader, alice, many_claims):
-    api = api_for(live_server, reader)
+def test_cursor_paging_survives_inserts_between_pages(reader, alice, many_claims):
+    api = api_as(reader)
     first = api.get("/api/v1/claims/?page_size=10").json()
     doc = many_claims[0].document
     make_claim(doc, doc.text[3:9], alice)  # a new claim with the highest id
@@ -265,11 +259,11 @@ def test_cursor_paging_survives_inserts_between_pages(live_server, reader, alice
     assert len(ids) == len(set(ids)) == 48
 
 
-def test_it_bounds_the_page_size(live_server, reader, many_claims, monkeypatch):
+def test_it_bounds_the_page_size(reader, many_claims, monkeypatch):
     monkeypatch.setattr(CursorPagination, "max_page_size", 20)
-    body = api_for(live_server, reader).get("/api/v1/claims/?page_size=10000").json()
+    body = api_as(reader).get("/api/v1/claims/?page_size=10000").json()
     assert len(body["results"]) == 20
-    default = api_for(live_server, reader).get("/api/v1/claims/").json()
+    default = api_as(reader).get("/api/v1/claims/").json()
     assert len(default["results"]) == min(47, CursorPagination.page_size)
 
 
@@ -290,44 +284,21 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
     assert len(response.json()["results"]) == min(page_size, 3)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/v1/speakers/",
-        "/api/v1/topics/",
-        "/api/v1/metrics/",
-        "/api/v1/documents/",
-        "/api/v1/targets/",
-        "/api/v1/observations/",
-        "/api/v1/relations/",
-    ],
-)
-def test_every_other_list_takes_a_constant_number_of_queries(
-    client, alice, corpus, path, django_assert_max_num_queries
-):
-    client.force_login(alice)
-    # 1 session, 2 user, 3-4 permissions, 5 the page, 6 speakers' aliases.
-    with django_assert_max_num_queries(6):
-        assert client.get(path + "?page_size=50").status_code == 200
-
-
-def test_it_lists_speakers_by_either_script(live_server, reader, zhang):
-    rows = fetch_all(api_for(live_server, reader), "/api/v1/speakers/?name=張玉卓")
+def test_it_lists_speakers_by_either_script(reader, zhang):
+    rows = fetch_all(api_as(reader), "/api/v1/speakers/?name=張玉卓")
     assert [(r["name"], r["aliases"]) for r in rows] == [("张玉卓", ["張玉卓"])]
 
 
 BIG_DATA = "貴陽大資料交易中心指出，大資料產業快速成長。數據也很重要。"
 
 
-def test_a_phrase_finds_its_regional_form_in_claims_and_speakers_both_ways(
-    live_server, reader, alice
-):
+def test_a_phrase_finds_its_regional_form_in_claims_and_speakers_both_ways(reader, alice):
     """大数据 is 大數據 as OpenCC converts the phrase whole, yet Taiwan writes 大資料."""
     exchange = Speaker.objects.create(name="貴陽大資料交易中心", kind="organisation")
     doc = document(BIG_DATA, title="D", language="zh-Hant")
     industry = make_claim(doc, "大資料產業快速成長", alice, speaker=exchange)
     make_claim(doc, "數據也很重要", alice)
-    api = api_for(live_server, reader)
+    api = api_as(reader)
     for term in ("大数据", "大資料", "大數據"):
         assert [r["id"] for r in fetch_all(api, f"/api/v1/claims/?q={term}")] == [industry.pk]
     for name in ("贵阳大数据交易中心", "貴陽大資料交易中心"):

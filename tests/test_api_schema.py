@@ -1,5 +1,6 @@
 """The OpenAPI schema: generated without warnings, served to logins only, with a
-Swagger UI that loads nothing from outside; responses conform to it; throttles."""
+Swagger UI that loads nothing from outside (over real HTTP: the live server serves the
+static files); responses conform to it; throttles."""
 
 import copy
 import re
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from jsonschema import Draft4Validator
 
-from tests.api_support import _fresh_throttles, api_for, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, api_for, reader  # noqa: F401
 from tests.conftest import make_claim
 from tests.test_api_filters import corpus  # noqa: F401
 
@@ -72,8 +73,8 @@ def assert_conforms(instance, schema) -> None:
     assert errors == []
 
 
-def test_responses_conform_to_the_schema(live_server, reader, alice, corpus):
-    api = api_for(live_server, reader)
+def test_responses_conform_to_the_schema(reader, alice, corpus):
+    api = api_as(reader)
     spec = openapi(api)
     claims, ids = corpus
     checks = [
@@ -97,7 +98,7 @@ def test_responses_conform_to_the_schema(live_server, reader, alice, corpus):
         assert_conforms(broken, response_schema(spec, "/api/v1/claims/{id}/", "get", "200"))
 
     # A write and a stale write.
-    writer = api_for(live_server, alice)
+    writer = api_as(alice)
     claim = make_claim(claims["c1"].document, "数据成为新生产要素", alice, claim_type="challenge")
     changed = writer.patch(
         f"/api/v1/claims/{claim.pk}/", json={"stance": "oppose"}, headers={"If-Match": '"1"'}
@@ -121,11 +122,11 @@ def test_responses_conform_to_the_schema(live_server, reader, alice, corpus):
         assert_conforms(refused.json(), bulk_schema)
 
 
-def test_it_throttles_a_user_who_asks_too_often(live_server, reader, settings):
+def test_it_throttles_a_user_who_asks_too_often(reader, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
     }
-    api = api_for(live_server, reader)
+    api = api_as(reader)
     assert [api.get("/api/v1/topics/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert "Retry-After" in api.get("/api/v1/topics/").headers

@@ -1,7 +1,6 @@
 """The demo corpus loads into an empty database and every row in it is valid."""
 
 import pytest
-from django.core.management import call_command
 
 from annotations.models import Document
 from claims.models import (
@@ -15,11 +14,6 @@ from claims.models import (
 from tests.conftest import SOE_TARGET, TEXTS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
 
 
 def test_it_holds_the_seven_texts_unaltered_but_for_canonicalisation(demo):

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
@@ -30,7 +31,9 @@ def build_logins() -> dict[str, str]:
     """Tokens of an analyst, a reviewer and a staff login without a role."""
     tokens = {}
     for username, role in [("analyst", API_READER), ("reviewer", REVIEWER), ("norole", None)]:
-        user = User.objects.create_user(username, password=f"{username}-password", is_staff=True)
+        # Hashed as the server's settings hash (the tests' own settings use MD5 for speed).
+        password = make_password(f"{username}-password", hasher="pbkdf2_sha256")
+        user = User.objects.create(username=username, password=password, is_staff=True)
         if role:
             user.groups.add(Group.objects.get(name=role))
         tokens[username] = Token.objects.create(user=user).key

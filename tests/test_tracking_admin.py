@@ -9,7 +9,6 @@ from django.test import Client
 
 from claims.models import ClaimType, Target, TargetStatus
 from tests.test_tracking import (  # noqa: F401
-    demo,
     investment,
     observe,
     revenue,
@@ -146,21 +145,6 @@ def test_it_filters_the_target_list_by_status(soe_target, revenue, rachel, alice
     client = client_for(rachel)
     response = client.get(f"/admin/claims/target/?status={status}")
     assert (soe_target.title in response.content.decode()) is listed
-
-
-def test_it_shows_the_same_goal_in_other_years_on_the_target_page(demo, rachel):
-    gdp_2025 = Target.objects.get(title="2025年国内生产总值增长5%左右")
-    gdp_2024 = Target.objects.get(title="2024年国内生产总值增长5%左右")
-    html = client_for(rachel).get(f"/admin/claims/target/{gdp_2025.pk}/change/").content.decode()
-    table = html[html.index('<table id="target-series">') :]
-    table = table[: table.index("</table>")]
-    rows = table.split("<tr")[2:]  # after the header row
-    assert len(rows) == 2
-    assert "2024-12-31" in rows[0]
-    assert f"/admin/claims/target/{gdp_2024.pk}/change/" in rows[0]
-    assert ">achieved<" in rows[0]  # 5% reported for 2024, within 5%左右
-    assert 'class="series-current"' in rows[1]
-    assert "(this target)" in rows[1]
 
 
 def test_it_shows_no_series_for_a_goal_set_once(soe_target, rachel):
