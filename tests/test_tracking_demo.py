@@ -23,7 +23,8 @@ pytestmark = pytest.mark.usefixtures("demo")
         # The 2025 report (published 2025-03-12) gives 5%: within 5%左右.
         ("2024年国内生产总值增长5%左右", date(2025, 3, 12), TargetStatus.ACHIEVED),
         ("2024年城镇调查失业率5.5%左右", date(2025, 3, 12), TargetStatus.ACHIEVED),  # 5.1%
-        ("2024年居民消费价格涨幅3%左右", date(2025, 3, 12), TargetStatus.MISSED),  # 0.2%
+        # A ceiling by the reports' convention (控制目标): 0.2% is within 3%左右.
+        ("2024年居民消费价格涨幅3%左右", date(2025, 3, 12), TargetStatus.ACHIEVED),
         ("2024年粮食产量1.3万亿斤以上", date(2025, 3, 12), TargetStatus.ACHIEVED),
         # Its 2024 figure predates the 2025 target: a baseline, not progress.
         ("2025年国内生产总值增长5%左右", date(2025, 6, 1), TargetStatus.NO_DATA),
