@@ -3,7 +3,7 @@
 Claims get full CRUD, a bulk create and streamed exports; speakers, topics and
 metrics can be listed, read, created and changed; targets, observations and
 claim relations are read here (they are edited in the admin). Ground rules
-(login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
+(login, roles, throttles, paging, body size) are config.api.ApiViewMixin.
 
 Who may change which claim is claims.permissions, shared with the admin and
 the workbench. A change names the version it was made from (If-Match: the
@@ -36,7 +36,6 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
-from annotations.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from annotations.models import ReviewStatus
 from annotations.scripts import search_variants
 from claims import exports
@@ -59,6 +58,7 @@ from claims.permissions import (
     can_submit_claim,
     is_reviewer,
 )
+from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 
 # ---------------------------------------------------------------- vocabularies
 

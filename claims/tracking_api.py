@@ -10,7 +10,7 @@
 - POST /api/v1/documents/<id>/suggestions/accept/ and …/dismiss/ with {kind, figure_start,
   figure_end}: accept makes a draft claim with its parsed figure; dismiss hides it for good.
 
-The ground rules are annotations.api.ApiViewMixin's (login, role permissions for reading
+The ground rules are config.api.ApiViewMixin's (login, role permissions for reading
 too, throttles, body size); the role permission is checked on Target for the tracking
 views and on Claim for the suggestions (view to list, add to accept or dismiss).
 """
@@ -27,7 +27,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.api import ApiViewMixin
 from annotations.models import Document
 from claims import suggestions, tracking
 from claims.models import (
@@ -42,6 +41,7 @@ from claims.models import (
     TargetStatus,
 )
 from claims.tracking import as_json
+from config.api import ApiViewMixin
 
 
 def as_of_param(request) -> date:

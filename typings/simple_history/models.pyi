@@ -1,0 +1,6 @@
+from typing import Any
+
+class HistoricalRecords:
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+    # On a model class, `history` is the manager of its historical records.
+    def __get__(self, instance: Any, owner: Any) -> Any: ...
