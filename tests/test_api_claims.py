@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from annotations.models import Document
 from claims.models import Claim, Speaker, Topic
 from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
-from tests.conftest import make_claim
+from tests.conftest import SEED_003, make_claim
 
 TEXT = "国务院国资委表示，到2025年，中央企业战略性新兴产业收入的占比要达到35%。𠀀数据为证。"
 QUOTE = "到2025年，中央企业战略性新兴产业收入的占比要达到35%"
@@ -445,7 +445,15 @@ class TestDocuments:
         response = api_for(live_server, rachel).post("/api/v1/documents/", json={"text": TEXT})
         assert response.status_code == 409
         assert f"#{document.pk}" in response.json()["text"][0]
+        # APIException details are strings.
+        assert response.json()["existing"] == str(document.pk)
         assert Document.objects.count() == 1
+
+    def test_it_detects_the_traditional_script_like_the_import(self, live_server, rachel):
+        raw = SEED_003.read_text(encoding="utf-8")
+        response = api_for(live_server, rachel).post("/api/v1/documents/", json={"text": raw})
+        assert response.status_code == 201, response.text
+        assert response.json()["language"] == "zh-Hant"
 
     @pytest.mark.parametrize(
         ("field", "value"),
