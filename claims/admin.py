@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import permissions, suggestions, tracking, workbench
 from claims.models import (
     COMPARED_FIELDS,
+    FIGURE_FIELDS,
     MEANING_FIELDS,
     SPAN_FIELDS,
     Claim,
@@ -434,7 +435,8 @@ class TargetAdminForm(forms.ModelForm):
         model = Target
         fields = [
             *("title", "metric", "subject", "scope", "set_by"),
-            *("number_text", "comparator", "change", "value", "value_high", "unit", "deadline"),
+            *FIGURE_FIELDS,
+            "deadline",
             *("baseline_value", "baseline_period"),
             *("status_override", "status_override_reason", "withdrawn_on", "withdrawal_note"),
         ]
@@ -490,7 +492,7 @@ class TargetAdmin(SimpleHistoryAdmin):
             "Figure in force (changed by restatements, which record revisions)",
             {
                 "fields": [
-                    *("number_text", "comparator", "change", "value", "value_high", "unit"),
+                    *FIGURE_FIELDS,
                     "deadline",
                 ]
             },

@@ -16,7 +16,7 @@ import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -37,15 +37,16 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from annotations.models import ReviewStatus
-from annotations.scripts import search_variants
 from claims import exports
 from claims.filters import ClaimFilter
 from claims.models import (
+    FIGURE_FIELDS,
     Claim,
     ClaimRelation,
     Metric,
     Observation,
     Speaker,
+    SpeakerQuerySet,
     StaleVersion,
     Target,
     TargetStatement,
@@ -109,10 +110,8 @@ class SpeakerFilter(filters.FilterSet):
         model = Speaker
         fields = ["kind"]
 
-    def filter_name(self, speakers, name, value):
-        variants = search_variants(value)
-        matching = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
-        return speakers.filter(id__in=matching.values("id"))
+    def filter_name(self, speakers: SpeakerQuerySet, name: str, value: str) -> SpeakerQuerySet:
+        return speakers.named(value)
 
 
 class SpeakerViewSet(VocabularyViewSet):
@@ -134,8 +133,6 @@ class MetricViewSet(VocabularyViewSet):
 
 
 # ------------------------------------------------- targets, observations, relations
-
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
 class TargetSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ cursor pages stay exact.
 """
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
 from annotations.models import Document, ReviewStatus
@@ -82,10 +82,10 @@ class ClaimFilter(filters.FilterSet):
         model = Claim
         fields = []
 
-    def filter_speaker_name(self, claims, name, value):
-        variants = search_variants(value)
-        speakers = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
-        return claims.filter(speaker_id__in=speakers.values("id"))
+    def filter_speaker_name(
+        self, claims: QuerySet[Claim], name: str, value: str
+    ) -> QuerySet[Claim]:
+        return claims.filter(speaker__in=Speaker.objects.named(value))
 
     def filter_topic(self, claims, name, value):
         tagged = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id=value)

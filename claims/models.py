@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations.models import AnchoredSpan, Document, choices_constraint
+from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import TargetStatus
@@ -30,10 +31,18 @@ class SpeakerKind(models.TextChoices):
     GROUP = "group", "group of people (代表委员)"
 
 
-class SpeakerQuerySet(models.QuerySet):
-    def named(self, name: str) -> "SpeakerQuerySet":
-        """Speakers whose name or an alias is exactly `name`."""
-        return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
+class SpeakerQuerySet(models.QuerySet["Speaker"]):
+    def named(self, name: str, *, containing: bool = False) -> "SpeakerQuerySet":
+        """Speakers whose name or an alias is `name` in either script (张玉卓 finds 張玉卓).
+
+        With `containing`, a name or alias that contains it is enough. The
+        aliases are matched in a subquery, so no speaker comes twice.
+        """
+        lookup = "icontains" if containing else "exact"
+        match = Q()
+        for variant in search_variants(name):
+            match |= Q(**{f"name__{lookup}": variant}) | Q(**{f"aliases__name__{lookup}": variant})
+        return self.filter(id__in=Speaker.objects.filter(match).values("id"))
 
 
 class Speaker(models.Model):
@@ -362,6 +371,10 @@ class StatedFigure(models.Model):
             raise ValidationError({"value_high": "Only a range has an upper value."})
         if self.value_high is not None and self.value is not None and self.value_high < self.value:
             raise ValidationError({"value_high": "The upper value is below the lower one."})
+
+
+# A StatedFigure's own fields, in the order forms, serializers and exports show them.
+FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
 class TargetQuerySet(models.QuerySet):

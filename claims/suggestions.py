@@ -26,7 +26,7 @@ from datetime import date
 
 from annotations.models import Document
 from claims.figures import Figure, find_figures
-from claims.models import Claim, ClaimType, Metric, SuggestionDismissal
+from claims.models import FIGURE_FIELDS, Claim, ClaimType, Metric, SuggestionDismissal
 from claims.tracking import year_end
 
 SENTENCE_END = re.compile(r"[。！？!?\n]")
@@ -215,6 +215,3 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
         values |= {"metric": stated.metric_id, "subject": stated.subject, "scope": stated.scope}
         values["deadline"] = stated.deadline or values.get("deadline")
     return {key: value for key, value in values.items() if value not in (None, "")}
-
-
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from annotations.models import Document
 from claims import suggestions, tracking
 from claims.models import (
+    FIGURE_FIELDS,
     Attribution,
     Claim,
     ClaimType,
@@ -57,8 +58,7 @@ def as_of_param(request) -> date:
 
 
 def figure_json(figure) -> dict:
-    fields = ["number_text", "comparator", "change", "value", "value_high", "unit"]
-    return {field: as_json(getattr(figure, field)) for field in fields}
+    return {field: as_json(getattr(figure, field)) for field in FIGURE_FIELDS}
 
 
 def passage_json(claim: Claim) -> dict:

@@ -13,7 +13,7 @@ from collections import Counter
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, ProtectedError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Document, ReviewStatus
-from annotations.scripts import search_variants
 from claims import permissions
 from claims.figures import Change, Comparator
 from claims.models import (
+    FIGURE_FIELDS,
     MEANING_FIELDS,
     SPAN_FIELDS,
     Attribution,
@@ -41,8 +41,6 @@ from claims.models import (
     TargetStatement,
     Topic,
 )
-
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
 class NewClaimForm(forms.ModelForm):
@@ -195,10 +193,7 @@ def speakers_view(admin, request):
     term = request.GET.get("q", "").strip()[:100]
     speakers = Speaker.objects.prefetch_related("aliases").order_by("name")
     if term:
-        match = Q()
-        for variant in search_variants(term):
-            match |= Q(name__icontains=variant) | Q(aliases__name__icontains=variant)
-        speakers = speakers.filter(match).distinct()
+        speakers = speakers.named(term, containing=True)
     return JsonResponse(
         {
             "speakers": [
