@@ -239,18 +239,23 @@ def _scale(mult: str | None) -> int:
 def _tidy(value: Decimal) -> Decimal:
     # normalize() alone would print 2.2万亿 as 2.2E+12; equality is unaffected either way.
     value = value.normalize()
-    return value.quantize(1) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent  # a letter only for NaN and infinities
+    return value.quantize(1) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def _unit(written: str | None) -> str:
     return _UNIT_NAMES.get(written or "", written or "")
 
 
-def _is_year(m: re.Match, tag: str, unit: str) -> bool:
+def _is_year(m: re.Match[str], tag: str, unit: str) -> bool:
     return unit == "年" and re.fullmatch(r"[0-9]{4}", m[f"{tag}_num"]) is not None
 
 
-def _read(m: re.Match):
+# Where a figure ends, its value, upper value, unit and the comparator it spells itself.
+Reading = tuple[int, Decimal, Decimal | None, str, Comparator | None]
+
+
+def _read(m: re.Match[str]) -> Reading | None:
     """Return (end, value, value_high, unit, built-in comparator), or None if not a figure."""
     if m["pct"]:
         return m.end(), _number(m["pct_num"]), None, "%" if m["pct"][0] == "百" else "‰", None
@@ -278,12 +283,13 @@ def _read(m: re.Match):
     return m.end("lo"), lo, None, lo_unit, approx
 
 
-def _context(norm: str, start: int, end: int, unit: str):
+def _context(norm: str, start: int, end: int, unit: str) -> tuple[Change, Comparator | None, bool]:
     """Return (change, qualifier, whether a verb or qualifier precedes) for norm[start:end]."""
     # PDF text breaks lines anywhere ("增\n長52.2%"), so whitespace is ignored here.
     before = _WS.sub("", norm[max(0, start - 12) : start])
     after = _WS.sub("", norm[end : end + 8])
     ctx = _CONTEXT_BEFORE.search(before)
+    assert ctx is not None  # every part of the pattern is optional: it matches any text
     change = Change.LEVEL
     if ctx["tail"] not in ("到", "至", "到了"):  # 提高到66.2% states the new level
         change = Change.INCREASE if ctx["inc"] else Change.DECREASE if ctx["dec"] else change
@@ -321,7 +327,7 @@ def _not_a_figure(norm: str, start: int, end: int) -> bool:
 def _scan(text: str, bare: bool) -> list[tuple[int, int, Figure]]:
     """Figures in text; with bare=True also numbers with no unit or multiplier."""
     norm = _normalise(text)
-    found = []
+    found: list[tuple[int, int, Figure]] = []
     pos = 0
     while m := _FIGURE.search(norm, pos):
         start = m.start()

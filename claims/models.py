@@ -9,8 +9,10 @@ change only through a recorded TargetRevision.
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -273,13 +275,13 @@ COMPARED_FIELDS = {
 }
 
 
-def _shown(claim: Claim, field, raw) -> str:
+def _shown(claim: Claim, field: models.Field[Any, Any], raw: Any) -> str:
     """A stored value as a person reads it: choice labels, names for speakers and users."""
     if raw is None or raw == "":
         return "—"
     if field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
-    if field.is_relation:
+    if field.is_relation and field.related_model is not None:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else f"#{raw} (deleted)"
     return str(raw)
@@ -299,7 +301,9 @@ class StaleVersion(Exception):
     changed since the version the caller read.
     """
 
-    def __init__(self, current: Claim, changes: list[FieldChange], changed_by=None) -> None:
+    def __init__(
+        self, current: Claim, changes: list[FieldChange], changed_by: User | None = None
+    ) -> None:
         self.current = current
         self.changes = changes
         self.changed_by = changed_by
@@ -377,7 +381,7 @@ class StatedFigure(models.Model):
 FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
 
-class TargetQuerySet(models.QuerySet):
+class TargetQuerySet(models.QuerySet["Target"]):
     def due(self, as_of: date) -> "TargetQuerySet":
         """Targets whose deadline has passed by `as_of` or falls in its year."""
         return self.filter(deadline__lte=tracking.year_end(as_of.year))
@@ -465,11 +469,11 @@ class Target(StatedFigure):
         if self.withdrawn_on and not self.withdrawal_note.strip():
             raise ValidationError({"withdrawal_note": "Say who withdrew the target, and where."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         """The figure in force, as restatements and revisions compare it."""
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
-    def figure_on(self, day: date) -> dict:
+    def figure_on(self, day: date) -> dict[str, Any]:
         """The figure in force on `day`: today's, with later revisions undone.
 
         Reads self.revisions (one query unless prefetched by with_evidence()).
@@ -531,8 +535,8 @@ class Target(StatedFigure):
 
         Reads self.statements with their documents (prefetched by with_evidence()).
         """
-        dates = [s.claim.document.published_on for s in self.statements.all()]
-        dates = [d for d in dates if d is not None]
+        published = [s.claim.document.published_on for s in self.statements.all()]
+        dates = [d for d in published if d is not None]
         return min(dates) if dates else None
 
     def effective_status(self, as_of: date | None = None) -> str:
@@ -562,7 +566,7 @@ class Target(StatedFigure):
             metric_id=self.metric_id, subject=self.subject, scope=self.scope
         ).order_by(F("deadline").asc(nulls_last=True), "id")
 
-    def restate(self, claim: Claim, *, by) -> "TargetRevision | None":
+    def restate(self, claim: Claim, *, by: User) -> "TargetRevision | None":
         """Link a target-type claim's statement to this target; record a revision if it changes it.
 
         The comparison is with the figure in force; the changed fields are copied onto
@@ -620,7 +624,7 @@ class Target(StatedFigure):
         Target.objects.with_evidence(), four queries in all with the target.
         """
         undated = self.created_at.date() if self.created_at else date.max
-        events = [
+        events: list[tuple[date, str, models.Model]] = [
             (s.claim.document.published_on or undated, "statement", s)
             for s in self.statements.all()
         ]
@@ -686,7 +690,7 @@ class TargetStatement(StatedFigure):
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": "Only a target-type claim states a target."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
 

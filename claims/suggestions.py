@@ -23,6 +23,7 @@ before the document's (reports look back on the previous year).
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from annotations.models import Document
 from claims.figures import Figure, find_figures
@@ -71,7 +72,7 @@ class Suggestion:
         return (self.figure_start, self.figure_end, self.kind)
 
 
-def _bounds(text: str, pattern: re.Pattern, position: int) -> tuple[int, int]:
+def _bounds(text: str, pattern: re.Pattern[str], position: int) -> tuple[int, int]:
     start = max((m.end() for m in pattern.finditer(text, 0, position)), default=0)
     end_match = pattern.search(text, position)
     return start, end_match.start() if end_match else len(text)
@@ -181,7 +182,7 @@ def guess_metric(suggestion: Suggestion, metrics: list[Metric]) -> Metric | None
     return best
 
 
-def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
+def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict[str, Any]:
     """Initial values for a target or observation form from a claim's passage.
 
     The claim's own statement wins when it has one; else the passage is read as the
@@ -194,7 +195,7 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
     figures = find_figures(claim.quote)
     if stated is None and not found and not figures:
         return {}
-    values: dict = {}
+    values: dict[str, Any] = {}
     if found:
         values = {"deadline": found[0].deadline, "period_start": found[0].period_start}
         values["period_end"] = found[0].period_end
