@@ -13,10 +13,13 @@ one 428, so nobody silently overwrites another person's save.
 
 import copy
 import datetime
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Model, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -34,7 +37,12 @@ from rest_framework import exceptions, generics, mixins, serializers, status, vi
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
+from rest_framework.views import APIView
 
 from annotations.models import ReviewStatus
 from claims import exports
@@ -43,9 +51,11 @@ from claims.models import (
     FIGURE_FIELDS,
     Claim,
     ClaimRelation,
+    FieldChange,
     Metric,
     Observation,
     Speaker,
+    SpeakerAlias,
     SpeakerQuerySet,
     StaleVersion,
     Target,
@@ -63,22 +73,26 @@ from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 
 # ---------------------------------------------------------------- vocabularies
 
+_MT = TypeVar("_MT", bound=Model)
 
-class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker]):
+    aliases = serializers.SlugRelatedField[SpeakerAlias](
+        many=True, read_only=True, slug_field="name"
+    )
 
     class Meta:
         model = Speaker
         fields = ["id", "name", "kind", "description", "aliases"]
 
 
-class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer[Topic]):
     class Meta:
         model = Topic
         fields = ["id", "name", "description"]
 
 
-class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Metric]):
     class Meta:
         model = Metric
         fields = ["id", "name", "unit", "description"]
@@ -90,15 +104,15 @@ class VocabularyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[_MT],
 ):
     """List, read, add and rename; deleting is the admin's (claims refer to these)."""
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
@@ -114,19 +128,19 @@ class SpeakerFilter(filters.FilterSet):
         return speakers.named(value)
 
 
-class SpeakerViewSet(VocabularyViewSet):
+class SpeakerViewSet(VocabularyViewSet[Speaker]):
     queryset = Speaker.objects.prefetch_related("aliases")
     serializer_class = SpeakerSerializer
     filterset_class = SpeakerFilter
 
 
-class TopicViewSet(VocabularyViewSet):
+class TopicViewSet(VocabularyViewSet[Topic]):
     queryset = Topic.objects.all()
     serializer_class = TopicSerializer
     filterset_fields = ["name"]
 
 
-class MetricViewSet(VocabularyViewSet):
+class MetricViewSet(VocabularyViewSet[Metric]):
     queryset = Metric.objects.all()
     serializer_class = MetricSerializer
     filterset_fields = ["name", "unit"]
@@ -135,7 +149,7 @@ class MetricViewSet(VocabularyViewSet):
 # ------------------------------------------------- targets, observations, relations
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(serializers.ModelSerializer[Target]):
     class Meta:
         model = Target
         fields = [
@@ -155,7 +169,7 @@ class TargetSerializer(serializers.ModelSerializer):
         ]
 
 
-class ObservationSerializer(serializers.ModelSerializer):
+class ObservationSerializer(serializers.ModelSerializer[Observation]):
     class Meta:
         model = Observation
         fields = [
@@ -170,31 +184,31 @@ class ObservationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ClaimRelationSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+class ClaimRelationSerializer(serializers.ModelSerializer[ClaimRelation]):
+    created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
 
     class Meta:
         model = ClaimRelation
         fields = ["id", "source", "target", "kind", "note", "created_by", "created_at"]
 
 
-class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet[_MT]):
     pass
 
 
-class TargetViewSet(ReadViewSet):
+class TargetViewSet(ReadViewSet[Target]):
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
     filterset_fields = ["metric", "set_by", "status_override"]
 
 
-class ObservationViewSet(ReadViewSet):
+class ObservationViewSet(ReadViewSet[Observation]):
     queryset = Observation.objects.all()
     serializer_class = ObservationSerializer
     filterset_fields = ["metric", "claim"]
 
 
-class ClaimRelationViewSet(ReadViewSet):
+class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
     queryset = ClaimRelation.objects.select_related("created_by")
     serializer_class = ClaimRelationSerializer
     filterset_fields = ["source", "target", "kind"]
@@ -203,24 +217,26 @@ class ClaimRelationViewSet(ReadViewSet):
 # ---------------------------------------------------------------------- claims
 
 
-class TargetStatementSerializer(serializers.ModelSerializer):
+class TargetStatementSerializer(serializers.ModelSerializer[TargetStatement]):
     class Meta:
         model = TargetStatement
         fields = ["target", "metric", "subject", "scope", *FIGURE_FIELDS, "deadline"]
 
 
-class ClaimObservationSerializer(serializers.ModelSerializer):
+class ClaimObservationSerializer(serializers.ModelSerializer[Observation]):
     class Meta:
         model = Observation
         fields = ["id", "metric", "subject", "scope", *FIGURE_FIELDS, "period_start", "period_end"]
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """A claim as read. Offsets count Unicode code points of the document text."""
 
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, allow_null=True)
-    annotator = serializers.SlugRelatedField(read_only=True, slug_field="username")
-    reviewer = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+    annotator = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
+    reviewer = serializers.SlugRelatedField[User](
+        read_only=True, slug_field="username", allow_null=True
+    )
     target_statement = serializers.SerializerMethodField()
     observation = serializers.SerializerMethodField()
 
@@ -255,17 +271,17 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     # Reverse one-to-ones raise when absent; select_related has loaded them either way.
     @extend_schema_field(TargetStatementSerializer(allow_null=True))
-    def get_target_statement(self, claim):
+    def get_target_statement(self, claim: Claim) -> ReturnDict[str, Any] | None:
         statement = getattr(claim, "target_statement", None)
         return TargetStatementSerializer(statement).data if statement else None
 
     @extend_schema_field(ClaimObservationSerializer(allow_null=True))
-    def get_observation(self, claim):
+    def get_observation(self, claim: Claim) -> ReturnDict[str, Any] | None:
         observation = getattr(claim, "observation", None)
         return ClaimObservationSerializer(observation).data if observation else None
 
 
-class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]):
     """A claim as written. The annotator is whoever is logged in; the reviewer
     is whoever accepts or rejects it. The quote must equal the document text
     from start to end, and the whole claim passes Claim.full_clean()."""
@@ -290,7 +306,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"quote": {"trim_whitespace": False}}
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         claim = copy.copy(self.instance) if self.instance else Claim(annotator=user)
         for name, value in attrs.items():
@@ -303,7 +319,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(error.message_dict) from None
         return attrs
 
-    def check_review(self, user, attrs, claim: Claim) -> None:
+    def check_review(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:
         """Status changes follow the review workflow; who may make them is claims.permissions."""
         before = self.instance.status if self.instance else None
         after = claim.status
@@ -334,13 +350,13 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 {"review_comment": "A rejection needs a comment saying why."}
             )
 
-    def create(self, validated_data) -> Claim:
+    def create(self, validated_data: dict[str, Any]) -> Claim:
         topics = validated_data.pop("topics", [])
         claim = Claim.objects.create(annotator=self.context["request"].user, **validated_data)
         claim.topics.set(topics)
         return claim
 
-    def update(self, claim: Claim, validated_data) -> Claim:
+    def update(self, claim: Claim, validated_data: dict[str, Any]) -> Claim:
         topics = validated_data.pop("topics", None)
         for name, value in validated_data.items():
             setattr(claim, name, value)
@@ -363,7 +379,7 @@ def etag(claim: Claim) -> str:
     return f'"{claim.version}"'
 
 
-def if_match_version(request) -> int | None:
+def if_match_version(request: Request) -> int | None:
     """The version named by If-Match; None for a value that names no version."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
@@ -420,7 +436,7 @@ BULK_ERRORS = OpenApiResponse(
 class ClaimPermission(RolePermission):
     """The role's model permission, then claims.permissions for the claim at hand."""
 
-    def has_object_permission(self, request, view, claim):
+    def has_object_permission(self, request: Request, view: APIView, claim: Claim) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         if request.method == "DELETE":
@@ -447,7 +463,7 @@ class ClaimPermission(RolePermission):
         parameters=[IF_MATCH], responses={204: None, 409: ERRORS, 412: STALE, 428: ERRORS}
     ),
 )
-class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet[Claim]):
     """Claims with their figure (target statement or observation), filtered and paged.
 
     Ordering: `ordering=id` (default), `-id`, `published` or `-published`
@@ -461,7 +477,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     ordering_fields = ["id", "published"]
     ordering = ["id"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Claim]:
         """One query for the page, one for its topics, whatever the page size."""
         return (
             Claim.objects.select_related(
@@ -475,11 +491,11 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
             .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
         )
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -491,7 +507,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
             headers={"ETag": etag(claim), "Location": f"{request.path}{claim.pk}/"},
         )
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         expected = if_match_version(request)
         if expected != claim.version:
@@ -511,7 +527,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimSerializer(claim).data, headers={"ETag": etag(claim)})
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         expected = if_match_version(request)
         with transaction.atomic():
@@ -521,7 +537,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
             stored.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def stale(self, current: Claim, changes, message: str = "") -> Response:
+    def stale(self, current: Claim, changes: list[FieldChange], message: str = "") -> Response:
         return Response(
             {
                 "detail": message
@@ -539,7 +555,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         responses={201: ClaimSerializer(many=True), 400: BULK_ERRORS},
     )
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
-    def bulk(self, request):
+    def bulk(self, request: Request) -> Response:
         """Create many claims: all of them, or none with the errors of every bad row."""
         rows = request.data
         if not isinstance(rows, list) or not rows:
@@ -575,11 +591,17 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
 class IgnoreAccept(BaseContentNegotiation):
     """Exports choose their format by URL; errors are always JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0]
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
+        return next(iter(parsers))
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 EXPORT_TYPES = {
@@ -608,7 +630,7 @@ EXPORT_TYPES = {
         (200, "application/ld+json"): OpenApiTypes.OBJECT,
     },
 )
-class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
+class ClaimExportView(ApiViewMixin, generics.GenericAPIView[Claim]):
     """Every claim that matches the filters, streamed from one snapshot.
 
     Columns (CSV and JSON) are in the documented order of
@@ -620,7 +642,7 @@ class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
     pagination_class = None
     content_negotiation_class = IgnoreAccept
 
-    def get(self, request, fmt: str):
+    def get(self, request: Request, fmt: str) -> StreamingHttpResponse:
         claims = self.filter_queryset(self.get_queryset())
         if fmt == "csv":
             bom = request.query_params.get("bom", "").lower() in ("1", "true", "yes")
