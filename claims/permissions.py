@@ -11,6 +11,7 @@ the API all ask here, so a forged request meets the same rule as a click.
 """
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 
 from annotations.models import ReviewStatus
 from claims.models import Claim
@@ -18,6 +19,13 @@ from claims.roles import REVIEWER
 
 # request.user: the admin and the workbench see only logged-in staff, the API anyone.
 AnyUser = User | AnonymousUser
+
+
+def signed_in(user: AnyUser) -> User:
+    """The user of a request that passed a login check; anyone else is refused."""
+    if isinstance(user, User) and user.is_authenticated:
+        return user
+    raise PermissionDenied("Log in first.")
 
 
 def is_reviewer(user: AnyUser) -> bool:
