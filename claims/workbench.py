@@ -9,12 +9,16 @@ workbench.js; the model and a database trigger check them against the text.
 
 import json
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import Count, ProtectedError
-from django.http import Http404, JsonResponse
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, ProtectedError, QuerySet
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -41,9 +45,10 @@ from claims.models import (
     TargetStatement,
     Topic,
 )
+from claims.permissions import AnyUser
 
 
-class NewClaimForm(forms.ModelForm):
+class NewClaimForm(forms.ModelForm[Claim]):
     """A claim's span and meaning: a new claim, or an update that moves the span."""
 
     class Meta:
@@ -51,31 +56,37 @@ class NewClaimForm(forms.ModelForm):
         fields = [*SPAN_FIELDS, *MEANING_FIELDS]
 
 
-class ClaimMeaningForm(forms.ModelForm):
+class ClaimMeaningForm(forms.ModelForm[Claim]):
     class Meta:
         model = Claim
         fields = MEANING_FIELDS
 
 
-class TargetStatementForm(forms.ModelForm):
+class TargetStatementForm(forms.ModelForm[TargetStatement]):
     class Meta:
         model = TargetStatement
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "deadline"]
 
 
-class ObservationForm(forms.ModelForm):
+class ObservationForm(forms.ModelForm[Observation]):
     class Meta:
         model = Observation
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
 
 
-FIGURE_FORMS = {ClaimType.TARGET: TargetStatementForm, ClaimType.OBSERVATION: ObservationForm}
+FigureForm = TargetStatementForm | ObservationForm
+FIGURE_FORMS: dict[str, type[FigureForm]] = {
+    ClaimType.TARGET: TargetStatementForm,
+    ClaimType.OBSERVATION: ObservationForm,
+}
+# A view inside ClaimAdmin: the admin and the request first (ClaimAdmin.get_urls).
+WorkbenchAdmin = admin.ModelAdmin[Claim]
 
 
 class BadRequest(Exception):
     """Bad input: answered with 400 and the field errors, nothing written."""
 
-    def __init__(self, errors: dict) -> None:
+    def __init__(self, errors: dict[str, Any]) -> None:
         self.errors = errors
         super().__init__(errors)
 
@@ -83,7 +94,7 @@ class BadRequest(Exception):
 # --- reading -------------------------------------------------------------------------
 
 
-def claims_for_document(document: Document):
+def claims_for_document(document: Document) -> QuerySet[Claim]:
     """Claims with everything the workbench shows: three queries (claims, topics, none more)."""
     return (
         Claim.objects.filter(document=document)
@@ -92,16 +103,17 @@ def claims_for_document(document: Document):
     )
 
 
-def figure_of(claim: Claim):
+def figure_of(claim: Claim) -> TargetStatement | Observation | None:
     for attr in ("target_statement", "observation"):
         try:
-            return getattr(claim, attr)
+            figure: TargetStatement | Observation = getattr(claim, attr)
+            return figure
         except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
             continue
     return None
 
 
-def claim_json(claim: Claim, user) -> dict:
+def claim_json(claim: Claim, user: AnyUser) -> dict[str, Any]:
     figure = figure_of(claim)
     return {
         "id": claim.pk,
@@ -127,7 +139,7 @@ def claim_json(claim: Claim, user) -> dict:
     }
 
 
-def figure_json(figure) -> dict:
+def figure_json(figure: TargetStatement | Observation) -> dict[str, Any]:
     form_class = ObservationForm if isinstance(figure, Observation) else TargetStatementForm
     return {
         name: figure.metric_id if name == "metric" else getattr(figure, name)
@@ -135,11 +147,13 @@ def figure_json(figure) -> dict:
     }
 
 
-def choices(enum) -> list[list[str]]:
+def choices(enum: type[models.TextChoices]) -> list[list[str]]:
     return [[value, label] for value, label in enum.choices]
 
 
-def workbench_view(admin, request, document_id: int):
+def workbench_view(
+    admin: WorkbenchAdmin, request: HttpRequest, document_id: int
+) -> TemplateResponse:
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
@@ -184,7 +198,7 @@ def workbench_view(admin, request, document_id: int):
     return TemplateResponse(request, "claims/workbench.html", context)
 
 
-def speakers_view(admin, request):
+def speakers_view(admin: WorkbenchAdmin, request: HttpRequest) -> JsonResponse:
     """GET ?q=: speakers whose name or alias contains q in either script. POST: create one."""
     if request.method == "POST":
         return create_speaker(request)
@@ -208,13 +222,13 @@ def speakers_view(admin, request):
     )
 
 
-def create_speaker(request):
+def create_speaker(request: HttpRequest) -> JsonResponse:
     if not request.user.has_perm("claims.add_speaker"):
         raise PermissionDenied
     data = read_json(request)
     name = str(data.get("name", "")).strip()
     speaker = Speaker(name=name, kind=str(data.get("kind", SpeakerKind.PERSON)))
-    errors = {}
+    errors: dict[str, list[str]] = {}
     try:
         speaker.full_clean()
     except forms.ValidationError as error:
@@ -231,7 +245,7 @@ def create_speaker(request):
 # --- writing -------------------------------------------------------------------------
 
 
-def read_json(request) -> dict:
+def read_json(request: HttpRequest) -> dict[str, Any]:
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -241,18 +255,21 @@ def read_json(request) -> dict:
     return data
 
 
-def expected_version(data: dict) -> int:
+def expected_version(data: dict[str, Any]) -> int:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise BadRequest({"version": ["The version you edited is required (an integer)."]})
     return version
 
 
-def form_errors(form, prefix: str = "") -> dict:
-    return {prefix + field: list(messages) for field, messages in form.errors.items()}
+def form_errors(form: forms.BaseForm, prefix: str = "") -> dict[str, list[str]]:
+    return {
+        prefix + field: [str(message) for message in messages]
+        for field, messages in form.errors.items()
+    }
 
 
-def save_figure(claim: Claim, data) -> None:
+def save_figure(claim: Claim, data: Any) -> None:
     """Create, update or remove the claim's figure to match `data` (None or {} removes it)."""
     form_class = FIGURE_FORMS.get(claim.claim_type)
     existing = figure_of(claim)
@@ -267,7 +284,8 @@ def save_figure(claim: Claim, data) -> None:
         return
     if not isinstance(data, dict):
         raise BadRequest({"figure": ["The figure must be an object."]})
-    instance = existing or form_class.Meta.model(claim=claim)
+    # Of form_class's model: an existing figure of another kind was deleted above.
+    instance: Any = existing or form_class.Meta.model(claim=claim)
     defaults = {"comparator": Comparator.EXACT, "change": Change.LEVEL}
     form = form_class(
         {**defaults, **{k: v for k, v in data.items() if v is not None}}, instance=instance
@@ -277,14 +295,17 @@ def save_figure(claim: Claim, data) -> None:
     form.save()
 
 
-def create_claim_view(admin, request, document_id: int):
+def create_claim_view(
+    admin: WorkbenchAdmin, request: HttpRequest, document_id: int
+) -> JsonResponse:
     if request.method != "POST":
         return JsonResponse({"error": "Use POST."}, status=405)
     if not permissions.can_add_claim(request.user):
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
     data = read_json(request)
-    form = NewClaimForm(data, instance=Claim(document=document, annotator=request.user))
+    claim = Claim(document=document, annotator=permissions.signed_in(request.user))
+    form = NewClaimForm(data, instance=claim)
     if not form.is_valid():
         raise BadRequest(form_errors(form))
     with transaction.atomic():
@@ -294,7 +315,7 @@ def create_claim_view(admin, request, document_id: int):
     return JsonResponse({"claim": claim_json(claim, request.user)}, status=201)
 
 
-def claim_view(admin, request, claim_id: int):
+def claim_view(admin: WorkbenchAdmin, request: HttpRequest, claim_id: int) -> JsonResponse:
     """GET the claim; POST {"action": "update"|"delete"|"submit"|"review", "version": n, ...}.
 
     An update may move the claim's span: start, end and quote, checked as for a new claim.
@@ -302,7 +323,7 @@ def claim_view(admin, request, claim_id: int):
     claim = Claim.objects.filter(pk=claim_id).select_related("document").first()
     if claim is None:
         raise Http404(f"Claim #{claim_id} does not exist (it may have been deleted).")
-    user = request.user
+    user = permissions.signed_in(request.user)
     if request.method == "GET":
         if not permissions.can_view_claims(user):
             raise PermissionDenied
@@ -311,12 +332,13 @@ def claim_view(admin, request, claim_id: int):
         return JsonResponse({"error": "Use GET or POST."}, status=405)
     data = read_json(request)
     action = data.get("action")
-    rule = {
+    rules = {
         "update": permissions.can_change_claim,
         "delete": permissions.can_delete_claim,
         "submit": permissions.can_submit_claim,
         "review": permissions.can_review_claim,
-    }.get(action)
+    }
+    rule = rules.get(action) if isinstance(action, str) else None
     if rule is None:
         raise BadRequest({"action": ["action must be update, delete, submit or review."]})
     if not rule(user, claim):
@@ -341,7 +363,7 @@ def claim_view(admin, request, claim_id: int):
     return JsonResponse({"claim": claim_json(fresh(claim), user)})
 
 
-def update_form(data: dict, claim: Claim) -> forms.ModelForm:
+def update_form(data: dict[str, Any], claim: Claim) -> forms.ModelForm[Claim]:
     """The meaning alone, or with a new span when start, end and quote come together.
 
     One or two of them alone is refused rather than guessed: a quote kept from
@@ -361,7 +383,7 @@ def update_form(data: dict, claim: Claim) -> forms.ModelForm:
     return NewClaimForm(data, instance=claim)
 
 
-def review(claim: Claim, user, data: dict, version: int) -> None:
+def review(claim: Claim, user: User, data: dict[str, Any], version: int) -> None:
     decision = data.get("decision")
     comment = str(data.get("comment", "")).strip()
     if decision not in ("accept", "reject"):
@@ -375,7 +397,7 @@ def review(claim: Claim, user, data: dict, version: int) -> None:
     claim.save_if_version(version)
 
 
-def delete_claim(claim: Claim, version: int):
+def delete_claim(claim: Claim, version: int) -> JsonResponse:
     try:
         with transaction.atomic():
             stored = Claim.objects.select_for_update().get(pk=claim.pk)
@@ -400,10 +422,10 @@ def fresh(claim: Claim) -> Claim:
     return claims_for_document(claim.document).get(pk=claim.pk)
 
 
-def json_endpoint(view):
+def json_endpoint(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
     """Answer bad input with 400, forbidden with 403, stale with 409: JSON, never a 500."""
 
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
         except BadRequest as error:
@@ -433,10 +455,10 @@ def json_endpoint(view):
 # --- progress ------------------------------------------------------------------------
 
 
-def progress_by_document() -> list[dict]:
+def progress_by_document() -> list[dict[str, Any]]:
     """Claim counts per document by type and by status. Two queries: documents, counts."""
     documents = {d.pk: d for d in Document.objects.only("id", "title", "published_on")}
-    rows = {
+    rows: dict[int, dict[str, Any]] = {
         pk: {"document": d, "total": 0, "types": Counter(), "statuses": Counter()}
         for pk, d in documents.items()
     }
@@ -456,9 +478,9 @@ def progress_by_document() -> list[dict]:
     ]
 
 
-def progress_by_annotator() -> list[dict]:
+def progress_by_annotator() -> list[dict[str, Any]]:
     """Claim counts per annotator by status. One query."""
-    rows: dict[str, Counter] = {}
+    rows: dict[str, Counter[str]] = {}
     counts = Claim.objects.values("annotator__username", "status").annotate(n=Count("id"))
     for count in counts.order_by("annotator__username"):
         rows.setdefault(count["annotator__username"], Counter())[count["status"]] += count["n"]
@@ -472,7 +494,7 @@ def progress_by_annotator() -> list[dict]:
     ]
 
 
-def progress_view(admin, request):
+def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateResponse:
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     context = {
@@ -491,15 +513,16 @@ def progress_view(admin, request):
 # --- deleted claims ------------------------------------------------------------------
 
 
-def deleted_claims():
+def deleted_claims() -> QuerySet[Any]:
     """The last deletion record of each claim that is still deleted. One query."""
-    return (
+    records: QuerySet[Any] = (
         Claim.history.filter(history_type="-")
         .exclude(id__in=Claim.objects.values("id"))
         .select_related("history_user", "annotator", "document")
         .order_by("id", "-history_date")
         .distinct("id")
     )
+    return records
 
 
 def restore_claim(*, claim_id: int) -> Claim:
@@ -520,15 +543,16 @@ def restore_claim(*, claim_id: int) -> Claim:
     )
     topic_ids = list(last_state.topics.values_list("topic_id", flat=True)) if last_state else []
     with transaction.atomic():
-        claim = record.instance
+        claim: Claim = record.instance
         claim.version = record.version + 1
         claim.full_clean()
         claim.save(force_insert=True)
         claim.topics.set(Topic.objects.filter(pk__in=topic_ids))
-        figure_model = {
+        figure_models: dict[str, type[TargetStatement] | type[Observation]] = {
             ClaimType.TARGET: TargetStatement,
             ClaimType.OBSERVATION: Observation,
-        }.get(claim.claim_type)
+        }
+        figure_model = figure_models.get(claim.claim_type)
         if figure_model is not None:
             figure_record = (
                 figure_model.history.filter(claim_id=claim_id, history_type="-")
