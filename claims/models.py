@@ -615,7 +615,9 @@ class Target(StatedFigure):
         self.refresh_from_db()
         return revision
 
-    def timeline(self) -> list[tuple[date, str, models.Model]]:
+    def timeline(
+        self,
+    ) -> list[tuple[date, str, "TargetStatement | TargetRevision | Observation"]]:
         """Statements, revisions and evidence in time order, as (date, kind, object).
 
         Each is dated when it was said or published (its document's date; an
@@ -624,7 +626,7 @@ class Target(StatedFigure):
         Target.objects.with_evidence(), four queries in all with the target.
         """
         undated = self.created_at.date() if self.created_at else date.max
-        events: list[tuple[date, str, models.Model]] = [
+        events: list[tuple[date, str, TargetStatement | TargetRevision | Observation]] = [
             (s.claim.document.published_on or undated, "statement", s)
             for s in self.statements.all()
         ]

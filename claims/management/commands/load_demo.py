@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         "overwritten."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if Document.objects.exists():
             self.stdout.write("Documents already present: the demo corpus was not reloaded.")
         else:
