@@ -3,6 +3,8 @@
 Import the fixtures you use into the test module (pytest finds them there).
 """
 
+from typing import Any
+
 import pytest
 import requests
 from django.core.cache import cache
@@ -31,7 +33,7 @@ def api_for(live_server, user=None) -> ApiSession:
     return ApiSession(live_server.url, token)
 
 
-def fetch_all(api: ApiSession, path: str) -> list[dict]:
+def fetch_all(api: ApiSession, path: str) -> list[dict[str, Any]]:
     """Follow the cursor to the end, collecting every row."""
     rows, url = [], path
     while url:

@@ -24,6 +24,8 @@ def demo(db):
     if not TargetRevision.objects.exists():
         # The corpus never changes a target's figure; record one revision so its page renders.
         statement = TargetStatement.objects.filter(target__isnull=False).first()
+        assert statement is not None
+        assert statement.target is not None
         TargetRevision.objects.create(
             target=statement.target,
             claim=statement.claim,
@@ -80,6 +82,7 @@ def test_changelist_query_count_does_not_grow_with_rows(client, ada, demo):
     from claims.models import Claim
 
     claim = Claim.objects.first()
+    assert claim is not None
     assert Claim.objects.filter(document=claim.document).count() > 10
     client.force_login(ada)
     with CaptureQueriesContext(connection) as many:

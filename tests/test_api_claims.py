@@ -1,6 +1,8 @@
 """Writing claims through the API, over real HTTP: create, change with
 If-Match, delete, bulk; the permission matrix; bad input never half-written."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -21,7 +23,7 @@ def document(db) -> Document:
     return document
 
 
-def new_claim(document, **fields) -> dict:
+def new_claim(document, **fields: Any) -> dict[str, Any]:
     start = document.text.index(QUOTE)
     return {
         "document": document.pk,
@@ -292,7 +294,7 @@ class TestBulk:
 
     @pytest.mark.parametrize("body", ["claim", "empty"])
     def test_it_refuses_a_body_that_is_not_a_list(self, live_server, alice, document, body):
-        rows = new_claim(document) if body == "claim" else []
+        rows: dict[str, Any] | list[Any] = new_claim(document) if body == "claim" else []
         response = api_for(live_server, alice).post("/api/v1/claims/bulk/", json=rows)
         assert response.status_code == 400
         # A detail, as for a body that is not JSON: the documented shape of bulk's 400.
@@ -320,7 +322,7 @@ def people(alice, bob, rachel, ada, reader, mallory):
     }
 
 
-def expect(codes: str) -> list:
+def expect(codes: str) -> list[Any]:
     """Expected statuses, in the order of PERSONAS."""
     return [
         pytest.param(who, int(code), id=who)

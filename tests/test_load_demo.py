@@ -40,6 +40,7 @@ def test_it_loads_the_corpus_and_prints_working_logins(var_dir, client):
 def test_running_it_again_keeps_everyones_work(var_dir):
     load_demo()
     claim = Claim.objects.first()
+    assert claim is not None
     claim.note = "edited by a person"
     claim.save()
     output = load_demo()

@@ -17,9 +17,8 @@ from claims.models import (
     RelationKind,
     Target,
     TargetStatement,
-    TargetStatus,
 )
-from claims.tracking import Goal, Reading, compute_status, figure_changes, meets
+from claims.tracking import Goal, Reading, TargetStatus, compute_status, figure_changes, meets
 from tests.conftest import make_claim
 
 D = Decimal

@@ -1,6 +1,8 @@
 """The workbench's JSON endpoints and admin views, over real HTTP (live_server + requests)."""
 
 import re
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -23,7 +25,7 @@ def create_url(live_server, document) -> str:
     return f"{live_server.url}/admin/claims/claim/workbench/{document.pk}/claims/"
 
 
-def meaning(**fields) -> dict:
+def meaning(**fields: Any) -> dict[str, Any]:
     return {
         "claim_type": "assessment",
         "speaker": None,
@@ -87,7 +89,7 @@ def test_it_saves_a_target_with_its_figure(live_server, alice, seed_document):
     metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
     topic = Topic.objects.create(name="SOEs")
     start = seed_document.text.index(SOE_TARGET)
-    figure = {
+    figure: dict[str, Any] = {
         "number_text": "35%",
         "comparator": "exact",
         "change": "level",
@@ -113,7 +115,7 @@ def test_it_saves_a_target_with_its_figure(live_server, alice, seed_document):
     assert body["topics"] == [topic.pk]
     statement = TargetStatement.objects.get(claim_id=body["id"])
     assert (statement.value, statement.metric, str(statement.deadline)) == (
-        35,
+        Decimal(35),
         metric,
         "2025-12-31",
     )
@@ -180,7 +182,7 @@ ASTRAL_PASSAGE = "中央企业𠀀😀战略性新兴产业"
 ELSEWHERE = "2023年中央企业战略性新兴产业投资完成2.2万亿元"
 
 
-def span_at(document, quote: str) -> dict:
+def span_at(document, quote: str) -> dict[str, Any]:
     start = document.text.index(quote)
     return {"start": start, "end": start + len(quote), "quote": quote}
 
@@ -193,7 +195,7 @@ def move(live_server, user, claim, **fields):
     )
 
 
-def as_stored(claim) -> tuple:
+def as_stored(claim) -> tuple[object, ...]:
     """Everything a refused move must leave as it was."""
     claim = Claim.objects.get(pk=claim.pk)
     return claim.start, claim.end, claim.quote, claim.note, claim.version, claim.history.count()
@@ -486,7 +488,9 @@ def test_it_shows_every_change_with_who_and_before_after_on_the_claim_page(
     page = logged_in(live_server, alice).get(
         f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
     )
-    history = re.search(r'<table class="claim-history">.*?</table>', page.text, re.S).group(0)
+    found = re.search(r'<table class="claim-history">.*?</table>', page.text, re.S)
+    assert found is not None
+    history = found.group(0)
     assert "rachel" in history
     assert "note: first → &lt;b&gt;second&lt;/b&gt;" in history  # escaped
 

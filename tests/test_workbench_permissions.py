@@ -28,7 +28,9 @@ def logged_in(live_server, user) -> requests.Session:
         },
     )
     assert response.url == live_server.url + "/admin/", "login failed"
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    token = session.cookies.get("csrftoken")
+    assert token, "no CSRF cookie"
+    session.headers["X-CSRFToken"] = token
     return session
 
 
@@ -36,7 +38,7 @@ def claim_url(live_server, claim) -> str:
     return f"{live_server.url}/admin/claims/claim/workbench/claim/{claim.pk}/"
 
 
-def stored(claim) -> tuple:
+def stored(claim) -> tuple[object, ...]:
     claim = Claim.objects.get(pk=claim.pk)
     return claim.note, claim.stance, claim.status, claim.version, claim.history.count()
 
