@@ -3,11 +3,14 @@
 Import the fixtures you use into the test module (pytest finds them there).
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from pytest_django.live_server_helper import LiveServer
 from rest_framework.authtoken.models import Token
 
 from claims.roles import API_READER
@@ -17,18 +20,21 @@ from tests.conftest import make_user
 class ApiSession(requests.Session):
     """A requests session whose paths are relative to the live server."""
 
-    def __init__(self, base_url: str, token: str | None = None):
+    def __init__(self, base_url: str, token: str | None = None) -> None:
         super().__init__()
         self.base_url = base_url
         if token:
             self.headers["Authorization"] = f"Token {token}"
 
-    def request(self, method, url, *args, **kwargs):
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", 60)
-        return super().request(method, self.base_url + url, *args, **kwargs)
+        path = url.decode() if isinstance(url, bytes) else url
+        return super().request(method, self.base_url + path, *args, **kwargs)
 
 
-def api_for(live_server, user=None) -> ApiSession:
+def api_for(live_server: LiveServer, user: User | None = None) -> ApiSession:
     token = Token.objects.get_or_create(user=user)[0].key if user else None
     return ApiSession(live_server.url, token)
 
@@ -46,7 +52,7 @@ def fetch_all(api: ApiSession, path: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
+def _fresh_throttles() -> Iterator[None]:
     """Throttle counts live in the cache; each test starts from zero."""
     cache.clear()
     yield
@@ -54,7 +60,7 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def reader(db):
+def reader(db: None) -> User:
     """An analyst's login: the api_reader role, not staff."""
     user = make_user(username="reader", role=API_READER)
     user.is_staff = False
@@ -63,6 +69,6 @@ def reader(db):
 
 
 @pytest.fixture
-def mallory(db):
+def mallory(db: None) -> User:
     """A staff login without any role: denied everything."""
     return make_user("mallory")
