@@ -9,11 +9,14 @@ from django.db.models import QuerySet
 from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
 from annotations.models import Document, Language, LineBreaks, document_texts
 from history.admin import HistoryAdminMixin
+
+if TYPE_CHECKING:  # a name that exists only in the stubs
+    from django.contrib.admin.options import _FieldsetSpec
 
 # One uploaded file is read whole; a policy text is well under this.
 MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
@@ -135,6 +138,13 @@ class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
             self.derive_text(raw_text, self.instance.line_breaks == LineBreaks.REFLOWED)
         return cleaned
 
+    def _post_clean(self) -> None:
+        # clean() validated the whole document through create_from_raw. After
+        # an error the instance is still blank, and the model's "text is empty"
+        # would name a field this form lacks: Django raised, a 500.
+        if not self.errors:
+            super()._post_clean()  # type: ignore[misc]  # Django's, not in the stubs
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -143,11 +153,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one field (Django's documented recipe)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else [data]
         # No file at all is cleaned as one missing file, so `required` holds.
         return [super(MultipleFileField, self).clean(one, initial) for one in files or [None]]
@@ -156,7 +166,9 @@ class MultipleFileField(forms.FileField):
 class ImportFilesForm(forms.Form):
     """Files as `manage.py import_documents` takes them; the fields fill what a file lacks."""
 
-    files = MultipleFileField(
+    # Django's form metaclass moves declared fields into base_fields, so the
+    # upload dict BaseForm.files is not shadowed at run time.
+    files = MultipleFileField(  # type: ignore[assignment]
         help_text=f"{', '.join(sorted(TEXT_SUFFIXES))} texts and "
         f"{', '.join(sorted(RECORD_SUFFIXES))} records (text, title, outlet, author, date, url, "
         "language, pdf). Each file is all or nothing; a text already stored is a duplicate."
@@ -169,16 +181,17 @@ class ImportFilesForm(forms.Form):
         choices=[("", "Detect (simplified or traditional)"), *Language.choices], required=False
     )
 
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        too_big = [f.name for f in files if f.size > MAX_IMPORT_FILE_BYTES]
+    def clean_files(self) -> list[UploadedFile[bytes]]:
+        files: list[UploadedFile[bytes]] = self.cleaned_data["files"]
+        # An upload always has a name and a size; the stubs allow None for any File.
+        too_big = [str(f.name) for f in files if (f.size or 0) > MAX_IMPORT_FILE_BYTES]
         if too_big:
             raise forms.ValidationError(
                 f"Over {MAX_IMPORT_FILE_BYTES // 2**20} MB: {', '.join(too_big)}; nothing imported."
             )
         return files
 
-    def defaults(self) -> dict:
+    def defaults(self) -> dict[str, Any]:
         return {
             name: value
             for name, value in self.cleaned_data.items()
@@ -213,14 +226,14 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         ("History", {"fields": ["change_history"]}),
     ]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         import_view = self.admin_site.admin_view(self.import_view)
         return [
             path("import/", import_view, name="annotations_document_import"),
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
+    def import_view(self, request: HttpRequest) -> TemplateResponse:
         """Upload files to import, each all or nothing, with a report per file."""
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -245,7 +258,7 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         kwargs["form"] = DocumentAddForm if obj is None else DocumentChangeForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Document | None = None) -> "_FieldsetSpec":
         if obj is None:
             return [(None, {"fields": [*DocumentAddForm.Meta.fields, "pdf"]})]
         return self.fieldsets
@@ -257,7 +270,9 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         anchored = ["raw_text"] if obj.anchored_span_count() else []
         return [*super().get_readonly_fields(request, obj), *anchored]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: forms.ModelForm[Document], change: bool
+    ) -> None:
+        if not change and isinstance(request.user, User):  # the admin has no anonymous users
             obj.imported_by = request.user
         super().save_model(request, obj, form, change)

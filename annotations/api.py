@@ -1,14 +1,8 @@
-"""The REST API's ground rules, and documents.
-
-Every API view (here and in claims/api.py) derives from ApiViewMixin: session
-or token login, model permissions for every action including reading (deny by
-default), throttles, cursor pagination with a bounded page size, and bodies
-over MAX_REQUEST_BYTES refused with 413 before anything is parsed. The ground
-rules live here because claims may import annotations, never the reverse.
+"""Documents in the REST API; the ground rules are config.api.ApiViewMixin's.
 
 Documents are created from their raw text exactly as the import command does
-(Document.from_raw): the canonical text is derived, the language detected when
-not given, and a text already stored is refused with 409, never stored twice.
+(Document.objects.create_from_raw): the canonical text is derived, the title and
+language filled when not given, and a text already stored is refused with 409.
 """
 
 import re
@@ -28,12 +22,10 @@ from rest_framework import (
     permissions,
     serializers,
     status,
-    throttling,
     viewsets,
 )
+from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.importing import first_line_title
 from annotations.models import Document, Language
@@ -222,7 +214,7 @@ class DocumentDetailSerializer(DocumentSerializer):
         fields = [*DocumentSerializer.Meta.fields, "text", "raw_text"]
 
 
-class DocumentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+class DocumentCreateSerializer(StrictFieldsMixin):
     """A new document from its raw text, canonicalised like the import command."""
 
     text = serializers.CharField(trim_whitespace=False, help_text="The raw text")
@@ -247,37 +239,23 @@ class DocumentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
             raise serializers.ValidationError("The text is empty.")
         return text
 
-    def create(self, validated_data) -> Document:
+    def create(self, validated_data: dict[str, Any]) -> Document:
         data = dict(validated_data)
         text, pdf = data.pop("text"), data.pop("pdf", None)
-        data.setdefault("title", first_line_title(text))
         user = self.context["request"].user
-        document = Document.from_raw(text, pdf=pdf, imported_by=user, **data)
-        if not document.language:
-            traditional = is_traditional(document.text)
-            document.language = Language.ZH_HANT if traditional else Language.ZH_HANS
-        document.full_clean(exclude=["content_hash"], validate_unique=False)
-        existing = Document.objects.by_text(document.text).first()
-        if existing:
-            raise DuplicateDocument(existing)
-        document.save()
-        return document
+        try:
+            return Document.objects.create_from_raw(text, pdf=pdf, imported_by=user, **data)
+        except DuplicateText as duplicate:
+            raise DuplicateDocument(duplicate) from None
 
 
 class DuplicateDocument(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "duplicate"
 
-    def __init__(self, existing: Document):
-        super().__init__(
-            {
-                "text": [
-                    f"This text is already stored as document #{existing.pk} "
-                    f"{existing.title!r}; it is not stored twice."
-                ],
-                "existing": existing.pk,
-            }
-        )
+    def __init__(self, duplicate: DuplicateText) -> None:
+        detail: dict[str, Any] = {"text": duplicate.messages, "existing": duplicate.existing.pk}
+        super().__init__(detail)
 
 
 class DocumentFilter(filters.FilterSet):
@@ -294,7 +272,7 @@ class DocumentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Document],
 ):
     """Documents: list and read (the detail carries the text), create from raw text.
 
@@ -305,12 +283,12 @@ class DocumentViewSet(
     queryset = Document.objects.defer("text", "raw_text")
     filterset_class = DocumentFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Document]:
         if self.action == "retrieve":
             return Document.objects.all()
         return super().get_queryset()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Document]]:
         if self.action == "create":
             return DocumentCreateSerializer
         if self.action == "retrieve":
@@ -318,7 +296,7 @@ class DocumentViewSet(
         return DocumentSerializer
 
     @extend_schema(responses={201: DocumentDetailSerializer})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():

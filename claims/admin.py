@@ -1,13 +1,16 @@
+from collections.abc import Callable
 from functools import partial
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from annotations.admin import DocumentListFilter, ListWithoutTexts
@@ -25,16 +28,16 @@ from claims.models import (
     SpeakerAlias,
     StaleVersion,
     Target,
+    TargetQuerySet,
     TargetRevision,
     TargetStatement,
-    TargetStatus,
     Topic,
 )
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
 
 
-class SpeakerAliasInline(admin.TabularInline):
+class SpeakerAliasInline(admin.TabularInline[SpeakerAlias, Speaker]):
     model = SpeakerAlias
     extra = 1
 
@@ -54,7 +57,7 @@ class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description="aliases")
-    def alias_list(self, speaker):
+    def alias_list(self, speaker: Speaker) -> str:
         return "、".join(alias.name for alias in speaker.aliases.all())
 
 
@@ -74,26 +77,28 @@ class ClaimFigureInlineMixin:
     """A claim's figure and relations are part of the claim: editable exactly when the
     claim is, and saved with it under its version (ClaimAdmin.save_model)."""
 
-    def _claim_allows(self, request, obj, rule) -> bool:
+    def _claim_allows(
+        self, request: HttpRequest, obj: Claim | None, rule: Callable[[AnyUser, Claim], bool]
+    ) -> bool:
         return obj is None or rule(request.user, obj)
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_add_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_change_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_delete_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
 
-class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline):
+class TargetStatementInline(ClaimFigureInlineMixin):
     model = TargetStatement
     fk_name = "claim"
     autocomplete_fields = ["metric"]
@@ -102,7 +107,7 @@ class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline):
     max_num = 1
 
 
-class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline):
+class ObservationInline(ClaimFigureInlineMixin):
     model = Observation
     autocomplete_fields = ["metric"]
     extra = 0
@@ -129,13 +134,14 @@ class ClaimAdminForm(forms.ModelForm):
         model = Claim
         fields = ["document", "start", "end", "quote"]  # the admin's fieldsets decide
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk:
             stored = Claim.objects.filter(pk=self.instance.pk).first()
             expected = cleaned.get("expected_version")
@@ -144,7 +150,9 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
-def one_claim_of_type(request, queryset, claim_type: str, permission: str) -> Claim | None:
+def one_claim_of_type(
+    request: HttpRequest, queryset: QuerySet[Claim], claim_type: str, permission: str
+) -> Claim | None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
     claims = list(queryset.select_related("document", "target_statement")[:2])
@@ -154,13 +162,15 @@ def one_claim_of_type(request, queryset, claim_type: str, permission: str) -> Cl
     return claims[0]
 
 
-def prefilled_add_form(model: str, claim: Claim, values: dict) -> HttpResponseRedirect:
+def prefilled_add_form(model: str, claim: Claim, values: dict[str, Any]) -> HttpResponseRedirect:
     query = urlencode({key: value for key, value in values.items() if value is not None})
     return HttpResponseRedirect(f"{reverse(f'admin:claims_{model}_add')}?{query}")
 
 
 @admin.action(description="Create target from this claim")
-def create_target_from_claim(modeladmin, request, queryset):
+def create_target_from_claim(
+    modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
+) -> HttpResponseRedirect | None:
     """Opens the target form filled from the claim; saving it links the claim's statement."""
     claim = one_claim_of_type(request, queryset, ClaimType.TARGET, "claims.add_target")
     if claim is None:
@@ -171,7 +181,9 @@ def create_target_from_claim(modeladmin, request, queryset):
 
 
 @admin.action(description="Make observation from this claim")
-def make_observation_from_claim(modeladmin, request, queryset):
+def make_observation_from_claim(
+    modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
+) -> HttpResponseRedirect | None:
     claim = one_claim_of_type(request, queryset, ClaimType.OBSERVATION, "claims.add_observation")
     if claim is None:
         return None
@@ -227,7 +239,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     actions = [create_target_from_claim, make_observation_from_claim]
     fieldsets = [
         ("Passage", {"fields": ["document", *SPAN_FIELDS]}),
-        ("Meaning", {"fields": MEANING_FIELDS}),
+        ("Meaning", {"fields": [*MEANING_FIELDS]}),
         (
             "Review",
             {
@@ -248,7 +260,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     ]
 
     @admin.display(description="quote", ordering="quote")
-    def quote_excerpt(self, claim):
+    def quote_excerpt(self, claim: Claim) -> str:
         return claim.quote if len(claim.quote) <= 60 else claim.quote[:59] + "…"
 
     def get_urls(self):
@@ -313,7 +325,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "claims/deleted_claims.html", context)
 
-    def restore(self, request):
+    def restore(self, request: HttpRequest) -> HttpResponseRedirect:
         try:
             claim_id = int(request.POST.get("claim_id", ""))
         except ValueError:
@@ -334,11 +346,11 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         messages.success(request, f"Restored claim #{claim.pk}: {claim}")
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or permissions.can_change_claim(request.user, obj))
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete_claim(request.user, obj))
 
@@ -374,17 +386,17 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         if change:
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
-            obj.annotator = request.user
+            obj.annotator = user
             obj.save()
 
 
-class TargetRevisionInline(admin.TabularInline):
+class TargetRevisionInline(admin.TabularInline[TargetRevision, Target]):
     model = TargetRevision
     extra = 0
     can_delete = False
     readonly_fields = ["revised_on", "claim", "changes", "recorded_by", "recorded_at"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Target | None = None) -> bool:
         return False
 
 
@@ -394,10 +406,12 @@ class TargetStatusFilter(admin.SimpleListFilter):
     title = "status today"
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return TargetStatus.choices
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() is None:
             return queryset
         # TargetAdmin.get_queryset has loaded the evidence: no query per target.
@@ -409,13 +423,16 @@ class DueFilter(admin.SimpleListFilter):
     title = "due"
     parameter_name = "due"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("due", "deadline passed or this year"), ("passed", "deadline passed")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
         if self.value() == "due":
-            return queryset.due(today)
+            # This filter serves TargetAdmin, whose queryset is Target's.
+            return cast(TargetQuerySet, queryset).due(today)
         if self.value() == "passed":
             return queryset.filter(deadline__lt=today)
         return queryset
@@ -442,7 +459,7 @@ class TargetAdminForm(forms.ModelForm):
             *("status_override", "status_override_reason", "withdrawn_on", "withdrawal_note"),
         ]
 
-    def clean_from_claim(self):
+    def clean_from_claim(self) -> Claim | None:
         claim_id = self.cleaned_data.get("from_claim")
         if claim_id is None:
             return None
@@ -454,8 +471,9 @@ class TargetAdminForm(forms.ModelForm):
             raise ValidationError(f"Claim #{claim_id} already states target #{stated.target_id}.")
         return claim
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         claim = cleaned.get("from_claim")
         stated = getattr(claim, "target_statement", None) if claim else None
         metric = cleaned.get("metric")
@@ -514,20 +532,23 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Four queries for any number of rows: targets, statements, revisions, observations.
-        return super().get_queryset(request).with_evidence().select_related("set_by")
+        targets = cast(TargetQuerySet, super().get_queryset(request))
+        return targets.with_evidence().select_related("set_by")
 
     @admin.display(description="computed status today")
-    def computed_status(self, target):
+    def computed_status(self, target: Target) -> str:
         return TargetStatus(target.status()).label
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         restate = self.admin_site.admin_view(self.restate_view)
         return [
             path("<int:target_id>/restate/", restate, name="claims_target_restate"),
             *super().get_urls(),
         ]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Target, form: TargetAdminForm, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         claim = form.cleaned_data.get("from_claim")
         if claim is None:
@@ -542,13 +563,19 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         stated.full_clean()
         stated.save()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         target = Target.objects.with_evidence().filter(pk=object_id).first()
         if target is not None and self.has_view_permission(request, target):
             extra_context = {**(extra_context or {}), **tracking_context(target)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def restate_view(self, request, target_id: int):
+    def restate_view(self, request: HttpRequest, target_id: int) -> HttpResponseRedirect:
         """Link a further target-type claim to this target (POST claim_id); see Target.restate."""
         target = Target.objects.filter(pk=target_id).first()
         if target is None or request.method != "POST":
@@ -562,7 +589,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
             messages.error(request, f"claim_id: {raw!r} is not a claim number.")
             return back
         try:
-            revision = target.restate(claim, by=request.user)
+            revision = target.restate(claim, by=signed_in(request.user))
         except ValidationError as error:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             messages.error(request, f"Claim #{claim.pk} not linked. {problems}")
@@ -575,7 +602,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return back
 
 
-def tracking_context(target: Target) -> dict:
+def tracking_context(target: Target) -> dict[str, Any]:
     """The timeline, chart and series on a target's admin page.
 
     The prefetched target costs nothing more; its series four queries.
@@ -586,7 +613,7 @@ def tracking_context(target: Target) -> dict:
             "date": day,
             "kind": kind,
             "item": item,
-            "superseded": kind == "statement"
+            "superseded": isinstance(item, TargetStatement)
             and bool(tracking.figure_changes(target.figure(), item.figure())),
         }
         for day, kind, item in target.timeline()

@@ -16,7 +16,10 @@ one 428, so nobody silently overwrites another person's save.
 
 import copy
 import datetime
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, Value
@@ -38,15 +41,17 @@ from rest_framework import exceptions, generics, mixins, serializers, status, vi
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from annotations.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from annotations.models import ReviewStatus
-from annotations.scripts import search_variants
 from claims import exports
 from claims.filters import ClaimFilter
 from claims.models import (
+    FIGURE_FIELDS,
     Claim,
     ClaimRelation,
     ClaimType,
@@ -71,9 +76,13 @@ from history.api import HistoryMixin
 
 # ---------------------------------------------------------------- vocabularies
 
+_MT = TypeVar("_MT", bound=Model)
 
-class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker]):
+    aliases = serializers.SlugRelatedField[SpeakerAlias](
+        many=True, read_only=True, slug_field="name"
+    )
 
     class Meta:
         model = Speaker
@@ -97,13 +106,13 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return name
 
 
-class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer[Topic]):
     class Meta:
         model = Topic
         fields = ["id", "name", "description"]
 
 
-class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Metric]):
     class Meta:
         model = Metric
         fields = ["id", "name", "unit", "description"]
@@ -116,15 +125,15 @@ class VocabularyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[_MT],
 ):
     """List, read, add and rename; deleting is the admin's (claims refer to these)."""
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
@@ -151,19 +160,19 @@ class SpeakerFilter(filters.FilterSet):
         return speakers.filter(id__in=matching.values("id"))
 
 
-class SpeakerViewSet(VocabularyViewSet):
+class SpeakerViewSet(VocabularyViewSet[Speaker]):
     queryset = Speaker.objects.prefetch_related("aliases")
     serializer_class = SpeakerSerializer
     filterset_class = SpeakerFilter
 
 
-class TopicViewSet(VocabularyViewSet):
+class TopicViewSet(VocabularyViewSet[Topic]):
     queryset = Topic.objects.all()
     serializer_class = TopicSerializer
     filterset_fields = ["name"]
 
 
-class MetricViewSet(VocabularyViewSet):
+class MetricViewSet(VocabularyViewSet[Metric]):
     queryset = Metric.objects.all()
     serializer_class = MetricSerializer
     filterset_fields = ["name", "unit"]
@@ -171,10 +180,8 @@ class MetricViewSet(VocabularyViewSet):
 
 # ------------------------------------------------- targets, observations, relations
 
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
-
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(serializers.ModelSerializer[Target]):
     class Meta:
         model = Target
         fields = [
@@ -194,7 +201,7 @@ class TargetSerializer(serializers.ModelSerializer):
         ]
 
 
-class ObservationSerializer(serializers.ModelSerializer):
+class ObservationSerializer(serializers.ModelSerializer[Observation]):
     class Meta:
         model = Observation
         fields = [
@@ -209,15 +216,15 @@ class ObservationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ClaimRelationSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+class ClaimRelationSerializer(serializers.ModelSerializer[ClaimRelation]):
+    created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
 
     class Meta:
         model = ClaimRelation
         fields = ["id", "source", "target", "kind", "note", "created_by", "created_at"]
 
 
-class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet[_MT]):
     pass
 
 
@@ -227,13 +234,13 @@ class TargetViewSet(HistoryMixin, ReadViewSet):
     filterset_fields = ["metric", "set_by", "status_override"]
 
 
-class ObservationViewSet(ReadViewSet):
+class ObservationViewSet(ReadViewSet[Observation]):
     queryset = Observation.objects.all()
     serializer_class = ObservationSerializer
     filterset_fields = ["metric", "claim"]
 
 
-class ClaimRelationViewSet(ReadViewSet):
+class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
     queryset = ClaimRelation.objects.select_related("created_by")
     serializer_class = ClaimRelationSerializer
     filterset_fields = ["source", "target", "kind"]
@@ -579,7 +586,7 @@ def etag(claim: Claim) -> str:
     return f'"{claim.version}"'
 
 
-def if_match_version(request) -> int | None:
+def if_match_version(request: Request) -> int | None:
     """The version named by If-Match; None for a value that names no version."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
@@ -636,7 +643,7 @@ BULK_ERRORS = OpenApiResponse(
 class ClaimPermission(RolePermission):
     """The role's model permission, then claims.permissions for the claim at hand."""
 
-    def has_object_permission(self, request, view, claim):
+    def has_object_permission(self, request: Request, view: APIView, claim: Claim) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         if request.method == "DELETE":
@@ -711,7 +718,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         claim = self.get_object()
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -723,7 +730,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             headers={"ETag": etag(claim), "Location": f"{request.path}{claim.pk}/"},
         )
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         expected = if_match_version(request)
         if expected != claim.version:
@@ -776,7 +783,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         responses={201: ClaimSerializer(many=True), 400: BULK_ERRORS},
     )
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
-    def bulk(self, request):
+    def bulk(self, request: Request) -> Response:
         """Create many claims: all of them, or none with the errors of every bad row."""
         rows = request.data
         if not isinstance(rows, list) or not rows:
@@ -813,11 +820,17 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
 class IgnoreAccept(BaseContentNegotiation):
     """Exports choose their format by URL; errors are always JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0]
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
+        return next(iter(parsers))
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 EXPORT_TYPES = {
@@ -846,7 +859,7 @@ EXPORT_TYPES = {
         (200, "application/ld+json"): OpenApiTypes.OBJECT,
     },
 )
-class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
+class ClaimExportView(ApiViewMixin, generics.GenericAPIView[Claim]):
     """Every claim that matches the filters, streamed from one snapshot.
 
     Columns (CSV and JSON) are in the documented order of
@@ -858,7 +871,7 @@ class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
     pagination_class = None
     content_negotiation_class = IgnoreAccept
 
-    def get(self, request, fmt: str):
+    def get(self, request: Request, fmt: str) -> StreamingHttpResponse:
         claims = self.filter_queryset(self.get_queryset())
         if fmt == "csv":
             bom = request.query_params.get("bom", "").lower() in ("1", "true", "yes")

@@ -15,6 +15,7 @@ import pghistory
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -35,10 +36,18 @@ class SpeakerKind(models.TextChoices):
     GROUP = "group", "group of people (代表委员)"
 
 
-class SpeakerQuerySet(models.QuerySet):
-    def named(self, name: str) -> "SpeakerQuerySet":
-        """Speakers whose name or an alias is exactly `name`."""
-        return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
+class SpeakerQuerySet(models.QuerySet["Speaker"]):
+    def named(self, name: str, *, containing: bool = False) -> "SpeakerQuerySet":
+        """Speakers whose name or an alias is `name` in either script (张玉卓 finds 張玉卓).
+
+        With `containing`, a name or alias that contains it is enough. The
+        aliases are matched in a subquery, so no speaker comes twice.
+        """
+        lookup = "icontains" if containing else "exact"
+        match = Q()
+        for variant in search_variants(name):
+            match |= Q(**{f"name__{lookup}": variant}) | Q(**{f"aliases__name__{lookup}": variant})
+        return self.filter(id__in=Speaker.objects.filter(match).values("id"))
 
 
 @tracked()
@@ -464,13 +473,13 @@ COMPARED_FIELDS = {
 }
 
 
-def _shown(claim: Claim, field, raw) -> str:
+def _shown(claim: Claim, field: models.Field[Any, Any], raw: Any) -> str:
     """A stored value as a person reads it: choice labels, names for speakers and users."""
     if raw is None or raw == "":
         return "—"
     if field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
-    if field.is_relation:
+    if field.is_relation and field.related_model is not None:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else f"#{raw} (deleted)"
     return str(raw)
@@ -509,7 +518,9 @@ class StaleVersion(Exception):
     changed since the version the caller read.
     """
 
-    def __init__(self, current: Claim, changes: list[FieldChange], changed_by=None) -> None:
+    def __init__(
+        self, current: Claim, changes: list[FieldChange], changed_by: User | None = None
+    ) -> None:
         self.current = current
         self.changes = changes
         self.changed_by = changed_by
@@ -725,11 +736,11 @@ class Target(BoundedFigure):
         if self.withdrawn_on and not self.withdrawal_note.strip():
             raise ValidationError({"withdrawal_note": "Say who withdrew the target, and where."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         """The figure in force, as restatements and revisions compare it."""
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
-    def figure_on(self, day: date) -> dict:
+    def figure_on(self, day: date) -> dict[str, Any]:
         """The figure in force on `day`: today's, with later revisions undone.
 
         Reads self.revisions (one query unless prefetched by with_evidence()).
@@ -791,8 +802,8 @@ class Target(BoundedFigure):
 
         Reads self.statements with their documents (prefetched by with_evidence()).
         """
-        dates = [s.claim.document.published_on for s in self.statements.all()]
-        dates = [d for d in dates if d is not None]
+        published = [s.claim.document.published_on for s in self.statements.all()]
+        dates = [d for d in published if d is not None]
         return min(dates) if dates else None
 
     def effective_status(self, as_of: date | None = None) -> str:
@@ -822,7 +833,7 @@ class Target(BoundedFigure):
             metric_id=self.metric_id, subject=self.subject, scope=self.scope
         ).order_by(F("deadline").asc(nulls_last=True), "id")
 
-    def restate(self, claim: Claim, *, by) -> "TargetRevision | None":
+    def restate(self, claim: Claim, *, by: User) -> "TargetRevision | None":
         """Link a target-type claim's statement to this target; record a revision if it changes it.
 
         The comparison is with the figure in force; the changed fields are copied onto
@@ -873,7 +884,9 @@ class Target(BoundedFigure):
         self.refresh_from_db()
         return revision
 
-    def timeline(self) -> list[tuple[date, str, models.Model]]:
+    def timeline(
+        self,
+    ) -> list[tuple[date, str, "TargetStatement | TargetRevision | Observation"]]:
         """Statements, revisions and evidence in time order, as (date, kind, object).
 
         Each is dated when it was said or published (its document's date; an
@@ -882,7 +895,7 @@ class Target(BoundedFigure):
         Target.objects.with_evidence(), four queries in all with the target.
         """
         undated = self.created_at.date() if self.created_at else date.max
-        events = [
+        events: list[tuple[date, str, TargetStatement | TargetRevision | Observation]] = [
             (s.claim.document.published_on or undated, "statement", s)
             for s in self.statements.all()
         ]
@@ -948,7 +961,7 @@ class TargetStatement(BoundedFigure):
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": "Only a target-type claim states a target."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
 

@@ -9,6 +9,8 @@ trigger check them against the text.
 """
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -109,10 +111,10 @@ def workbench_view(admin, request, document_id: int):
 # --- progress ------------------------------------------------------------------------
 
 
-def progress_by_document() -> list[dict]:
+def progress_by_document() -> list[dict[str, Any]]:
     """Claim counts per document by type and by status. Two queries: documents, counts."""
     documents = {d.pk: d for d in Document.objects.only("id", "title", "published_on")}
-    rows = {
+    rows: dict[int, dict[str, Any]] = {
         pk: {"document": d, "total": 0, "types": Counter(), "statuses": Counter()}
         for pk, d in documents.items()
     }
@@ -132,9 +134,9 @@ def progress_by_document() -> list[dict]:
     ]
 
 
-def progress_by_annotator() -> list[dict]:
+def progress_by_annotator() -> list[dict[str, Any]]:
     """Claim counts per annotator by status. One query."""
-    rows: dict[str, Counter] = {}
+    rows: dict[str, Counter[str]] = {}
     counts = Claim.objects.values("annotator__username", "status").annotate(n=Count("id"))
     for count in counts.order_by("annotator__username"):
         rows.setdefault(count["annotator__username"], Counter())[count["status"]] += count["n"]
@@ -148,7 +150,7 @@ def progress_by_annotator() -> list[dict]:
     ]
 
 
-def progress_view(admin, request):
+def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateResponse:
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     context = {
@@ -186,6 +188,7 @@ def deleted_claims():
         .order_by("id", "-pgh_id")
         .distinct("id")
     )
+    return records
 
 
 def with_deleted_by(records: list) -> list:
@@ -219,10 +222,11 @@ def restore_claim(*, claim_id: int, by) -> Claim:
         claim.full_clean()
         claim.save(force_insert=True)
         claim.topics.set(Topic.objects.filter(pk__in=topic_ids))
-        figure_model = {
+        figure_models: dict[str, type[TargetStatement] | type[Observation]] = {
             ClaimType.TARGET: TargetStatement,
             ClaimType.OBSERVATION: Observation,
-        }.get(claim.claim_type)
+        }
+        figure_model = figure_models.get(claim.claim_type)
         if figure_model is not None:
             figure_record = (
                 apps.get_model("claims", f"{figure_model.__name__}Event")

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from annotations.api import CursorPagination
 from annotations.models import Document
 from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401

@@ -17,7 +17,6 @@ from claims.models import (
     RelationKind,
     Target,
     TargetStatement,
-    TargetStatus,
 )
 from claims.tracking import (
     Bound,

@@ -9,7 +9,9 @@ nobody annotated count against precision, so on a partly annotated corpus precis
 a lower bound.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.models import Document, ReviewStatus
 from claims import devset, suggestions
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         "recall against the claims already annotated in them."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("document_ids", nargs="*", type=int, help="Default: every document")
         parser.add_argument(
             "--no-devset", action="store_true", help="Leave out the development set"
@@ -69,8 +71,9 @@ class Command(BaseCommand):
                 status=ReviewStatus.REJECTED
             )
         )
-        found = {kind: [0, 0] for kind in KINDS}  # claims found, claims
-        right = {kind: [0, 0] for kind in KINDS}  # suggestions matching, suggestions
+        found: dict[str, list[int]] = {kind: [0, 0] for kind in KINDS}  # claims found, claims
+        # suggestions matching, suggestions
+        right: dict[str, list[int]] = {kind: [0, 0] for kind in KINDS}
         for document in documents:
             year = document.published_on.year if document.published_on else None
             made = suggestions.scan(document.text, year)
