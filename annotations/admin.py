@@ -1,10 +1,12 @@
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
@@ -137,13 +139,6 @@ class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
         if raw_text and raw_text != self.instance.raw_text:
             self.derive_text(raw_text, self.instance.line_breaks == LineBreaks.REFLOWED)
         return cleaned
-
-    def _post_clean(self) -> None:
-        # clean() validated the whole document through create_from_raw. After
-        # an error the instance is still blank, and the model's "text is empty"
-        # would name a field this form lacks: Django raised, a 500.
-        if not self.errors:
-            super()._post_clean()  # type: ignore[misc]  # Django's, not in the stubs
 
 
 class MultipleFileInput(forms.ClearableFileInput):

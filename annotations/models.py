@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from annotations.canonical import canonicalise
+from annotations.scripts import is_traditional
 from history.tracking import tracked
 
 
@@ -69,7 +70,30 @@ def document_texts(via: str = "") -> list[str]:
     return [f"{prefix}text", f"{prefix}raw_text"]
 
 
-class DocumentQuerySet(models.QuerySet):
+def first_line_title(text: str) -> str:
+    """The first non-empty line, without Markdown's heading marks: a text's usual title."""
+    for line in text.splitlines():
+        title = line.strip().lstrip("#").strip()
+        if title:
+            return title[:500]
+    return ""
+
+
+class DuplicateText(ValidationError):
+    """The canonical text is already stored as `existing`: a text is never stored twice."""
+
+    def __init__(self, existing: "Document") -> None:
+        super().__init__(
+            {
+                "text": f"This text is already stored as document #{existing.pk} "
+                f"{existing.title!r}; it is not stored twice."
+            },
+            code="duplicate",
+        )
+        self.existing = existing
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
     def by_text(self, text: str) -> "DocumentQuerySet":
         return self.filter(content_hash=content_hash(text))
 

@@ -5,10 +5,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -33,6 +34,8 @@ from claims.models import (
     TargetStatement,
     Topic,
 )
+from claims.permissions import AnyUser, signed_in
+from claims.tracking import TargetStatus
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
 
@@ -73,7 +76,7 @@ class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
 
 
-class ClaimFigureInlineMixin:
+class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):
     """A claim's figure and relations are part of the claim: editable exactly when the
     claim is, and saved with it under its version (ClaimAdmin.save_model)."""
 
@@ -98,7 +101,7 @@ class ClaimFigureInlineMixin:
         )
 
 
-class TargetStatementInline(ClaimFigureInlineMixin):
+class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline[TargetStatement, Claim]):
     model = TargetStatement
     fk_name = "claim"
     autocomplete_fields = ["metric"]
@@ -107,14 +110,14 @@ class TargetStatementInline(ClaimFigureInlineMixin):
     max_num = 1
 
 
-class ObservationInline(ClaimFigureInlineMixin):
+class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation, Claim]):
     model = Observation
     autocomplete_fields = ["metric"]
     extra = 0
     max_num = 1
 
 
-class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline):
+class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]):
     model = ClaimRelation
     fk_name = "source"
     verbose_name = "relation this claim makes"
@@ -386,7 +389,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         if change:
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
-            obj.annotator = user
+            obj.annotator = signed_in(request.user)
             obj.save()
 
 

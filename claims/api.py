@@ -6,7 +6,7 @@ claim relations are read here. A claim's figure (target statement or
 observation) and the relations it makes are part of the claim resource, written
 with it under its version; this is the one write path for claims, the
 workbench included. Ground rules
-(login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
+(login, roles, throttles, paging, body size) are config.api.ApiViewMixin.
 
 Who may change which claim is claims.permissions, shared with the admin and
 the workbench. A change names the version it was made from (If-Match: the
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Model, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -46,6 +46,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from annotations.models import ReviewStatus
 from claims import exports
@@ -59,6 +60,7 @@ from claims.models import (
     Observation,
     Speaker,
     SpeakerAlias,
+    SpeakerQuerySet,
     StaleVersion,
     Target,
     TargetStatement,
@@ -72,6 +74,7 @@ from claims.permissions import (
     can_submit_claim,
     is_reviewer,
 )
+from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
 
 # ---------------------------------------------------------------- vocabularies
@@ -148,16 +151,11 @@ class SpeakerFilter(filters.FilterSet):
         model = Speaker
         fields = ["kind"]
 
-    def filter_q(self, speakers, name, value):
-        match = Q()
-        for variant in search_variants(value.strip()[:100]):
-            match |= Q(name__icontains=variant) | Q(aliases__name__icontains=variant)
-        return speakers.filter(id__in=Speaker.objects.filter(match).values("id"))
+    def filter_q(self, speakers: SpeakerQuerySet, name: str, value: str) -> SpeakerQuerySet:
+        return speakers.named(value.strip()[:100], containing=True)
 
-    def filter_name(self, speakers, name, value):
-        variants = search_variants(value)
-        matching = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
-        return speakers.filter(id__in=matching.values("id"))
+    def filter_name(self, speakers: SpeakerQuerySet, name: str, value: str) -> SpeakerQuerySet:
+        return speakers.named(value)
 
 
 class SpeakerViewSet(VocabularyViewSet[Speaker]):

@@ -10,6 +10,7 @@ change only through a recorded TargetRevision.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pghistory
 import pgtrigger
@@ -23,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations.models import AnchoredSpan, Document, choices_constraint, document_texts
+from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
@@ -458,9 +460,11 @@ MEANING_FIELDS = [
     "topics",
     "note",
 ]
+# A StatedFigure's own fields, in the order forms, serializers and exports show them.
+FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 # A figure's fields as a person edits them, target statement and observation alike.
 FIGURE_COMPARED_FIELDS = [
-    *("number_text", "comparator", "change", "value", "value_high", "unit"),
+    *FIGURE_FIELDS,
     *("metric", "subject", "scope", "deadline", "period_start", "period_end"),
 ]
 # The fields a person edits; version and timestamps change on every save.
@@ -628,7 +632,7 @@ class BoundedFigure(StatedFigure):
             )
 
 
-class TargetQuerySet(models.QuerySet):
+class TargetQuerySet(models.QuerySet["Target"]):
     def due(self, as_of: date) -> "TargetQuerySet":
         """Targets whose deadline has passed by `as_of` or falls in its year."""
         return self.filter(deadline__lte=tracking.year_end(as_of.year))

@@ -15,7 +15,6 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations.api import ApiViewMixin
 from claims import network_formats
 from claims.api import IgnoreAccept
 from claims.filters import ClaimFilter
@@ -36,6 +35,7 @@ from claims.networks import (
     filter_statements,
     load_statements,
 )
+from config.api import ApiViewMixin
 
 FORMATS = ["json", "graphml", "csv", "nodes_csv"]
 # Bounds on one answer: matrix cells over all windows, windows, claims behind an edge.

@@ -5,8 +5,6 @@ claim (an annotator only their own drafts) is checked per object where the
 action happens. Superusers are the admins.
 """
 
-from typing import Any
-
 from django.contrib.auth.models import Group, Permission
 
 ANNOTATOR = "annotator"

@@ -31,7 +31,14 @@ from typing import Any
 from annotations import sentences
 from annotations.models import Document
 from claims.figures import Change, Comparator, Figure, find_figures
-from claims.models import Claim, ClaimType, Metric, StoredSuggestions, SuggestionDismissal
+from claims.models import (
+    FIGURE_FIELDS,
+    Claim,
+    ClaimType,
+    Metric,
+    StoredSuggestions,
+    SuggestionDismissal,
+)
 from claims.tracking import Bound, year_end
 
 CLAUSE_END = re.compile(r"[；;。！？!?\n]")

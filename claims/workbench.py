@@ -9,15 +9,15 @@ trigger check them against the text.
 """
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin import ModelAdmin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -45,6 +45,10 @@ from history.events import context_user_id, instance_from_event
 # --- reading -------------------------------------------------------------------------
 
 
+# The claims admin, whose site and permissions the workbench pages use.
+WorkbenchAdmin = ModelAdmin[Claim]
+
+
 def claims_for_document(document: Document):
     """Claims with everything the workbench shows: three queries (claims, topics, relations)."""
     return (
@@ -61,7 +65,7 @@ def choices(enum) -> list[list[str]]:
     return [[value, label] for value, label in enum.choices]
 
 
-def workbench_view(admin, request, document_id: int):
+def workbench_view(admin: WorkbenchAdmin, request: HttpRequest, document_id: int):
     """The page, with the document's claims exactly as GET /api/v1/claims/ shows them."""
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
@@ -188,7 +192,6 @@ def deleted_claims():
         .order_by("id", "-pgh_id")
         .distinct("id")
     )
-    return records
 
 
 def with_deleted_by(records: list) -> list:

@@ -4,11 +4,14 @@ Every API view (annotations/api.py, claims/api.py, claims/tracking_api.py)
 derives from ApiViewMixin: session or token login, model permissions for
 every action including reading (deny by default), throttles, cursor
 pagination with a bounded page size, and bodies over MAX_REQUEST_BYTES
-refused with 413 before anything is parsed. They live in the project package
-because both apps use them and annotations may not import claims.
+refused with 413 before anything is parsed; JSON bodies nested beyond the
+recursion limit or holding a lone surrogate are refused with 400 (SafeJSONParser).
+They live in the project package because both apps use them and annotations
+may not import claims.
 """
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -20,6 +23,7 @@ from django_filters import rest_framework as filters
 from rest_framework import (
     exceptions,
     pagination,
+    parsers,
     permissions,
     serializers,
     status,
@@ -124,9 +128,64 @@ class CursorPagination(pagination.CursorPagination):
         return ordering
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(data: object) -> str | None:
+    """Where parsed JSON holds a lone surrogate ("\\ud800" is valid JSON), or None.
+
+    No string with one can be stored or even sent back in an error message
+    (it is not a character, so it has no UTF-8), so the whole body is refused.
+    The path names the field as the client wrote it: `note`, `figure.unit`,
+    `relations.0.note`; a bad key is reported at its object. NUL characters
+    are left to the fields, which refuse them by name.
+    """
+    pending: list[tuple[str, object]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if any(SURROGATE.search(str(key)) for key in value):
+                return path or "body"
+            pending += [(f"{path}.{key}" if path else key, item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)]
+        elif isinstance(value, str) and SURROGATE.search(value):
+            return path or "body"
+    return None
+
+
+class SafeJSONParser(parsers.JSONParser):
+    """JSON that is safe to go on with: not nested beyond Python's recursion limit,
+    and with no lone surrogate. Either is a 400, never a 500."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                "JSON parse error - the body is nested too deeply."
+            ) from None
+        path = lone_surrogate_at(data)
+        if path is not None:
+            raise exceptions.ParseError(
+                {path: ["Lone surrogates are not allowed: they are not Unicode characters."]}
+            )
+        return data
+
+
 class ApiViewMixin(APIView):
     """The ground rules; put it first among a view's bases."""
 
+    parser_classes: Sequence[type[parsers.BaseParser]] = [
+        SafeJSONParser,
+        parsers.FormParser,
+        parsers.MultiPartParser,
+    ]
     permission_classes: Sequence["_PermissionClass"] = [permissions.IsAuthenticated, RolePermission]
     throttle_classes: Sequence[type[throttling.BaseThrottle]] = [AnonThrottle, UserThrottle]
     pagination_class: type[pagination.BasePagination] | None = CursorPagination

@@ -12,10 +12,10 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from config.embedded_db import embedded_database_url
+
 # Django's classes take the type parameters the stubs give them (ModelAdmin[Claim]).
 django_stubs_ext.monkeypatch()
-
-from config.embedded_db import embedded_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Embedded database, development key, demo logins: var/ in the checkout (git-ignored).

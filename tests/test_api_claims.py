@@ -18,7 +18,7 @@ from tests.api_support import (  # noqa: F401
     mallory,
     reader,
 )
-from tests.conftest import make_claim
+from tests.conftest import SEED_003, make_claim
 
 TEXT = "国务院国资委表示，到2025年，中央企业战略性新兴产业收入的占比要达到35%。𠀀数据为证。"
 QUOTE = "到2025年，中央企业战略性新兴产业收入的占比要达到35%"

@@ -22,6 +22,7 @@ from claims.tracking import (
     Bound,
     Goal,
     Reading,
+    TargetStatus,
     compute_status,
     figure_changes,
     is_reach_goal,

@@ -9,8 +9,6 @@ nobody annotated count against precision, so on a partly annotated corpus precis
 a lower bound.
 """
 
-from typing import Any
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.models import Document, ReviewStatus
