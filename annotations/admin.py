@@ -78,7 +78,7 @@ def line_breaks_field() -> forms.TypedChoiceField:
     )
 
 
-class RawTextFormMixin:
+class RawTextFormMixin(forms.ModelForm[Document]):
     """The raw text as typed, and the canonical text derived from it exactly as on import.
 
     Never stripped: leading and trailing whitespace is part of the text, and
@@ -87,13 +87,17 @@ class RawTextFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "raw_text" in self.fields:
-            self.fields["raw_text"].strip = False
+        raw_text = self.fields.get("raw_text")
+        if isinstance(raw_text, forms.CharField):
+            raw_text.strip = False
 
     def derive_text(self, raw_text: str, pdf: bool | None) -> None:
         """Set the instance's text and line breaks from `raw_text`; refuse a stored text."""
         derived = Document.from_raw(raw_text, pdf=pdf)
         self.instance.text, self.instance.line_breaks = derived.text, derived.line_breaks
+        if not derived.text.strip():
+            self.add_error("raw_text", "The text is empty.")
+            return
         duplicate = Document.objects.by_text(derived.text).exclude(pk=self.instance.pk).first()
         if duplicate:
             self.add_error(
@@ -101,22 +105,30 @@ class RawTextFormMixin:
                 f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
             )
 
+    def _post_clean(self) -> None:
+        # After a field error the instance's text may still be blank, and the
+        # model's "text is empty" would name `text`, a field this form lacks:
+        # Django raised ValueError, a 500. The form's own errors say enough.
+        if not self.errors:
+            super()._post_clean()  # type: ignore[misc]  # Django's, not in the stubs
 
-class DocumentAddForm(RawTextFormMixin, forms.ModelForm):
+
+class DocumentAddForm(RawTextFormMixin):
     pdf = line_breaks_field()
 
     class Meta:
         model = Document
         fields = ["title", "outlet", "authors", "published_on", "url", "language", "raw_text"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("raw_text"):
             self.derive_text(cleaned["raw_text"], cleaned.get("pdf"))
         return cleaned
 
 
-class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
+class DocumentChangeForm(RawTextFormMixin):
     """Metadata; and the raw text of a document no claim is anchored in yet.
 
     Browsers send a textarea's line breaks as CRLF: a text stored without CR
@@ -133,8 +145,9 @@ class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
             raw_text = raw_text.replace("\r\n", "\n")
         return raw_text
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         raw_text = cleaned.get("raw_text")
         if raw_text and raw_text != self.instance.raw_text:
             self.derive_text(raw_text, self.instance.line_breaks == LineBreaks.REFLOWED)
@@ -195,7 +208,7 @@ class ImportFilesForm(forms.Form):
 
 
 @admin.register(Document)
-class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Document]):
     list_display = ["title", "outlet", "published_on", "language", "line_breaks", "created_at"]
     list_defer = document_texts()
     list_filter = ["language", "line_breaks", "outlet"]
@@ -249,16 +262,18 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/annotations/document/import.html", context)
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Document | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Document]]:
         kwargs["form"] = DocumentAddForm if obj is None else DocumentChangeForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Document | None = None) -> "_FieldsetSpec":
         if obj is None:
             return [(None, {"fields": [*DocumentAddForm.Meta.fields, "pdf"]})]
         return self.fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> list[str]:
         if obj is None:
             return []
         # Claims' offsets count the text they are anchored in: it cannot change under them.

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", choices=Language.values)
 
     @credited_to_command
-    def handle(self, *args, paths, **options):
+    def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
         files = sorted(self.expand(paths))
         defaults = {
             key: options[key]
