@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -18,6 +18,7 @@ from annotations.admin import DocumentListFilter, ListWithoutTexts
 from annotations.models import Document, ReviewStatus, document_texts
 from claims import networks, permissions, suggestions, tracking, workbench
 from claims.models import (
+    FIGURE_FIELDS,
     MEANING_FIELDS,
     SPAN_FIELDS,
     Claim,
@@ -46,7 +47,7 @@ class SpeakerAliasInline(admin.TabularInline[SpeakerAlias, Speaker]):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin[Speaker]):
     list_display = ["name", "kind", "organization", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
@@ -54,7 +55,7 @@ class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["organization"]
     inlines = [SpeakerAliasInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Speaker]:
         return (
             super().get_queryset(request).select_related("organization").prefetch_related("aliases")
         )
@@ -65,13 +66,13 @@ class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin[Topic]):
     list_display = ["name", "description"]
     search_fields = ["name"]
 
 
 @admin.register(Metric)
-class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin[Metric]):
     list_display = ["name", "unit"]
     search_fields = ["name", "description"]
 
@@ -128,7 +129,7 @@ class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline[ClaimRelat
     extra = 0
 
 
-class ClaimAdminForm(forms.ModelForm):
+class ClaimAdminForm(forms.ModelForm[Claim]):
     """Carries the version the editor read, so a save over someone else's is refused."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -201,7 +202,7 @@ def make_observation_from_claim(
 
 
 @admin.register(Claim)
-class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     list_display = [
         "id",
         "quote_excerpt",
@@ -266,7 +267,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     def quote_excerpt(self, claim: Claim) -> str:
         return claim.quote if len(claim.quote) <= 60 else claim.quote[:59] + "…"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             # The page only: the workbench reads and writes through /api/v1/.
@@ -285,7 +286,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def network_view(self, request):
+    def network_view(self, request: HttpRequest) -> TemplateResponse:
         """Discourse networks drawn from GET /api/v1/networks/ (claims/static/claims/network.js)."""
         if not permissions.can_view_claims(request.user):
             raise PermissionDenied
@@ -309,7 +310,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "claims/network.html", context)
 
-    def deleted_view(self, request):
+    def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """Deleted claims, each with a Restore button (POST)."""
         if not permissions.can_view_claims(request.user):
             raise PermissionDenied
@@ -342,7 +343,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         if not permissions.can_restore_claim(request.user, record.annotator_id, deleted_by_id):
             raise PermissionDenied
         try:
-            claim = workbench.restore_claim(claim_id=claim_id, by=request.user)
+            claim = workbench.restore_claim(claim_id=claim_id, by=signed_in(request.user))
         except (ValidationError, IntegrityError) as error:
             messages.error(request, f"Claim #{claim_id} could not be restored: {error}")
             return HttpResponseRedirect(request.path)
@@ -357,21 +358,29 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete_claim(request.user, obj))
 
-    def get_deleted_objects(self, objs, request):
+    def get_deleted_objects(
+        self, objs: Sequence[Any] | QuerySet[Any], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
         # A claim's figure and the relations it makes go with it (CASCADE) under the
         # claim's rule; their own pages may delete nothing, so do not ask theirs.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
         return deleted, counts, perms_needed - parts, protected
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
         # The changelist's bulk delete asks only the model-level permission.
         for claim in queryset:
             if not permissions.can_delete_claim(request.user, claim):
                 raise PermissionDenied
         super().delete_queryset(request, queryset)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StaleVersion as stale:
@@ -379,13 +388,17 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
             messages.error(request, stale.message())
             return HttpResponseRedirect(request.path)
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool
+    ) -> None:
         for relation in formset.save(commit=False):
             if isinstance(relation, ClaimRelation) and relation.created_by_id is None:
-                relation.created_by = request.user
+                relation.created_by = signed_in(request.user)
         super().save_formset(request, form, formset, change)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
+    ) -> None:
         if change:
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
@@ -442,13 +455,10 @@ class DueFilter(admin.SimpleListFilter):
 
 
 # The figure a target is created with; afterwards only restatements change it.
-FIGURE_IN_FORCE = [
-    *("number_text", "comparator", "change", "value", "value_high", "unit"),
-    *("bound", "deadline"),
-]
+FIGURE_IN_FORCE = [*FIGURE_FIELDS, "bound", "deadline"]
 
 
-class TargetAdminForm(forms.ModelForm):
+class TargetAdminForm(forms.ModelForm[Target]):
     """The target form; opened from a claim, it carries that claim to link its statement."""
 
     from_claim = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -490,7 +500,7 @@ class TargetAdminForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
     form = TargetAdminForm
     list_display = [
         "title",
@@ -512,7 +522,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["title", "metric", "subject", "scope", "set_by", "from_claim"]}),
         (
             "Figure in force (changed by restatements, which record revisions)",
-            {"fields": FIGURE_IN_FORCE},
+            {"fields": [*FIGURE_IN_FORCE]},
         ),
         ("Baseline", {"fields": ["baseline_value", "baseline_period"]}),
         (
@@ -527,13 +537,13 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         ("History (revisions and linked statements included)", {"fields": ["change_history"]}),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Target | None = None) -> list[str]:
         # A stored target's figure, scope included, changes only by a restatement
         # (Target.restate); a database trigger refuses any other change.
         figure = [] if obj is None else [*FIGURE_IN_FORCE, "scope"]
         return [*super().get_readonly_fields(request, obj), *figure]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
         # Four queries for any number of rows: targets, statements, revisions, observations.
         targets = cast(TargetQuerySet, super().get_queryset(request))
         return targets.with_evidence().select_related("set_by")
@@ -642,7 +652,7 @@ def tracking_context(target: Target) -> dict[str, Any]:
     }
 
 
-class ClaimPartAdmin(admin.ModelAdmin):
+class ClaimPartAdmin(admin.ModelAdmin[Any]):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over
@@ -654,19 +664,22 @@ class ClaimPartAdmin(admin.ModelAdmin):
 
     claim_field = "claim"
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         claim_field, user = self.claim_field, request.user
 
         class ClaimRuleForm(form):  # type: ignore[valid-type,misc]
-            def clean(self):
-                cleaned = super().clean()
+            def clean(self) -> dict[str, Any]:
+                super().clean()
+                cleaned: dict[str, Any] = self.cleaned_data
                 claim = cleaned.get(claim_field)
                 if claim is not None and not permissions.can_change_claim(user, claim):
                     self.add_error(
@@ -678,12 +691,14 @@ class ClaimPartAdmin(admin.ModelAdmin):
 
         return ClaimRuleForm
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any], change: bool
+    ) -> None:
         # The claim is locked first and its version raised: a page holding the old
         # version of the claim is refused instead of saving over this.
         getattr(obj, self.claim_field).raise_version()
         if isinstance(obj, ClaimRelation) and not change:
-            obj.created_by = request.user
+            obj.created_by = signed_in(request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -695,26 +710,30 @@ class TargetStatementAdmin(ListWithoutTexts, ClaimPartAdmin):
     list_select_related = ["claim__document", "target"]  # str() names the document
     list_defer = document_texts("claim__document")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Stated on the claim (its page, the workbench, the API) or by a target's page.
         return False
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin):
+class TargetRevisionAdmin(admin.ModelAdmin[TargetRevision]):
     """Read-only: a revision is made by a restatement on the target's page, never by hand."""
 
     list_display = ["target", "revised_on", "claim", "recorded_by"]
     list_select_related = ["target", "claim", "recorded_by"]
     search_fields = ["target__title"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: TargetRevision | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: TargetRevision | None = None
+    ) -> bool:
         return False
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch, Value
+from django.db.models import Model, Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -73,6 +73,7 @@ from claims.permissions import (
     can_review_claim,
     can_submit_claim,
     is_reviewer,
+    signed_in,
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
@@ -91,7 +92,7 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker])
         model = Speaker
         fields = ["id", "name", "kind", "organization", "description", "aliases"]
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Speaker.clean() (the organisation is one, and not the speaker itself)."""
         speaker = copy.copy(self.instance) if self.instance else Speaker()
         for name, value in attrs.items():
@@ -226,7 +227,7 @@ class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet[_MT]):
     pass
 
 
-class TargetViewSet(HistoryMixin, ReadViewSet):
+class TargetViewSet(HistoryMixin, ReadViewSet[Target]):
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
     filterset_fields = ["metric", "set_by", "status_override"]
@@ -247,7 +248,7 @@ class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
 # ---------------------------------------------------------------------- claims
 
 
-class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer[TargetStatement]):
     """A target-type claim's figure. `target` is linked on the target's page, never here."""
 
     class Meta:
@@ -256,7 +257,7 @@ class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["target"]
 
 
-class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Observation]):
     """An observation-type claim's figure."""
 
     class Meta:
@@ -264,25 +265,25 @@ class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
 
 
-FIGURE_SERIALIZERS: dict[str, type[serializers.ModelSerializer]] = {
+FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationSerializer]] = {
     ClaimType.TARGET: TargetStatementSerializer,
     ClaimType.OBSERVATION: ClaimObservationSerializer,
 }
 
 
-class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[ClaimRelation]):
     """A relation the claim makes to another claim, as part of the claim."""
 
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
     note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
     class Meta:
         model = ClaimRelation
         fields = ["id", "target", "kind", "note", "created_by", "created_at"]
         # Uniqueness is checked by Claim.put_relations, which knows the source.
-        validators: list = []
+        validators: list[Any] = []
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # A relation is always whole, even inside a PATCH (which makes nested fields optional).
         missing = [name for name in ("target", "kind") if name not in attrs]
         if missing:
@@ -290,22 +291,24 @@ class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
-class AllowedActionsSerializer(serializers.Serializer):
+class AllowedActionsSerializer(serializers.Serializer[Any]):
     change = serializers.BooleanField()
     delete = serializers.BooleanField()
     submit = serializers.BooleanField()
     review = serializers.BooleanField()
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """A claim as read, with its figure and the relations it makes, all under its version.
 
     Offsets count Unicode code points of the document text.
     """
 
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, allow_null=True)
-    annotator = serializers.SlugRelatedField(read_only=True, slug_field="username")
-    reviewer = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+    annotator = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
+    reviewer = serializers.SlugRelatedField[User](
+        read_only=True, slug_field="username", allow_null=True
+    )
     figure = serializers.SerializerMethodField()
     relations = OwnRelationSerializer(source="relations_out", many=True, read_only=True)
     can = serializers.SerializerMethodField()
@@ -348,7 +351,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             allow_null=True,
         )
     )
-    def get_figure(self, claim: Claim) -> dict | None:
+    def get_figure(self, claim: Claim) -> dict[str, Any] | None:
         """The target statement of a target-type claim, the observation of an observation."""
         figure = claim.stated_figure()
         if figure is None:
@@ -371,14 +374,14 @@ class ClaimSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
 )
-class FigureField(serializers.Field):
+class FigureField(serializers.Field[dict[str, Any], dict[str, Any], object, Any]):
     """A JSON object (checked against the claim's type in ClaimWriteSerializer) or null."""
 
     default_error_messages = {
         "not_object": "The figure must be a JSON object, or null to remove it.",
     }
 
-    def to_internal_value(self, data: object) -> dict:
+    def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail("not_object")
         return data
@@ -404,7 +407,7 @@ def flat_errors(detail: object, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(m) for m in messages]}
 
 
-class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]):
     """A claim as written, with its figure and relations. The annotator is whoever is
     logged in; the reviewer is whoever accepts or rejects it. The quote must equal the
     document text from start to end, and the whole claim passes Claim.full_clean().
@@ -439,14 +442,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"quote": {"trim_whitespace": False}}
 
-    def run_validation(self, data=serializers.empty):
+    def run_validation(self, data: Any = serializers.empty) -> Any:
         try:
             return super().run_validation(data)
         except serializers.ValidationError as error:
             raise serializers.ValidationError(flat_errors(error.detail)) from None
 
-    def validate(self, attrs):
-        user = self.context["request"].user
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = signed_in(self.context["request"].user)
         claim = copy.copy(self.instance) if self.instance else Claim(annotator=user)
         for name, value in attrs.items():
             if name not in ("topics", "figure", "relations"):
@@ -463,7 +466,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
     def figure_to_put(
-        self, claim: Claim, data: dict | None
+        self, claim: Claim, data: dict[str, Any] | None
     ) -> TargetStatement | Observation | None:
         """The figure `data` describes for `claim`, validated but not saved."""
         if data is None:
@@ -479,13 +482,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         checked = serializer_class(data=data, partial=merge)
         if not checked.is_valid():
             raise serializers.ValidationError(flat_errors(checked.errors, "figure"))
-        if merge:
+        figure: TargetStatement | Observation
+        if merge and existing is not None:
             figure = copy.copy(existing)
         else:  # a whole figure: what is left out takes its default
             figure = model()
             if isinstance(existing, model):  # the same row, so its history goes on
                 figure.pk, figure._state.adding = existing.pk, False
-            if isinstance(existing, TargetStatement):
+            if isinstance(existing, TargetStatement) and isinstance(figure, TargetStatement):
                 figure.target_id = existing.target_id
         for name, value in checked.validated_data.items():
             setattr(figure, name, value)
@@ -509,7 +513,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 }
             )
 
-    def check_review(self, user, attrs, claim: Claim) -> None:
+    def check_review(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:
         """Status changes follow the review workflow; who may make them is claims.permissions."""
         before = self.instance.status if self.instance else None
         after = claim.status
@@ -540,8 +544,8 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 {"review_comment": "A rejection needs a comment saying why."}
             )
 
-    def create(self, validated_data) -> Claim:
-        user = self.context["request"].user
+    def create(self, validated_data: dict[str, Any]) -> Claim:
+        user = signed_in(self.context["request"].user)
         topics = validated_data.pop("topics", [])
         figure = validated_data.pop("figure", None)
         relations = validated_data.pop("relations", [])
@@ -551,7 +555,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         claim.put_relations(relations, by=user)
         return claim
 
-    def update(self, claim: Claim, validated_data) -> Claim:
+    def update(self, claim: Claim, validated_data: dict[str, Any]) -> Claim:
         """The claim, then its parts, under one version: call inside a transaction."""
         topics = validated_data.pop("topics", None)
         parts = {
@@ -567,7 +571,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         if "figure" in parts:
             claim.put_figure(parts["figure"])
         if "relations" in parts:
-            claim.put_relations(parts["relations"], by=self.context["request"].user)
+            claim.put_relations(parts["relations"], by=signed_in(self.context["request"].user))
         return claim
 
 
@@ -668,7 +672,7 @@ class ClaimPermission(RolePermission):
         parameters=[IF_MATCH], responses={204: None, 409: ERRORS, 412: STALE, 428: ERRORS}
     ),
 )
-class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
+class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     """Claims with their figure (target statement or observation), filtered and paged.
 
     Ordering: `ordering=id` (default), `-id`, `published` or `-published`
@@ -682,7 +686,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
     ordering_fields = ["id", "published"]
     ordering = ["id"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Claim]:
         """One query for the page, one for its topics, one for its relations, whatever the
         page size."""
         return (
@@ -702,7 +706,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
         )
 
-    def as_read(self, claim: Claim) -> dict:
+    def as_read(self, claim: Claim) -> dict[str, Any]:
         return ClaimSerializer(claim, context=self.get_serializer_context()).data
 
     def reread(self, claim: Claim) -> Claim:
@@ -712,7 +716,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
         return stored
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
@@ -750,7 +754,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         claim = self.reread(claim)
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The claim goes with its figure and the relations it makes; 409 while other
         claims relate to it or a target revision cites it."""
         claim = self.get_object()
