@@ -392,7 +392,8 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool
     ) -> None:
         for relation in formset.save(commit=False):
-            if isinstance(relation, ClaimRelation) and relation.created_by_id is None:
+            # A stored relation keeps who made it; a new one is credited now.
+            if isinstance(relation, ClaimRelation) and relation._state.adding:
                 relation.created_by = signed_in(request.user)
         super().save_formset(request, form, formset, change)
 

@@ -300,7 +300,7 @@ def _unit(written: str | None) -> str:
     return _UNIT_NAMES.get(written or "", written or "")
 
 
-def _is_year(m: re.Match, tag: str, unit: str) -> bool:
+def _is_year(m: re.Match[str], tag: str, unit: str) -> bool:
     """2023年, and 二〇三五年 (four numerals read one by one)."""
     number = m[f"{tag}_num"]
     positional = len(number) == 4 and all(ch in _DIGITS for ch in number)

@@ -10,12 +10,13 @@ change only through a recorded TargetRevision.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -30,6 +31,9 @@ from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
 from history.events import event_user
 from history.tracking import tracked
+
+if TYPE_CHECKING:  # a class that exists only in the stubs
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 
 class SpeakerKind(models.TextChoices):
@@ -203,6 +207,9 @@ class Modality(models.TextChoices):
 
 @tracked()
 class Claim(AnchoredSpan):
+    if TYPE_CHECKING:  # the reverse relation of ClaimEvent, which pghistory makes at run time
+        events: RelatedManager[Any]
+
     claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
     speaker = models.ForeignKey(
         Speaker,
@@ -298,7 +305,8 @@ class Claim(AnchoredSpan):
         """The claim's figure, whichever kind it is. Select_related both to save queries."""
         for attr in ("target_statement", "observation"):
             try:
-                return getattr(self, attr)
+                figure: TargetStatement | Observation = getattr(self, attr)
+                return figure
             except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
                 continue
         return None
@@ -320,7 +328,7 @@ class Claim(AnchoredSpan):
         _clean_as_part(figure, "figure")
         figure.save()
 
-    def put_relations(self, wanted: "list[dict]", *, by) -> None:
+    def put_relations(self, wanted: list[dict[str, Any]], *, by: User) -> None:
         """Make the claim's outgoing relations exactly `wanted` ({target, kind, note}).
 
         A relation already there is kept (with who made it and when), its note
@@ -417,8 +425,9 @@ class Claim(AnchoredSpan):
 
 # A claim's topic links are rows of their own. Their events show in the claim's
 # history and let its topics at any moment be replayed (topic_ids_at).
+# pghistory makes the base class at run time.
 class ClaimTopicEvent(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Claim.topics.through,
         pghistory.InsertEvent(),
         pghistory.DeleteEvent(),
@@ -523,7 +532,7 @@ class StaleVersion(Exception):
     """
 
     def __init__(
-        self, current: Claim, changes: list[FieldChange], changed_by: User | None = None
+        self, current: Claim, changes: list[FieldChange], changed_by: AbstractBaseUser | None = None
     ) -> None:
         self.current = current
         self.changes = changes

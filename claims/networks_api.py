@@ -116,7 +116,7 @@ PARAMETERS = [
 ]
 
 
-class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore[misc]
+class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
     """A discourse network of the filtered claims, as DNA's dna_network() computes it.
 
     `network_type` twomode (variable1 × variable2), onemode (variable1 ×
@@ -130,7 +130,7 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore
 
     queryset = Claim.objects.all()
     filterset_class = ClaimFilter
-    pagination_class = None  # type: ignore[assignment]  # one network, not pages
+    pagination_class = None  # one network, not pages
     content_negotiation_class = IgnoreAccept
 
     def parameters(self, request: Request) -> tuple[Options, str]:

@@ -78,7 +78,7 @@ def can_review_claim(user: AnyUser, claim: Claim) -> bool:
     return claim.status == ReviewStatus.SUBMITTED and user.is_staff and is_reviewer(user)
 
 
-def can_restore_claim(user, annotator_id: int, deleted_by_id: int | None) -> bool:
+def can_restore_claim(user: AnyUser, annotator_id: int, deleted_by_id: int | None) -> bool:
     """Bring back a deleted claim: reviewers any; an annotator only her own claim that she
     deleted herself, so no one undoes a reviewer's (or another annotator's) deletion."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.add_claim")):

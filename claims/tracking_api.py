@@ -216,7 +216,7 @@ def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -
 class SuggestionListView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
-    def get(self, request, document_id: int):
+    def get(self, request: Request, document_id: int) -> Response:
         # The canonical text is scanned; the raw text is not needed.
         document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         metrics = list(Metric.objects.all())

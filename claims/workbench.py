@@ -14,9 +14,10 @@ from typing import Any
 from django.apps import apps
 from django.contrib.admin import ModelAdmin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Choices, Count, Manager, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -49,7 +50,7 @@ from history.events import context_user_id, instance_from_event
 WorkbenchAdmin = ModelAdmin[Claim]
 
 
-def claims_for_document(document: Document):
+def claims_for_document(document: Document) -> QuerySet[Claim]:
     """Claims with everything the workbench shows: three queries (claims, topics, relations)."""
     return (
         Claim.objects.filter(document=document)
@@ -61,11 +62,13 @@ def claims_for_document(document: Document):
     )
 
 
-def choices(enum) -> list[list[str]]:
+def choices(enum: type[Choices]) -> list[list[str]]:
     return [[value, label] for value, label in enum.choices]
 
 
-def workbench_view(admin: WorkbenchAdmin, request: HttpRequest, document_id: int):
+def workbench_view(
+    admin: WorkbenchAdmin, request: HttpRequest, document_id: int
+) -> TemplateResponse:
     """The page, with the document's claims exactly as GET /api/v1/claims/ shows them."""
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
@@ -173,12 +176,13 @@ def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateRespon
 # --- deleted claims ------------------------------------------------------------------
 
 
-def claim_events():
+def claim_events() -> Manager[Any]:
     """The manager of claims' history events (claims.ClaimEvent, made by pghistory)."""
-    return apps.get_model("claims", "ClaimEvent").objects
+    events: Manager[Any] = apps.get_model("claims", "ClaimEvent").objects
+    return events
 
 
-def deleted_claims():
+def deleted_claims() -> QuerySet[Any]:
     """The deletion event of each claim that is still deleted. One query.
 
     Each row is the claim as it was when deleted, with `pgh_context` (who deleted
@@ -194,7 +198,7 @@ def deleted_claims():
     )
 
 
-def with_deleted_by(records: list) -> list:
+def with_deleted_by(records: list[Any]) -> list[Any]:
     """Set `deleted_by` (a user or None) on deletion events; one query for all of them."""
     user_ids = {context_user_id(record.pgh_context) for record in records} - {None}
     users = get_user_model()._default_manager.in_bulk(user_ids)
@@ -203,7 +207,7 @@ def with_deleted_by(records: list) -> list:
     return records
 
 
-def restore_claim(*, claim_id: int, by) -> Claim:
+def restore_claim(*, claim_id: int, by: User) -> Claim:
     """Bring a deleted claim back as the same pk, with its topics and its figure.
 
     Its version continues from the deleted one, so a page opened before the

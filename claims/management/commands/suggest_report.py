@@ -9,6 +9,8 @@ nobody annotated count against precision, so on a partly annotated corpus precis
 a lower bound.
 """
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.models import Document, ReviewStatus
@@ -37,7 +39,14 @@ class Command(BaseCommand):
             "--verbose", action="store_true", help="List the development set's misses and errors"
         )
 
-    def handle(self, *args, document_ids, no_devset=False, verbose=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        document_ids: list[int],
+        no_devset: bool = False,
+        verbose: bool = False,
+        **options: Any,
+    ) -> None:
         self.stdout.write("Annotated documents in the database:")
         self.report_annotated(document_ids)
         if not no_devset:
@@ -57,7 +66,7 @@ class Command(BaseCommand):
             for line in (score.missed + score.wrong) if verbose else []:
                 self.stdout.write(f"    {line}")
 
-    def report_annotated(self, document_ids):
+    def report_annotated(self, document_ids: list[int]) -> None:
         documents = Document.objects.order_by("id")
         if document_ids:
             documents = documents.filter(id__in=document_ids)
