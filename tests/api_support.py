@@ -115,8 +115,8 @@ class ApiSession(requests.Session):
         if token:
             self.headers["Authorization"] = f"Token {token}"
 
-    def request(  # type: ignore[override]
-        self, method: str, url: str, *args: Any, **kwargs: Any
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("timeout", 60)
         path = url.decode() if isinstance(url, bytes) else url

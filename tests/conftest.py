@@ -143,7 +143,7 @@ def demo(demo_corpus: None, db: None) -> None:
     """The demo corpus, for a test that reads it (or writes to it and is rolled back)."""
 
 
-def make_user(username: str, role: str | None = None, **extra) -> User:
+def make_user(username: str, role: str | None = None, **extra: Any) -> User:
     user = User.objects.create_user(
         username, password=f"{username}-password", is_staff=True, **extra
     )
