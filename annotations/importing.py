@@ -41,24 +41,41 @@ class FileReport:
         return f"{self.name}: " + "; ".join(parts or ["no records"])
 
 
-def read_records(suffix: str, raw: bytes) -> list[Any]:
+def parse_json(content: str, where: str) -> object:
+    """json.loads with its failures as ImportFailed naming `where`.
+
+    Nesting deep enough to exhaust Python's stack is refused like any other bad JSON.
+    """
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as error:
+        raise ImportFailed(f"{where}: not valid JSON at line {error.lineno}: {error.msg}") from None
+    except RecursionError:
+        raise ImportFailed(f"{where}: JSON nested too deeply") from None
+
+
+def read_records(suffix: str, raw: bytes) -> list[object]:
     content = raw.decode("utf-8-sig")
     if suffix in TEXT_SUFFIXES:
         return [{"text": content}]
     if suffix == ".jsonl":
-        records: list[Any] = []
-        for number, line in enumerate(content.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise ImportFailed(f"line {number}: not valid JSON ({error.msg})") from None
-        return records
-    try:
-        data = json.loads(content)
-    except json.JSONDecodeError as error:
-        raise ImportFailed(f"not valid JSON at line {error.lineno}: {error.msg}") from None
+        return [
+            parse_json(line, f"line {number}")
+            for number, line in enumerate(content.splitlines(), start=1)
+            if line.strip()
+        ]
+    data = parse_json(content, "the file")
     return data if isinstance(data, list) else [data]
+
+
+def unstorable_character(value: str) -> str:
+    """What PostgreSQL cannot store in text: NUL, or half of a UTF-16 surrogate pair
+    (JSON's "\\ud800" escapes decode to one); empty when there is none."""
+    if "\x00" in value:
+        return "a NUL character"
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        return "a lone surrogate (half of a UTF-16 pair), not a character"
+    return ""
 
 
 def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
@@ -74,11 +91,15 @@ def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
             f"unknown field(s) {', '.join(sorted(unknown))}; "
             f"known: {', '.join(sorted(RECORD_FIELDS))}"
         )
+    for name, value in record.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            problem = unstorable_character(item) if isinstance(item, str) else ""
+            if problem:
+                raise ImportFailed(f"{name}: contains {problem}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ImportFailed("text: missing or empty")
-    if "\x00" in text:
-        raise ImportFailed("text: contains a NUL character")
     pdf = record.get("pdf", defaults.get("pdf"))
     if pdf is not None and not isinstance(pdf, bool):
         raise ImportFailed("pdf: must be true or false")

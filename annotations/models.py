@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, Q
 
 from annotations.canonical import canonicalise
@@ -116,11 +116,20 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             document.language = Language.ZH_HANT if traditional else Language.ZH_HANS
         # The hash is derived on save; uniqueness is the duplicate check below.
         document.full_clean(exclude=["content_hash"], validate_unique=False)
-        existing = self.by_text(document.text).first()
+        existing = Document.objects.by_text(document.text).first()
         if existing is not None:
             raise DuplicateText(existing)
         if commit:
-            document.save()
+            try:
+                with transaction.atomic():
+                    document.save()
+            except IntegrityError:
+                # Another writer stored the same text since we looked: this save waited
+                # for that one's commit on the unique hash, and can now see it.
+                existing = Document.objects.by_text(document.text).first()
+                if existing is None:
+                    raise
+                raise DuplicateText(existing) from None
         return document
 
 

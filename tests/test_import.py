@@ -1,10 +1,13 @@
 """The import command on real files."""
 
 import json
+import threading
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from annotations.models import Document, LineBreaks
 from tests.conftest import SEED_000, SEED_003, SEED_004, SOE_TARGET, TEXTS
@@ -113,6 +116,10 @@ def test_a_json_file_with_one_bad_record_saves_nothing_and_names_the_problem(tmp
         ('{"text": "x", "url": "not a url"}', "url: Enter a valid URL"),
         ('{"text": "x", "language": "klingon"}', "language: Value 'klingon' is not a valid choice"),
         ('[{"text": "x",}]', "not valid JSON"),
+        ('{"text": "x", "title": "a\\u0000b"}', "title: contains a NUL character"),
+        ('{"text": "a\\ud800b"}', "text: contains a lone surrogate"),
+        ('{"text": "x", "authors": ["\\udfff"]}', "authors: contains a lone surrogate"),
+        ("[" * 100_000 + "]" * 100_000, "the file: JSON nested too deeply"),
     ],
 )
 @pytest.mark.django_db
@@ -146,3 +153,43 @@ def test_many_files_show_a_progress_bar(tmp_path):
     call_command("import_documents", str(tmp_path), stdout=StringIO(), stderr=err)
     assert "12/12" in err.getvalue()
     assert Document.objects.count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_text_at_once_store_it_once(tmp_path):
+    """The second waits on the unique hash for the first's commit, then reports a duplicate."""
+    from annotations.importing import import_file
+
+    paths = []
+    for name in ("first.txt", "second.txt"):
+        paths.append(tmp_path / name)
+        paths[-1].write_text("# 同一篇\n\n到2025年，占比要达到35%。")
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def run(path):
+        try:
+            barrier.wait()
+            reports.append(import_file(path))
+        finally:
+            connection.close()
+
+    # Each import's first look finds nothing, as when both look before either commits.
+    real_by_text = Document.objects.by_text
+    looked = threading.local()
+
+    def by_text(text):
+        if getattr(looked, "once", False):
+            return real_by_text(text)
+        looked.once = True
+        return Document.objects.none()
+
+    with patch.object(Document.objects, "by_text", side_effect=by_text):
+        threads = [threading.Thread(target=run, args=(path,)) for path in paths]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert sorted(len(r.imported) for r in reports) == [0, 1]
+    assert all(not r.error for r in reports), [r.error for r in reports]
+    assert Document.objects.count() == 1
