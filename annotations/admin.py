@@ -1,19 +1,24 @@
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
 from annotations.models import Document, Language, LineBreaks, document_texts
 from history.admin import HistoryAdminMixin
+
+if TYPE_CHECKING:  # a name that exists only in the stubs
+    from django.contrib.admin.options import _FieldsetSpec
 
 # One uploaded file is read whole; a policy text is well under this.
 MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
@@ -73,7 +78,7 @@ def line_breaks_field() -> forms.TypedChoiceField:
     )
 
 
-class RawTextFormMixin:
+class RawTextFormMixin(forms.ModelForm[Document]):
     """The raw text as typed, and the canonical text derived from it exactly as on import.
 
     Never stripped: leading and trailing whitespace is part of the text, and
@@ -82,13 +87,17 @@ class RawTextFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "raw_text" in self.fields:
-            self.fields["raw_text"].strip = False
+        raw_text = self.fields.get("raw_text")
+        if isinstance(raw_text, forms.CharField):
+            raw_text.strip = False
 
     def derive_text(self, raw_text: str, pdf: bool | None) -> None:
         """Set the instance's text and line breaks from `raw_text`; refuse a stored text."""
         derived = Document.from_raw(raw_text, pdf=pdf)
         self.instance.text, self.instance.line_breaks = derived.text, derived.line_breaks
+        if not derived.text.strip():
+            self.add_error("raw_text", "The text is empty.")
+            return
         duplicate = Document.objects.by_text(derived.text).exclude(pk=self.instance.pk).first()
         if duplicate:
             self.add_error(
@@ -96,22 +105,30 @@ class RawTextFormMixin:
                 f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
             )
 
+    def _post_clean(self) -> None:
+        # After a field error the instance's text may still be blank, and the
+        # model's "text is empty" would name `text`, a field this form lacks:
+        # Django raised ValueError, a 500. The form's own errors say enough.
+        if not self.errors:
+            super()._post_clean()  # type: ignore[misc]  # Django's, not in the stubs
 
-class DocumentAddForm(RawTextFormMixin, forms.ModelForm):
+
+class DocumentAddForm(RawTextFormMixin):
     pdf = line_breaks_field()
 
     class Meta:
         model = Document
         fields = ["title", "outlet", "authors", "published_on", "url", "language", "raw_text"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("raw_text"):
             self.derive_text(cleaned["raw_text"], cleaned.get("pdf"))
         return cleaned
 
 
-class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
+class DocumentChangeForm(RawTextFormMixin):
     """Metadata; and the raw text of a document no claim is anchored in yet.
 
     Browsers send a textarea's line breaks as CRLF: a text stored without CR
@@ -128,8 +145,9 @@ class DocumentChangeForm(RawTextFormMixin, forms.ModelForm):
             raw_text = raw_text.replace("\r\n", "\n")
         return raw_text
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         raw_text = cleaned.get("raw_text")
         if raw_text and raw_text != self.instance.raw_text:
             self.derive_text(raw_text, self.instance.line_breaks == LineBreaks.REFLOWED)
@@ -143,11 +161,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one field (Django's documented recipe)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else [data]
         # No file at all is cleaned as one missing file, so `required` holds.
         return [super(MultipleFileField, self).clean(one, initial) for one in files or [None]]
@@ -156,7 +174,9 @@ class MultipleFileField(forms.FileField):
 class ImportFilesForm(forms.Form):
     """Files as `manage.py import_documents` takes them; the fields fill what a file lacks."""
 
-    files = MultipleFileField(
+    # Django's form metaclass moves declared fields into base_fields, so the
+    # upload dict BaseForm.files is not shadowed at run time.
+    files = MultipleFileField(  # type: ignore[assignment]
         help_text=f"{', '.join(sorted(TEXT_SUFFIXES))} texts and "
         f"{', '.join(sorted(RECORD_SUFFIXES))} records (text, title, outlet, author, date, url, "
         "language, pdf). Each file is all or nothing; a text already stored is a duplicate."
@@ -169,16 +189,17 @@ class ImportFilesForm(forms.Form):
         choices=[("", "Detect (simplified or traditional)"), *Language.choices], required=False
     )
 
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        too_big = [f.name for f in files if f.size > MAX_IMPORT_FILE_BYTES]
+    def clean_files(self) -> list[UploadedFile[bytes]]:
+        files: list[UploadedFile[bytes]] = self.cleaned_data["files"]
+        # An upload always has a name and a size; the stubs allow None for any File.
+        too_big = [str(f.name) for f in files if (f.size or 0) > MAX_IMPORT_FILE_BYTES]
         if too_big:
             raise forms.ValidationError(
                 f"Over {MAX_IMPORT_FILE_BYTES // 2**20} MB: {', '.join(too_big)}; nothing imported."
             )
         return files
 
-    def defaults(self) -> dict:
+    def defaults(self) -> dict[str, Any]:
         return {
             name: value
             for name, value in self.cleaned_data.items()
@@ -187,7 +208,7 @@ class ImportFilesForm(forms.Form):
 
 
 @admin.register(Document)
-class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Document]):
     list_display = ["title", "outlet", "published_on", "language", "line_breaks", "created_at"]
     list_defer = document_texts()
     list_filter = ["language", "line_breaks", "outlet"]
@@ -213,14 +234,14 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         ("History", {"fields": ["change_history"]}),
     ]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         import_view = self.admin_site.admin_view(self.import_view)
         return [
             path("import/", import_view, name="annotations_document_import"),
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
+    def import_view(self, request: HttpRequest) -> TemplateResponse:
         """Upload files to import, each all or nothing, with a report per file."""
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -241,23 +262,27 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/annotations/document/import.html", context)
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Document | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Document]]:
         kwargs["form"] = DocumentAddForm if obj is None else DocumentChangeForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Document | None = None) -> "_FieldsetSpec":
         if obj is None:
             return [(None, {"fields": [*DocumentAddForm.Meta.fields, "pdf"]})]
         return self.fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Document | None = None) -> list[str]:
         if obj is None:
             return []
         # Claims' offsets count the text they are anchored in: it cannot change under them.
         anchored = ["raw_text"] if obj.anchored_span_count() else []
         return [*super().get_readonly_fields(request, obj), *anchored]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: forms.ModelForm[Document], change: bool
+    ) -> None:
+        if not change and isinstance(request.user, User):  # the admin has no anonymous users
             obj.imported_by = request.user
         super().save_model(request, obj, form, change)

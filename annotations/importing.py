@@ -7,14 +7,15 @@ are reported as duplicates and skipped, never stored twice.
 
 import datetime
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from annotations.models import Document, Language
-from annotations.scripts import is_traditional
+from annotations.models import Document, DuplicateText
 
 TEXT_SUFFIXES = {".txt", ".md"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
@@ -77,15 +78,11 @@ def unstorable_character(value: str) -> str:
     return ""
 
 
-def first_line_title(text: str) -> str:
-    for line in text.splitlines():
-        title = line.strip().lstrip("#").strip()
-        if title:
-            return title[:500]
-    return ""
+def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
+    """Store one record as a new document; `defaults` fill the fields it lacks.
 
-
-def document_from_record(record: object, *, defaults: dict) -> Document:
+    Raises ImportFailed naming the field, or DuplicateText when the text is stored.
+    """
     if not isinstance(record, dict):
         raise ImportFailed("a record must be a JSON object")
     unknown = set(record) - RECORD_FIELDS
@@ -115,31 +112,29 @@ def document_from_record(record: object, *, defaults: dict) -> Document:
     authors = record.get("authors", record.get("author", defaults.get("authors", "")))
     if isinstance(authors, list):
         authors = "、".join(str(a) for a in authors)
-    document = Document.from_raw(
-        text,
-        pdf=pdf,
-        title=str(record.get("title") or defaults.get("title") or first_line_title(text)),
-        outlet=str(record.get("outlet", defaults.get("outlet", ""))),
-        authors=str(authors),
-        published_on=published_on or defaults.get("published_on"),
-        url=str(record.get("url", defaults.get("url", ""))),
-        language=str(record.get("language") or defaults.get("language") or ""),
-        source_name=defaults.get("source_name", ""),
-        imported_by=defaults.get("imported_by"),
-    )
-    if not document.language:
-        document.language = Language.ZH_HANT if is_traditional(document.text) else Language.ZH_HANS
     try:
-        document.full_clean(exclude=["content_hash"], validate_unique=False)
+        return Document.objects.create_from_raw(
+            text,
+            pdf=pdf,
+            title=str(record.get("title") or defaults.get("title") or ""),
+            outlet=str(record.get("outlet", defaults.get("outlet", ""))),
+            authors=str(authors),
+            published_on=published_on or defaults.get("published_on"),
+            url=str(record.get("url", defaults.get("url", ""))),
+            language=str(record.get("language") or defaults.get("language") or ""),
+            source_name=defaults.get("source_name", ""),
+            imported_by=defaults.get("imported_by"),
+        )
+    except DuplicateText:
+        raise
     except ValidationError as error:
         messages = "; ".join(
             f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items()
         )
         raise ImportFailed(messages) from None
-    return document
 
 
-def import_file(path: Path, **defaults) -> FileReport:
+def import_file(path: Path, **defaults: Any) -> FileReport:
     """Import one file from disk, all or nothing."""
     try:
         raw = path.read_bytes()
@@ -148,7 +143,7 @@ def import_file(path: Path, **defaults) -> FileReport:
     return import_bytes(path.name, raw, **defaults)
 
 
-def import_bytes(name: str, raw: bytes, **defaults) -> FileReport:
+def import_bytes(name: str, raw: bytes, **defaults: Any) -> FileReport:
     """Import one file's content, all or nothing; its suffix says what it holds."""
     report = FileReport(name)
     suffix = Path(name).suffix.lower()
@@ -161,25 +156,12 @@ def import_bytes(name: str, raw: bytes, **defaults) -> FileReport:
             for number, record in enumerate(records, start=1):
                 label = f"record {number}" if suffix in RECORD_SUFFIXES else "text"
                 try:
-                    document = document_from_record(
-                        record, defaults={**defaults, "source_name": name}
-                    )
+                    document = store_record(record, defaults={**defaults, "source_name": name})
+                except DuplicateText as duplicate:
+                    report.duplicates.append((label, duplicate.existing))
+                    continue
                 except ImportFailed as error:
                     raise ImportFailed(f"{label}: {error}") from None
-                existing = Document.objects.by_text(document.text).first()
-                if existing is None:
-                    try:
-                        with transaction.atomic():
-                            document.save()
-                    except IntegrityError:
-                        # Another import stored the same text since we looked: it waited
-                        # for that one's commit on the unique hash, and can now see it.
-                        existing = Document.objects.by_text(document.text).first()
-                        if existing is None:
-                            raise
-                if existing is not None:
-                    report.duplicates.append((label, existing))
-                    continue
                 report.imported.append(document)
     except (ImportFailed, UnicodeDecodeError) as error:
         report.imported = []

@@ -7,15 +7,18 @@ converting is the client's job, checking is ours.
 """
 
 import hashlib
+from typing import Any
 
+from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, Q
 
 from annotations.canonical import canonicalise
+from annotations.scripts import is_traditional
 from history.tracking import tracked
 
 
@@ -30,14 +33,16 @@ class Sha256Hex(Func):
     output_field = models.CharField()
 
 
-def choices_constraint(field: str, choices: type[models.TextChoices], name: str):
+def choices_constraint(
+    field: str, choices: type[models.TextChoices], name: str
+) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
-class URLField(models.URLField):
+class URLField(models.URLField[str, str]):
     """A URL typed without a scheme is taken as https (Django 6's default)."""
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
@@ -65,9 +70,67 @@ def document_texts(via: str = "") -> list[str]:
     return [f"{prefix}text", f"{prefix}raw_text"]
 
 
-class DocumentQuerySet(models.QuerySet):
+def first_line_title(text: str) -> str:
+    """The first non-empty line, without Markdown's heading marks: a text's usual title."""
+    for line in text.splitlines():
+        title = line.strip().lstrip("#").strip()
+        if title:
+            return title[:500]
+    return ""
+
+
+class DuplicateText(ValidationError):
+    """The canonical text is already stored as `existing`: a text is never stored twice."""
+
+    def __init__(self, existing: "Document") -> None:
+        super().__init__(
+            {
+                "text": f"This text is already stored as document #{existing.pk} "
+                f"{existing.title!r}; it is not stored twice."
+            },
+            code="duplicate",
+        )
+        self.existing = existing
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
     def by_text(self, text: str) -> "DocumentQuerySet":
         return self.filter(content_hash=content_hash(text))
+
+    def create_from_raw(
+        self, raw_text: str, *, pdf: bool | None = None, commit: bool = True, **metadata: Any
+    ) -> "Document":
+        """A new document from its raw text, as the import command, the API and the admin make it.
+
+        The canonical text is derived (Document.from_raw); without a title the
+        first line is the title, without a language the script is detected.
+        Raises ValidationError naming the field, or DuplicateText when the
+        canonical text is already stored (one query). With commit=False the
+        valid document is returned unsaved, for a form that saves it later.
+        """
+        document = Document.from_raw(raw_text, pdf=pdf, **metadata)
+        if not document.title:
+            document.title = first_line_title(raw_text)
+        if not document.language:
+            traditional = is_traditional(document.text)
+            document.language = Language.ZH_HANT if traditional else Language.ZH_HANS
+        # The hash is derived on save; uniqueness is the duplicate check below.
+        document.full_clean(exclude=["content_hash"], validate_unique=False)
+        existing = Document.objects.by_text(document.text).first()
+        if existing is not None:
+            raise DuplicateText(existing)
+        if commit:
+            try:
+                with transaction.atomic():
+                    document.save()
+            except IntegrityError:
+                # Another writer stored the same text since we looked: this save waited
+                # for that one's commit on the unique hash, and can now see it.
+                existing = Document.objects.by_text(document.text).first()
+                if existing is None:
+                    raise
+                raise DuplicateText(existing) from None
+        return document
 
 
 # The texts are not copied into every event: content_hash says when the text changed.
@@ -124,12 +187,12 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.content_hash = content_hash(self.text)
         super().save(*args, **kwargs)
 
     @classmethod
-    def from_raw(cls, raw_text: str, *, pdf: bool | None = None, **metadata) -> "Document":
+    def from_raw(cls, raw_text: str, *, pdf: bool | None = None, **metadata: Any) -> "Document":
         """An unsaved document whose canonical text is derived from `raw_text`."""
         canonical = canonicalise(raw_text, pdf=pdf)
         line_breaks = LineBreaks.REFLOWED if canonical.reflowed else LineBreaks.KEPT
@@ -144,7 +207,7 @@ class Document(models.Model):
         )
 
     def clean(self) -> None:
-        if self.text == "":
+        if not self.text.strip():
             raise ValidationError({"text": "The text is empty."})
         if self.pk and self.text_changed() and self.anchored_span_count():
             raise ValidationError(
@@ -238,7 +301,7 @@ class AnchoredSpan(models.Model):
             raise ValidationError(errors)
 
 
-def span_errors(text: str | None, start: int | None, end: int | None, quote: str) -> dict:
+def span_errors(text: str | None, start: int | None, end: int | None, quote: str) -> dict[str, str]:
     """Field errors for a span over `text`, in words an annotator understands."""
     if text is None or start is None or end is None:
         return {}

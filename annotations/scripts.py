@@ -36,10 +36,9 @@ def is_traditional(text: str) -> bool:
     """True when converting to simplified changes more characters than the
     other way round: a traditional text has many characters t2s rewrites."""
     sample = text[:20000]
-    to_simplified = sum(
-        a != b for a, b in zip(sample, _converter("t2s").convert(sample), strict=False)
-    )
-    to_traditional = sum(
-        a != b for a, b in zip(sample, _converter("s2t").convert(sample), strict=False)
-    )
+    # OpenCC's convert() is unannotated; it returns a str.
+    simplified: str = _converter("t2s").convert(sample)
+    traditional: str = _converter("s2t").convert(sample)
+    to_simplified = sum(a != b for a, b in zip(sample, simplified, strict=False))
+    to_traditional = sum(a != b for a, b in zip(sample, traditional, strict=False))
     return to_simplified > to_traditional

@@ -53,7 +53,7 @@ class MemorySampler(threading.Thread):
         self.peak = 0
         self.running = True
 
-    def run(self):
+    def run(self) -> None:
         while self.running:
             self.peak = max(self.peak, self.process.memory_info().rss)
             time.sleep(0.02)
@@ -67,10 +67,11 @@ class MemorySampler(threading.Thread):
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -109,7 +110,9 @@ def time_copy() -> tuple[float, int]:
     return time.monotonic() - started, size
 
 
-def time_export(session, base: str, fmt: str, sampler_pid: int) -> tuple[float, int, int]:
+def time_export(
+    session: requests.Session, base: str, fmt: str, sampler_pid: int
+) -> tuple[float, int, int]:
     sampler = MemorySampler(sampler_pid)
     sampler.start()
     started, size = time.monotonic(), 0
@@ -125,7 +128,7 @@ def cursor_at(position: int) -> str:
     return base64.b64encode(urlencode({"p": position}).encode()).decode()
 
 
-def median_latency(session, url: str, runs: int = 7) -> float:
+def median_latency(session: requests.Session, url: str, runs: int = 7) -> float:
     timings = []
     for _ in range(runs):
         started = time.monotonic()

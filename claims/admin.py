@@ -1,19 +1,24 @@
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from annotations.admin import DocumentListFilter, ListWithoutTexts
 from annotations.models import Document, ReviewStatus, document_texts
 from claims import networks, permissions, suggestions, tracking, workbench
 from claims.models import (
+    FIGURE_FIELDS,
     MEANING_FIELDS,
     SPAN_FIELDS,
     Claim,
@@ -25,22 +30,24 @@ from claims.models import (
     SpeakerAlias,
     StaleVersion,
     Target,
+    TargetQuerySet,
     TargetRevision,
     TargetStatement,
-    TargetStatus,
     Topic,
 )
+from claims.permissions import AnyUser, signed_in
+from claims.tracking import TargetStatus
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
 
 
-class SpeakerAliasInline(admin.TabularInline):
+class SpeakerAliasInline(admin.TabularInline[SpeakerAlias, Speaker]):
     model = SpeakerAlias
     extra = 1
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin[Speaker]):
     list_display = ["name", "kind", "organization", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
@@ -48,52 +55,54 @@ class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["organization"]
     inlines = [SpeakerAliasInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Speaker]:
         return (
             super().get_queryset(request).select_related("organization").prefetch_related("aliases")
         )
 
     @admin.display(description="aliases")
-    def alias_list(self, speaker):
+    def alias_list(self, speaker: Speaker) -> str:
         return "、".join(alias.name for alias in speaker.aliases.all())
 
 
 @admin.register(Topic)
-class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin[Topic]):
     list_display = ["name", "description"]
     search_fields = ["name"]
 
 
 @admin.register(Metric)
-class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin[Metric]):
     list_display = ["name", "unit"]
     search_fields = ["name", "description"]
 
 
-class ClaimFigureInlineMixin:
+class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):
     """A claim's figure and relations are part of the claim: editable exactly when the
     claim is, and saved with it under its version (ClaimAdmin.save_model)."""
 
-    def _claim_allows(self, request, obj, rule) -> bool:
+    def _claim_allows(
+        self, request: HttpRequest, obj: Claim | None, rule: Callable[[AnyUser, Claim], bool]
+    ) -> bool:
         return obj is None or rule(request.user, obj)
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_add_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_change_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_delete_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
 
 
-class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline):
+class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline[TargetStatement, Claim]):
     model = TargetStatement
     fk_name = "claim"
     autocomplete_fields = ["metric"]
@@ -102,14 +111,14 @@ class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline):
     max_num = 1
 
 
-class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline):
+class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation, Claim]):
     model = Observation
     autocomplete_fields = ["metric"]
     extra = 0
     max_num = 1
 
 
-class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline):
+class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]):
     model = ClaimRelation
     fk_name = "source"
     verbose_name = "relation this claim makes"
@@ -120,7 +129,7 @@ class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline):
     extra = 0
 
 
-class ClaimAdminForm(forms.ModelForm):
+class ClaimAdminForm(forms.ModelForm[Claim]):
     """Carries the version the editor read, so a save over someone else's is refused."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -129,13 +138,14 @@ class ClaimAdminForm(forms.ModelForm):
         model = Claim
         fields = ["document", "start", "end", "quote"]  # the admin's fieldsets decide
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk:
             stored = Claim.objects.filter(pk=self.instance.pk).first()
             expected = cleaned.get("expected_version")
@@ -144,7 +154,9 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
-def one_claim_of_type(request, queryset, claim_type: str, permission: str) -> Claim | None:
+def one_claim_of_type(
+    request: HttpRequest, queryset: QuerySet[Claim], claim_type: str, permission: str
+) -> Claim | None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
     claims = list(queryset.select_related("document", "target_statement")[:2])
@@ -154,13 +166,15 @@ def one_claim_of_type(request, queryset, claim_type: str, permission: str) -> Cl
     return claims[0]
 
 
-def prefilled_add_form(model: str, claim: Claim, values: dict) -> HttpResponseRedirect:
+def prefilled_add_form(model: str, claim: Claim, values: dict[str, Any]) -> HttpResponseRedirect:
     query = urlencode({key: value for key, value in values.items() if value is not None})
     return HttpResponseRedirect(f"{reverse(f'admin:claims_{model}_add')}?{query}")
 
 
 @admin.action(description="Create target from this claim")
-def create_target_from_claim(modeladmin, request, queryset):
+def create_target_from_claim(
+    modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
+) -> HttpResponseRedirect | None:
     """Opens the target form filled from the claim; saving it links the claim's statement."""
     claim = one_claim_of_type(request, queryset, ClaimType.TARGET, "claims.add_target")
     if claim is None:
@@ -171,7 +185,9 @@ def create_target_from_claim(modeladmin, request, queryset):
 
 
 @admin.action(description="Make observation from this claim")
-def make_observation_from_claim(modeladmin, request, queryset):
+def make_observation_from_claim(
+    modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
+) -> HttpResponseRedirect | None:
     claim = one_claim_of_type(request, queryset, ClaimType.OBSERVATION, "claims.add_observation")
     if claim is None:
         return None
@@ -186,7 +202,7 @@ def make_observation_from_claim(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     list_display = [
         "id",
         "quote_excerpt",
@@ -227,7 +243,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     actions = [create_target_from_claim, make_observation_from_claim]
     fieldsets = [
         ("Passage", {"fields": ["document", *SPAN_FIELDS]}),
-        ("Meaning", {"fields": MEANING_FIELDS}),
+        ("Meaning", {"fields": [*MEANING_FIELDS]}),
         (
             "Review",
             {
@@ -248,10 +264,10 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
     ]
 
     @admin.display(description="quote", ordering="quote")
-    def quote_excerpt(self, claim):
+    def quote_excerpt(self, claim: Claim) -> str:
         return claim.quote if len(claim.quote) <= 60 else claim.quote[:59] + "…"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             # The page only: the workbench reads and writes through /api/v1/.
@@ -270,7 +286,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def network_view(self, request):
+    def network_view(self, request: HttpRequest) -> TemplateResponse:
         """Discourse networks drawn from GET /api/v1/networks/ (claims/static/claims/network.js)."""
         if not permissions.can_view_claims(request.user):
             raise PermissionDenied
@@ -294,7 +310,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "claims/network.html", context)
 
-    def deleted_view(self, request):
+    def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """Deleted claims, each with a Restore button (POST)."""
         if not permissions.can_view_claims(request.user):
             raise PermissionDenied
@@ -313,7 +329,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "claims/deleted_claims.html", context)
 
-    def restore(self, request):
+    def restore(self, request: HttpRequest) -> HttpResponseRedirect:
         try:
             claim_id = int(request.POST.get("claim_id", ""))
         except ValueError:
@@ -327,36 +343,44 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
         if not permissions.can_restore_claim(request.user, record.annotator_id, deleted_by_id):
             raise PermissionDenied
         try:
-            claim = workbench.restore_claim(claim_id=claim_id, by=request.user)
+            claim = workbench.restore_claim(claim_id=claim_id, by=signed_in(request.user))
         except (ValidationError, IntegrityError) as error:
             messages.error(request, f"Claim #{claim_id} could not be restored: {error}")
             return HttpResponseRedirect(request.path)
         messages.success(request, f"Restored claim #{claim.pk}: {claim}")
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or permissions.can_change_claim(request.user, obj))
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete_claim(request.user, obj))
 
-    def get_deleted_objects(self, objs, request):
+    def get_deleted_objects(
+        self, objs: Sequence[Any] | QuerySet[Any], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
         # A claim's figure and the relations it makes go with it (CASCADE) under the
         # claim's rule; their own pages may delete nothing, so do not ask theirs.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
         return deleted, counts, perms_needed - parts, protected
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
         # The changelist's bulk delete asks only the model-level permission.
         for claim in queryset:
             if not permissions.can_delete_claim(request.user, claim):
                 raise PermissionDenied
         super().delete_queryset(request, queryset)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StaleVersion as stale:
@@ -364,27 +388,32 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin):
             messages.error(request, stale.message())
             return HttpResponseRedirect(request.path)
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool
+    ) -> None:
         for relation in formset.save(commit=False):
-            if isinstance(relation, ClaimRelation) and relation.created_by_id is None:
-                relation.created_by = request.user
+            # A stored relation keeps who made it; a new one is credited now.
+            if isinstance(relation, ClaimRelation) and relation._state.adding:
+                relation.created_by = signed_in(request.user)
         super().save_formset(request, form, formset, change)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
+    ) -> None:
         if change:
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
-            obj.annotator = request.user
+            obj.annotator = signed_in(request.user)
             obj.save()
 
 
-class TargetRevisionInline(admin.TabularInline):
+class TargetRevisionInline(admin.TabularInline[TargetRevision, Target]):
     model = TargetRevision
     extra = 0
     can_delete = False
     readonly_fields = ["revised_on", "claim", "changes", "recorded_by", "recorded_at"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Target | None = None) -> bool:
         return False
 
 
@@ -394,10 +423,12 @@ class TargetStatusFilter(admin.SimpleListFilter):
     title = "status today"
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return TargetStatus.choices
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() is None:
             return queryset
         # TargetAdmin.get_queryset has loaded the evidence: no query per target.
@@ -409,26 +440,26 @@ class DueFilter(admin.SimpleListFilter):
     title = "due"
     parameter_name = "due"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("due", "deadline passed or this year"), ("passed", "deadline passed")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
         if self.value() == "due":
-            return queryset.due(today)
+            # This filter serves TargetAdmin, whose queryset is Target's.
+            return cast(TargetQuerySet, queryset).due(today)
         if self.value() == "passed":
             return queryset.filter(deadline__lt=today)
         return queryset
 
 
 # The figure a target is created with; afterwards only restatements change it.
-FIGURE_IN_FORCE = [
-    *("number_text", "comparator", "change", "value", "value_high", "unit"),
-    *("bound", "deadline"),
-]
+FIGURE_IN_FORCE = [*FIGURE_FIELDS, "bound", "deadline"]
 
 
-class TargetAdminForm(forms.ModelForm):
+class TargetAdminForm(forms.ModelForm[Target]):
     """The target form; opened from a claim, it carries that claim to link its statement."""
 
     from_claim = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -442,7 +473,7 @@ class TargetAdminForm(forms.ModelForm):
             *("status_override", "status_override_reason", "withdrawn_on", "withdrawal_note"),
         ]
 
-    def clean_from_claim(self):
+    def clean_from_claim(self) -> Claim | None:
         claim_id = self.cleaned_data.get("from_claim")
         if claim_id is None:
             return None
@@ -454,8 +485,9 @@ class TargetAdminForm(forms.ModelForm):
             raise ValidationError(f"Claim #{claim_id} already states target #{stated.target_id}.")
         return claim
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         claim = cleaned.get("from_claim")
         stated = getattr(claim, "target_statement", None) if claim else None
         metric = cleaned.get("metric")
@@ -469,7 +501,7 @@ class TargetAdminForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
     form = TargetAdminForm
     list_display = [
         "title",
@@ -491,7 +523,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["title", "metric", "subject", "scope", "set_by", "from_claim"]}),
         (
             "Figure in force (changed by restatements, which record revisions)",
-            {"fields": FIGURE_IN_FORCE},
+            {"fields": [*FIGURE_IN_FORCE]},
         ),
         ("Baseline", {"fields": ["baseline_value", "baseline_period"]}),
         (
@@ -506,28 +538,31 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         ("History (revisions and linked statements included)", {"fields": ["change_history"]}),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Target | None = None) -> list[str]:
         # A stored target's figure, scope included, changes only by a restatement
         # (Target.restate); a database trigger refuses any other change.
         figure = [] if obj is None else [*FIGURE_IN_FORCE, "scope"]
         return [*super().get_readonly_fields(request, obj), *figure]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
         # Four queries for any number of rows: targets, statements, revisions, observations.
-        return super().get_queryset(request).with_evidence().select_related("set_by")
+        targets = cast(TargetQuerySet, super().get_queryset(request))
+        return targets.with_evidence().select_related("set_by")
 
     @admin.display(description="computed status today")
-    def computed_status(self, target):
+    def computed_status(self, target: Target) -> str:
         return TargetStatus(target.status()).label
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         restate = self.admin_site.admin_view(self.restate_view)
         return [
             path("<int:target_id>/restate/", restate, name="claims_target_restate"),
             *super().get_urls(),
         ]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Target, form: TargetAdminForm, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         claim = form.cleaned_data.get("from_claim")
         if claim is None:
@@ -542,13 +577,19 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         stated.full_clean()
         stated.save()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         target = Target.objects.with_evidence().filter(pk=object_id).first()
         if target is not None and self.has_view_permission(request, target):
             extra_context = {**(extra_context or {}), **tracking_context(target)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def restate_view(self, request, target_id: int):
+    def restate_view(self, request: HttpRequest, target_id: int) -> HttpResponseRedirect:
         """Link a further target-type claim to this target (POST claim_id); see Target.restate."""
         target = Target.objects.filter(pk=target_id).first()
         if target is None or request.method != "POST":
@@ -562,7 +603,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
             messages.error(request, f"claim_id: {raw!r} is not a claim number.")
             return back
         try:
-            revision = target.restate(claim, by=request.user)
+            revision = target.restate(claim, by=signed_in(request.user))
         except ValidationError as error:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             messages.error(request, f"Claim #{claim.pk} not linked. {problems}")
@@ -575,7 +616,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin):
         return back
 
 
-def tracking_context(target: Target) -> dict:
+def tracking_context(target: Target) -> dict[str, Any]:
     """The timeline, chart and series on a target's admin page.
 
     The prefetched target costs nothing more; its series four queries.
@@ -586,7 +627,7 @@ def tracking_context(target: Target) -> dict:
             "date": day,
             "kind": kind,
             "item": item,
-            "superseded": kind == "statement"
+            "superseded": isinstance(item, TargetStatement)
             and bool(tracking.figure_changes(target.figure(), item.figure())),
         }
         for day, kind, item in target.timeline()
@@ -612,7 +653,7 @@ def tracking_context(target: Target) -> dict:
     }
 
 
-class ClaimPartAdmin(admin.ModelAdmin):
+class ClaimPartAdmin(admin.ModelAdmin[Any]):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over
@@ -624,19 +665,22 @@ class ClaimPartAdmin(admin.ModelAdmin):
 
     claim_field = "claim"
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         claim_field, user = self.claim_field, request.user
 
         class ClaimRuleForm(form):  # type: ignore[valid-type,misc]
-            def clean(self):
-                cleaned = super().clean()
+            def clean(self) -> dict[str, Any]:
+                super().clean()
+                cleaned: dict[str, Any] = self.cleaned_data
                 claim = cleaned.get(claim_field)
                 if claim is not None and not permissions.can_change_claim(user, claim):
                     self.add_error(
@@ -648,12 +692,14 @@ class ClaimPartAdmin(admin.ModelAdmin):
 
         return ClaimRuleForm
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any], change: bool
+    ) -> None:
         # The claim is locked first and its version raised: a page holding the old
         # version of the claim is refused instead of saving over this.
         getattr(obj, self.claim_field).raise_version()
         if isinstance(obj, ClaimRelation) and not change:
-            obj.created_by = request.user
+            obj.created_by = signed_in(request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -665,26 +711,30 @@ class TargetStatementAdmin(ListWithoutTexts, ClaimPartAdmin):
     list_select_related = ["claim__document", "target"]  # str() names the document
     list_defer = document_texts("claim__document")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Stated on the claim (its page, the workbench, the API) or by a target's page.
         return False
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin):
+class TargetRevisionAdmin(admin.ModelAdmin[TargetRevision]):
     """Read-only: a revision is made by a restatement on the target's page, never by hand."""
 
     list_display = ["target", "revised_on", "claim", "recorded_by"]
     list_select_related = ["target", "claim", "recorded_by"]
     search_fields = ["target__title"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: TargetRevision | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: TargetRevision | None = None
+    ) -> bool:
         return False
 
 

@@ -6,7 +6,7 @@ claim relations are read here. A claim's figure (target statement or
 observation) and the relations it makes are part of the claim resource, written
 with it under its version; this is the one write path for claims, the
 workbench included. Ground rules
-(login, roles, throttles, paging, body size) are annotations.api.ApiViewMixin.
+(login, roles, throttles, paging, body size) are config.api.ApiViewMixin.
 
 Who may change which claim is claims.permissions, shared with the admin and
 the workbench. A change names the version it was made from (If-Match: the
@@ -16,10 +16,13 @@ one 428, so nobody silently overwrites another person's save.
 
 import copy
 import datetime
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Model, Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -38,15 +41,18 @@ from rest_framework import exceptions, generics, mixins, serializers, status, vi
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
-from annotations.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from annotations.models import ReviewStatus
-from annotations.scripts import search_variants
 from claims import exports
 from claims.filters import ClaimFilter
 from claims.models import (
+    FIGURE_FIELDS,
     Claim,
     ClaimRelation,
     ClaimType,
@@ -54,6 +60,7 @@ from claims.models import (
     Observation,
     Speaker,
     SpeakerAlias,
+    SpeakerQuerySet,
     StaleVersion,
     Target,
     TargetStatement,
@@ -66,20 +73,26 @@ from claims.permissions import (
     can_review_claim,
     can_submit_claim,
     is_reviewer,
+    signed_in,
 )
+from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
 
 # ---------------------------------------------------------------- vocabularies
 
+_MT = TypeVar("_MT", bound=Model)
 
-class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker]):
+    aliases = serializers.SlugRelatedField[SpeakerAlias](
+        many=True, read_only=True, slug_field="name"
+    )
 
     class Meta:
         model = Speaker
         fields = ["id", "name", "kind", "organization", "description", "aliases"]
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Speaker.clean() (the organisation is one, and not the speaker itself)."""
         speaker = copy.copy(self.instance) if self.instance else Speaker()
         for name, value in attrs.items():
@@ -97,13 +110,13 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return name
 
 
-class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer[Topic]):
     class Meta:
         model = Topic
         fields = ["id", "name", "description"]
 
 
-class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Metric]):
     class Meta:
         model = Metric
         fields = ["id", "name", "unit", "description"]
@@ -116,15 +129,15 @@ class VocabularyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[_MT],
 ):
     """List, read, add and rename; deleting is the admin's (claims refer to these)."""
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer[_MT]) -> None:
         with transaction.atomic():
             serializer.save()
 
@@ -139,31 +152,26 @@ class SpeakerFilter(filters.FilterSet):
         model = Speaker
         fields = ["kind"]
 
-    def filter_q(self, speakers, name, value):
-        match = Q()
-        for variant in search_variants(value.strip()[:100]):
-            match |= Q(name__icontains=variant) | Q(aliases__name__icontains=variant)
-        return speakers.filter(id__in=Speaker.objects.filter(match).values("id"))
+    def filter_q(self, speakers: SpeakerQuerySet, name: str, value: str) -> SpeakerQuerySet:
+        return speakers.named(value.strip()[:100], containing=True)
 
-    def filter_name(self, speakers, name, value):
-        variants = search_variants(value)
-        matching = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
-        return speakers.filter(id__in=matching.values("id"))
+    def filter_name(self, speakers: SpeakerQuerySet, name: str, value: str) -> SpeakerQuerySet:
+        return speakers.named(value)
 
 
-class SpeakerViewSet(VocabularyViewSet):
+class SpeakerViewSet(VocabularyViewSet[Speaker]):
     queryset = Speaker.objects.prefetch_related("aliases")
     serializer_class = SpeakerSerializer
     filterset_class = SpeakerFilter
 
 
-class TopicViewSet(VocabularyViewSet):
+class TopicViewSet(VocabularyViewSet[Topic]):
     queryset = Topic.objects.all()
     serializer_class = TopicSerializer
     filterset_fields = ["name"]
 
 
-class MetricViewSet(VocabularyViewSet):
+class MetricViewSet(VocabularyViewSet[Metric]):
     queryset = Metric.objects.all()
     serializer_class = MetricSerializer
     filterset_fields = ["name", "unit"]
@@ -171,10 +179,8 @@ class MetricViewSet(VocabularyViewSet):
 
 # ------------------------------------------------- targets, observations, relations
 
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 
-
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(serializers.ModelSerializer[Target]):
     class Meta:
         model = Target
         fields = [
@@ -194,7 +200,7 @@ class TargetSerializer(serializers.ModelSerializer):
         ]
 
 
-class ObservationSerializer(serializers.ModelSerializer):
+class ObservationSerializer(serializers.ModelSerializer[Observation]):
     class Meta:
         model = Observation
         fields = [
@@ -209,31 +215,31 @@ class ObservationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ClaimRelationSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+class ClaimRelationSerializer(serializers.ModelSerializer[ClaimRelation]):
+    created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
 
     class Meta:
         model = ClaimRelation
         fields = ["id", "source", "target", "kind", "note", "created_by", "created_at"]
 
 
-class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReadViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet[_MT]):
     pass
 
 
-class TargetViewSet(HistoryMixin, ReadViewSet):
+class TargetViewSet(HistoryMixin, ReadViewSet[Target]):
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
     filterset_fields = ["metric", "set_by", "status_override"]
 
 
-class ObservationViewSet(ReadViewSet):
+class ObservationViewSet(ReadViewSet[Observation]):
     queryset = Observation.objects.all()
     serializer_class = ObservationSerializer
     filterset_fields = ["metric", "claim"]
 
 
-class ClaimRelationViewSet(ReadViewSet):
+class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
     queryset = ClaimRelation.objects.select_related("created_by")
     serializer_class = ClaimRelationSerializer
     filterset_fields = ["source", "target", "kind"]
@@ -242,7 +248,7 @@ class ClaimRelationViewSet(ReadViewSet):
 # ---------------------------------------------------------------------- claims
 
 
-class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer[TargetStatement]):
     """A target-type claim's figure. `target` is linked on the target's page, never here."""
 
     class Meta:
@@ -251,7 +257,7 @@ class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["target"]
 
 
-class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Observation]):
     """An observation-type claim's figure."""
 
     class Meta:
@@ -259,25 +265,25 @@ class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
 
 
-FIGURE_SERIALIZERS: dict[str, type[serializers.ModelSerializer]] = {
+FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationSerializer]] = {
     ClaimType.TARGET: TargetStatementSerializer,
     ClaimType.OBSERVATION: ClaimObservationSerializer,
 }
 
 
-class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[ClaimRelation]):
     """A relation the claim makes to another claim, as part of the claim."""
 
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
     note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
     class Meta:
         model = ClaimRelation
         fields = ["id", "target", "kind", "note", "created_by", "created_at"]
         # Uniqueness is checked by Claim.put_relations, which knows the source.
-        validators: list = []
+        validators: list[Any] = []
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # A relation is always whole, even inside a PATCH (which makes nested fields optional).
         missing = [name for name in ("target", "kind") if name not in attrs]
         if missing:
@@ -285,22 +291,24 @@ class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
-class AllowedActionsSerializer(serializers.Serializer):
+class AllowedActionsSerializer(serializers.Serializer[Any]):
     change = serializers.BooleanField()
     delete = serializers.BooleanField()
     submit = serializers.BooleanField()
     review = serializers.BooleanField()
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """A claim as read, with its figure and the relations it makes, all under its version.
 
     Offsets count Unicode code points of the document text.
     """
 
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, allow_null=True)
-    annotator = serializers.SlugRelatedField(read_only=True, slug_field="username")
-    reviewer = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+    annotator = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
+    reviewer = serializers.SlugRelatedField[User](
+        read_only=True, slug_field="username", allow_null=True
+    )
     figure = serializers.SerializerMethodField()
     relations = OwnRelationSerializer(source="relations_out", many=True, read_only=True)
     can = serializers.SerializerMethodField()
@@ -343,7 +351,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             allow_null=True,
         )
     )
-    def get_figure(self, claim: Claim) -> dict | None:
+    def get_figure(self, claim: Claim) -> dict[str, Any] | None:
         """The target statement of a target-type claim, the observation of an observation."""
         figure = claim.stated_figure()
         if figure is None:
@@ -366,14 +374,14 @@ class ClaimSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
 )
-class FigureField(serializers.Field):
+class FigureField(serializers.Field[dict[str, Any], dict[str, Any], object, Any]):
     """A JSON object (checked against the claim's type in ClaimWriteSerializer) or null."""
 
     default_error_messages = {
         "not_object": "The figure must be a JSON object, or null to remove it.",
     }
 
-    def to_internal_value(self, data: object) -> dict:
+    def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail("not_object")
         return data
@@ -399,7 +407,7 @@ def flat_errors(detail: object, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(m) for m in messages]}
 
 
-class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]):
     """A claim as written, with its figure and relations. The annotator is whoever is
     logged in; the reviewer is whoever accepts or rejects it. The quote must equal the
     document text from start to end, and the whole claim passes Claim.full_clean().
@@ -434,14 +442,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"quote": {"trim_whitespace": False}}
 
-    def run_validation(self, data=serializers.empty):
+    def run_validation(self, data: Any = serializers.empty) -> Any:
         try:
             return super().run_validation(data)
         except serializers.ValidationError as error:
             raise serializers.ValidationError(flat_errors(error.detail)) from None
 
-    def validate(self, attrs):
-        user = self.context["request"].user
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = signed_in(self.context["request"].user)
         claim = copy.copy(self.instance) if self.instance else Claim(annotator=user)
         for name, value in attrs.items():
             if name not in ("topics", "figure", "relations"):
@@ -458,7 +466,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
     def figure_to_put(
-        self, claim: Claim, data: dict | None
+        self, claim: Claim, data: dict[str, Any] | None
     ) -> TargetStatement | Observation | None:
         """The figure `data` describes for `claim`, validated but not saved."""
         if data is None:
@@ -474,13 +482,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         checked = serializer_class(data=data, partial=merge)
         if not checked.is_valid():
             raise serializers.ValidationError(flat_errors(checked.errors, "figure"))
-        if merge:
+        figure: TargetStatement | Observation
+        if merge and existing is not None:
             figure = copy.copy(existing)
         else:  # a whole figure: what is left out takes its default
             figure = model()
             if isinstance(existing, model):  # the same row, so its history goes on
                 figure.pk, figure._state.adding = existing.pk, False
-            if isinstance(existing, TargetStatement):
+            if isinstance(existing, TargetStatement) and isinstance(figure, TargetStatement):
                 figure.target_id = existing.target_id
         for name, value in checked.validated_data.items():
             setattr(figure, name, value)
@@ -504,7 +513,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 }
             )
 
-    def check_review(self, user, attrs, claim: Claim) -> None:
+    def check_review(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:
         """Status changes follow the review workflow; who may make them is claims.permissions."""
         before = self.instance.status if self.instance else None
         after = claim.status
@@ -535,8 +544,8 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 {"review_comment": "A rejection needs a comment saying why."}
             )
 
-    def create(self, validated_data) -> Claim:
-        user = self.context["request"].user
+    def create(self, validated_data: dict[str, Any]) -> Claim:
+        user = signed_in(self.context["request"].user)
         topics = validated_data.pop("topics", [])
         figure = validated_data.pop("figure", None)
         relations = validated_data.pop("relations", [])
@@ -546,7 +555,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         claim.put_relations(relations, by=user)
         return claim
 
-    def update(self, claim: Claim, validated_data) -> Claim:
+    def update(self, claim: Claim, validated_data: dict[str, Any]) -> Claim:
         """The claim, then its parts, under one version: call inside a transaction."""
         topics = validated_data.pop("topics", None)
         parts = {
@@ -562,7 +571,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         if "figure" in parts:
             claim.put_figure(parts["figure"])
         if "relations" in parts:
-            claim.put_relations(parts["relations"], by=self.context["request"].user)
+            claim.put_relations(parts["relations"], by=signed_in(self.context["request"].user))
         return claim
 
 
@@ -579,7 +588,7 @@ def etag(claim: Claim) -> str:
     return f'"{claim.version}"'
 
 
-def if_match_version(request) -> int | None:
+def if_match_version(request: Request) -> int | None:
     """The version named by If-Match; None for a value that names no version."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
@@ -636,7 +645,7 @@ BULK_ERRORS = OpenApiResponse(
 class ClaimPermission(RolePermission):
     """The role's model permission, then claims.permissions for the claim at hand."""
 
-    def has_object_permission(self, request, view, claim):
+    def has_object_permission(self, request: Request, view: APIView, claim: Claim) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         if request.method == "DELETE":
@@ -663,7 +672,7 @@ class ClaimPermission(RolePermission):
         parameters=[IF_MATCH], responses={204: None, 409: ERRORS, 412: STALE, 428: ERRORS}
     ),
 )
-class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
+class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     """Claims with their figure (target statement or observation), filtered and paged.
 
     Ordering: `ordering=id` (default), `-id`, `published` or `-published`
@@ -677,7 +686,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
     ordering_fields = ["id", "published"]
     ordering = ["id"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Claim]:
         """One query for the page, one for its topics, one for its relations, whatever the
         page size."""
         return (
@@ -697,7 +706,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
         )
 
-    def as_read(self, claim: Claim) -> dict:
+    def as_read(self, claim: Claim) -> dict[str, Any]:
         return ClaimSerializer(claim, context=self.get_serializer_context()).data
 
     def reread(self, claim: Claim) -> Claim:
@@ -707,11 +716,11 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
         return stored
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ClaimWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -723,7 +732,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
             headers={"ETag": etag(claim), "Location": f"{request.path}{claim.pk}/"},
         )
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self.get_object()
         expected = if_match_version(request)
         if expected != claim.version:
@@ -745,7 +754,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         claim = self.reread(claim)
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The claim goes with its figure and the relations it makes; 409 while other
         claims relate to it or a target revision cites it."""
         claim = self.get_object()
@@ -776,7 +785,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
         responses={201: ClaimSerializer(many=True), 400: BULK_ERRORS},
     )
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
-    def bulk(self, request):
+    def bulk(self, request: Request) -> Response:
         """Create many claims: all of them, or none with the errors of every bad row."""
         rows = request.data
         if not isinstance(rows, list) or not rows:
@@ -813,11 +822,17 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet):
 class IgnoreAccept(BaseContentNegotiation):
     """Exports choose their format by URL; errors are always JSON."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0]
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
+        return next(iter(parsers))
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 EXPORT_TYPES = {
@@ -846,7 +861,7 @@ EXPORT_TYPES = {
         (200, "application/ld+json"): OpenApiTypes.OBJECT,
     },
 )
-class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
+class ClaimExportView(ApiViewMixin, generics.GenericAPIView[Claim]):
     """Every claim that matches the filters, streamed from one snapshot.
 
     Columns (CSV and JSON) are in the documented order of
@@ -858,7 +873,7 @@ class ClaimExportView(ApiViewMixin, generics.GenericAPIView):
     pagination_class = None
     content_negotiation_class = IgnoreAccept
 
-    def get(self, request, fmt: str):
+    def get(self, request: Request, fmt: str) -> StreamingHttpResponse:
         claims = self.filter_queryset(self.get_queryset())
         if fmt == "csv":
             bom = request.query_params.get("bom", "").lower() in ("1", "true", "yes")

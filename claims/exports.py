@@ -20,14 +20,20 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, QuerySet, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest, Least, Substr
 
 from claims.models import Claim
+
+AnyField = models.Field[Any, Any]
+# render(select, fields) -> the COPY statement; see copy_out.
+Renderer = Callable[[str, dict[str, AnyField]], str]
 
 # Rows fetched from the server-side cursor at a time, and rows per chunk sent.
 FETCH_ROWS = 2000
@@ -38,12 +44,12 @@ COPY_CHUNK_BYTES = 1 << 16
 CONTEXT_CHARS = 32
 
 
-def _figure(field: str):
+def _figure(field: str) -> Coalesce:
     """A figure field from the claim's target statement or else its observation."""
     return Coalesce(F(f"target_statement__{field}"), F(f"observation__{field}"))
 
 
-def _topic_names():
+def _topic_names() -> ArraySubquery:
     through = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"))
     return ArraySubquery(through.order_by("topic__name").values("topic__name"))
 
@@ -110,14 +116,19 @@ CONTEXT_COLUMNS = [
 ]
 
 
-def export_rows(claims: QuerySet, columns=EXPORT_COLUMNS) -> QuerySet:
+def export_rows(
+    claims: QuerySet[Claim], columns: list[tuple[str, Combinable]] = EXPORT_COLUMNS
+) -> QuerySet[Claim, tuple[Any, ...]]:
     """`claims` as tuples in column order. Aliased so no name meets a model field."""
     aliased = {f"x_{name}": expression for name, expression in columns}
-    return claims.order_by().annotate(**aliased).values_list(*aliased).order_by("id")
+    rows: QuerySet[Claim, tuple[Any, ...]] = (
+        claims.order_by().annotate(**aliased).values_list(*aliased).order_by("id")
+    )
+    return rows
 
 
 @contextmanager
-def snapshot():
+def snapshot() -> Iterator[None]:
     """One REPEATABLE READ transaction; inside an outer one (tests), its snapshot."""
     with transaction.atomic():
         if len(connection.atomic_blocks) == 1:
@@ -126,13 +137,13 @@ def snapshot():
         yield
 
 
-def snapshot_rows(rows: QuerySet) -> Iterator[tuple]:
+def snapshot_rows(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """Iterate `rows` from one snapshot through a server-side cursor."""
     with snapshot():
         yield from rows.iterator(chunk_size=FETCH_ROWS)
 
 
-def copy_out(claims: QuerySet, render: Callable[[str, dict], str]) -> Iterator[bytes]:
+def copy_out(claims: QuerySet[Claim], render: Renderer) -> Iterator[bytes]:
     """Stream `COPY (...) TO STDOUT` of the export SELECT, as `render` wraps it.
 
     `render(select, fields)` gets the SELECT (its columns aliased x_<name>) and
@@ -161,7 +172,7 @@ UTC_ISO = """to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
 SQL_FORMULA_START = "'=', '+', '-', '@', chr(9), chr(13)"
 
 
-def _sql_value(name: str, field) -> str:
+def _sql_value(name: str, field: AnyField) -> str:
     column = f'x."x_{name}"'
     if isinstance(field, models.DateTimeField):
         return UTC_ISO % column
@@ -170,7 +181,7 @@ def _sql_value(name: str, field) -> str:
     return column
 
 
-def _sql_csv_cell(name: str, field) -> str:
+def _sql_csv_cell(name: str, field: AnyField) -> str:
     """A CSV cell: lists joined with '; ', text that could run as a formula quoted."""
     value = _sql_value(name, field)
     if isinstance(field, ArrayField):
@@ -182,8 +193,8 @@ def _sql_csv_cell(name: str, field) -> str:
     )
 
 
-def csv_copy(claims: QuerySet, *, bom: bool = False) -> Iterator[bytes]:
-    def render(select: str, fields: dict) -> str:
+def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
+    def render(select: str, fields: dict[str, AnyField]) -> str:
         cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
         # Column names are EXPORT_COLUMNS' constants; mogrify quoted the filter values.
         return f"COPY (SELECT {cells} FROM ({select}) AS x) TO STDOUT WITH (FORMAT csv, HEADER)"  # noqa: S608
@@ -193,14 +204,14 @@ def csv_copy(claims: QuerySet, *, bom: bool = False) -> Iterator[bytes]:
     yield from copy_out(claims, render)
 
 
-def jsonl_copy(claims: QuerySet) -> Iterator[bytes]:
+def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
     """JSON Lines from PostgreSQL's row_to_json.
 
     CSV format with a quote and a delimiter that JSON text never holds raw
     (PostgreSQL escapes control characters in JSON) writes each line as is.
     """
 
-    def render(select: str, fields: dict) -> str:
+    def render(select: str, fields: dict[str, AnyField]) -> str:
         values = ", ".join(f'{_sql_value(n, f)} AS "{n}"' for n, f in fields.items())
         # As in csv_copy: constant column names, the SELECT quoted by mogrify.
         return (
@@ -223,7 +234,7 @@ def in_chunks(pieces: Iterable[str], head: str = "", tail: str = "") -> Iterator
     yield "".join(buffer).encode()
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """A value as JSON shows it: decimals as exact strings, dates in ISO 8601."""
     if isinstance(value, Decimal):
         return str(value)
@@ -234,16 +245,16 @@ def plain(value):
     return value
 
 
-def _json(data) -> str:
+def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=plain)
 
 
-def as_records(rows: Iterable[tuple]) -> Iterator[dict]:
+def as_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         yield dict(zip(COLUMN_NAMES, row, strict=True))
 
 
-def json_array(claims: QuerySet) -> Iterator[bytes]:
+def json_array(claims: QuerySet[Claim]) -> Iterator[bytes]:
     rows = as_records(snapshot_rows(export_rows(claims)))
     pieces = (("\n" if i == 0 else ",\n") + _json(record) for i, record in enumerate(rows))
     return in_chunks(pieces, head="[", tail="\n]\n")
@@ -258,7 +269,7 @@ CLAIMTRACK_CONTEXT = {
 }
 
 
-def annotation(record: dict, base_url: str) -> dict:
+def annotation(record: dict[str, Any], base_url: str) -> dict[str, Any]:
     """A claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/).
 
     The target selects the quote twice: by TextQuoteSelector (with prefix and
@@ -308,7 +319,7 @@ def annotation(record: dict, base_url: str) -> dict:
     }
 
 
-def jsonld(claims: QuerySet, base_url: str) -> Iterator[bytes]:
+def jsonld(claims: QuerySet[Claim], base_url: str) -> Iterator[bytes]:
     """An AnnotationCollection whose one page holds every annotation."""
     names = [*COLUMN_NAMES, *(name for name, _ in CONTEXT_COLUMNS)]
     rows = snapshot_rows(export_rows(claims, [*EXPORT_COLUMNS, *CONTEXT_COLUMNS]))

@@ -292,21 +292,26 @@ def _scale(mult: str | None) -> int:
 def _tidy(value: Decimal) -> Decimal:
     # normalize() alone would print 2.2万亿 as 2.2E+12; equality is unaffected either way.
     value = value.normalize()
-    return value.quantize(1) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent  # a letter only for NaN and infinities
+    return value.quantize(1) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def _unit(written: str | None) -> str:
     return _UNIT_NAMES.get(written or "", written or "")
 
 
-def _is_year(m: re.Match, tag: str, unit: str) -> bool:
+def _is_year(m: re.Match[str], tag: str, unit: str) -> bool:
     """2023年, and 二〇三五年 (four numerals read one by one)."""
     number = m[f"{tag}_num"]
     positional = len(number) == 4 and all(ch in _DIGITS for ch in number)
     return unit == "年" and (re.fullmatch(r"[0-9]{4}", number) is not None or positional)
 
 
-def _read(m: re.Match):
+# Where a figure ends, its value, upper value, unit and the comparator it spells itself.
+Reading = tuple[int, Decimal, Decimal | None, str, Comparator | None]
+
+
+def _read(m: re.Match[str]) -> Reading | None:
     """Return (end, value, value_high, unit, built-in comparator), or None if not a figure."""
     if m["double"]:  # 翻一番 doubles, 翻两番 quadruples, 倍增 doubles
         times = _number(m["times"]) if m["times"] else Decimal(1)
@@ -356,6 +361,7 @@ def _context(norm: str, start: int, end: int, unit: str) -> tuple[Change, Compar
     before = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[max(0, start - 12) : start]))[-1]
     after = sentences.SENTENCE_FINAL.split(_WS.sub("", norm[end : end + 8]))[0]
     ctx = _CONTEXT_BEFORE.search(before)
+    assert ctx is not None  # every part of the pattern is optional: it matches any text
     change = Change.LEVEL
     if ctx["tail"] not in ("到", "至", "到了"):  # 提高到66.2% states the new level
         change = Change.INCREASE if ctx["inc"] else Change.DECREASE if ctx["dec"] else change

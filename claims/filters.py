@@ -5,6 +5,8 @@ aliases, document text) are subqueries, so a claim never appears twice and
 cursor pages stay exact.
 """
 
+from typing import Any
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
@@ -33,7 +35,7 @@ class WholeNumberFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def id_filter(label: str, **kwargs) -> WholeNumberFilter:
+def id_filter(label: str, **kwargs: Any) -> WholeNumberFilter:
     # Bounded to PostgreSQL's bigint, so a huge id is a 400 rather than a database error.
     return WholeNumberFilter(label=label, min_value=1, max_value=2**63 - 1, **kwargs)
 
@@ -84,28 +86,30 @@ class ClaimFilter(filters.FilterSet):
 
     class Meta:
         model = Claim
-        fields = []
+        fields: list[str] = []
 
-    def filter_speaker_name(self, claims, name, value):
-        variants = search_variants(value)
-        speakers = Speaker.objects.filter(Q(name__in=variants) | Q(aliases__name__in=variants))
-        return claims.filter(speaker_id__in=speakers.values("id"))
+    def filter_speaker_name(
+        self, claims: QuerySet[Claim], name: str, value: str
+    ) -> QuerySet[Claim]:
+        return claims.filter(speaker__in=Speaker.objects.named(value))
 
-    def filter_topic(self, claims, name, value):
+    def filter_topic(self, claims: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         tagged = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id=value)
         return claims.filter(Exists(tagged))
 
-    def filter_has(self, claims, name, value):
+    def filter_has(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return claims.filter(**{f"{HAS[name]}__isnull": value == "false"})
 
-    def filter_metric(self, claims, name, value):
+    def filter_metric(self, claims: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         return claims.filter(
             Q(target_statement__metric_id=value)
             | Q(target_statement__target__metric_id=value)
             | Q(observation__metric_id=value)
         )
 
-    def filter_deadline_year(self, claims, name, value: int):
+    def filter_deadline_year(
+        self, claims: QuerySet[Claim], name: str, value: int
+    ) -> QuerySet[Claim]:
         return claims.filter(
             Q(target_statement__deadline__year=value)
             | Q(target_statement__target__deadline__year=value)

@@ -10,11 +10,14 @@ change only through a recorded TargetRevision.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -22,11 +25,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations.models import AnchoredSpan, Document, choices_constraint, document_texts
+from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
 from history.events import event_user
 from history.tracking import tracked
+
+if TYPE_CHECKING:  # a class that exists only in the stubs
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 
 class SpeakerKind(models.TextChoices):
@@ -35,10 +42,18 @@ class SpeakerKind(models.TextChoices):
     GROUP = "group", "group of people (代表委员)"
 
 
-class SpeakerQuerySet(models.QuerySet):
-    def named(self, name: str) -> "SpeakerQuerySet":
-        """Speakers whose name or an alias is exactly `name`."""
-        return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
+class SpeakerQuerySet(models.QuerySet["Speaker"]):
+    def named(self, name: str, *, containing: bool = False) -> "SpeakerQuerySet":
+        """Speakers whose name or an alias is `name` in either script (张玉卓 finds 張玉卓).
+
+        With `containing`, a name or alias that contains it is enough. The
+        aliases are matched in a subquery, so no speaker comes twice.
+        """
+        lookup = "icontains" if containing else "exact"
+        match = Q()
+        for variant in search_variants(name):
+            match |= Q(**{f"name__{lookup}": variant}) | Q(**{f"aliases__name__{lookup}": variant})
+        return self.filter(id__in=Speaker.objects.filter(match).values("id"))
 
 
 @tracked()
@@ -192,6 +207,9 @@ class Modality(models.TextChoices):
 
 @tracked()
 class Claim(AnchoredSpan):
+    if TYPE_CHECKING:  # the reverse relation of ClaimEvent, which pghistory makes at run time
+        events: RelatedManager[Any]
+
     claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
     speaker = models.ForeignKey(
         Speaker,
@@ -287,7 +305,8 @@ class Claim(AnchoredSpan):
         """The claim's figure, whichever kind it is. Select_related both to save queries."""
         for attr in ("target_statement", "observation"):
             try:
-                return getattr(self, attr)
+                figure: TargetStatement | Observation = getattr(self, attr)
+                return figure
             except (TargetStatement.DoesNotExist, Observation.DoesNotExist):
                 continue
         return None
@@ -309,7 +328,7 @@ class Claim(AnchoredSpan):
         _clean_as_part(figure, "figure")
         figure.save()
 
-    def put_relations(self, wanted: "list[dict]", *, by) -> None:
+    def put_relations(self, wanted: list[dict[str, Any]], *, by: User) -> None:
         """Make the claim's outgoing relations exactly `wanted` ({target, kind, note}).
 
         A relation already there is kept (with who made it and when), its note
@@ -406,8 +425,9 @@ class Claim(AnchoredSpan):
 
 # A claim's topic links are rows of their own. Their events show in the claim's
 # history and let its topics at any moment be replayed (topic_ids_at).
+# pghistory makes the base class at run time.
 class ClaimTopicEvent(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Claim.topics.through,
         pghistory.InsertEvent(),
         pghistory.DeleteEvent(),
@@ -449,9 +469,11 @@ MEANING_FIELDS = [
     "topics",
     "note",
 ]
+# A StatedFigure's own fields, in the order forms, serializers and exports show them.
+FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]
 # A figure's fields as a person edits them, target statement and observation alike.
 FIGURE_COMPARED_FIELDS = [
-    *("number_text", "comparator", "change", "value", "value_high", "unit"),
+    *FIGURE_FIELDS,
     *("metric", "subject", "scope", "deadline", "period_start", "period_end"),
 ]
 # The fields a person edits; version and timestamps change on every save.
@@ -464,13 +486,13 @@ COMPARED_FIELDS = {
 }
 
 
-def _shown(claim: Claim, field, raw) -> str:
+def _shown(claim: Claim, field: models.Field[Any, Any], raw: Any) -> str:
     """A stored value as a person reads it: choice labels, names for speakers and users."""
     if raw is None or raw == "":
         return "—"
     if field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
-    if field.is_relation:
+    if field.is_relation and field.related_model is not None:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else f"#{raw} (deleted)"
     return str(raw)
@@ -509,7 +531,9 @@ class StaleVersion(Exception):
     changed since the version the caller read.
     """
 
-    def __init__(self, current: Claim, changes: list[FieldChange], changed_by=None) -> None:
+    def __init__(
+        self, current: Claim, changes: list[FieldChange], changed_by: AbstractBaseUser | None = None
+    ) -> None:
         self.current = current
         self.changes = changes
         self.changed_by = changed_by
@@ -617,7 +641,7 @@ class BoundedFigure(StatedFigure):
             )
 
 
-class TargetQuerySet(models.QuerySet):
+class TargetQuerySet(models.QuerySet["Target"]):
     def due(self, as_of: date) -> "TargetQuerySet":
         """Targets whose deadline has passed by `as_of` or falls in its year."""
         return self.filter(deadline__lte=tracking.year_end(as_of.year))
@@ -725,11 +749,11 @@ class Target(BoundedFigure):
         if self.withdrawn_on and not self.withdrawal_note.strip():
             raise ValidationError({"withdrawal_note": "Say who withdrew the target, and where."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         """The figure in force, as restatements and revisions compare it."""
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
-    def figure_on(self, day: date) -> dict:
+    def figure_on(self, day: date) -> dict[str, Any]:
         """The figure in force on `day`: today's, with later revisions undone.
 
         Reads self.revisions (one query unless prefetched by with_evidence()).
@@ -791,8 +815,8 @@ class Target(BoundedFigure):
 
         Reads self.statements with their documents (prefetched by with_evidence()).
         """
-        dates = [s.claim.document.published_on for s in self.statements.all()]
-        dates = [d for d in dates if d is not None]
+        published = [s.claim.document.published_on for s in self.statements.all()]
+        dates = [d for d in published if d is not None]
         return min(dates) if dates else None
 
     def effective_status(self, as_of: date | None = None) -> str:
@@ -822,7 +846,7 @@ class Target(BoundedFigure):
             metric_id=self.metric_id, subject=self.subject, scope=self.scope
         ).order_by(F("deadline").asc(nulls_last=True), "id")
 
-    def restate(self, claim: Claim, *, by) -> "TargetRevision | None":
+    def restate(self, claim: Claim, *, by: User) -> "TargetRevision | None":
         """Link a target-type claim's statement to this target; record a revision if it changes it.
 
         The comparison is with the figure in force; the changed fields are copied onto
@@ -873,7 +897,9 @@ class Target(BoundedFigure):
         self.refresh_from_db()
         return revision
 
-    def timeline(self) -> list[tuple[date, str, models.Model]]:
+    def timeline(
+        self,
+    ) -> list[tuple[date, str, "TargetStatement | TargetRevision | Observation"]]:
         """Statements, revisions and evidence in time order, as (date, kind, object).
 
         Each is dated when it was said or published (its document's date; an
@@ -882,7 +908,7 @@ class Target(BoundedFigure):
         Target.objects.with_evidence(), four queries in all with the target.
         """
         undated = self.created_at.date() if self.created_at else date.max
-        events = [
+        events: list[tuple[date, str, TargetStatement | TargetRevision | Observation]] = [
             (s.claim.document.published_on or undated, "statement", s)
             for s in self.statements.all()
         ]
@@ -948,7 +974,7 @@ class TargetStatement(BoundedFigure):
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": "Only a target-type claim states a target."})
 
-    def figure(self) -> dict:
+    def figure(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
 

@@ -15,7 +15,6 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations.api import ApiViewMixin
 from claims import network_formats
 from claims.api import IgnoreAccept
 from claims.filters import ClaimFilter
@@ -36,6 +35,7 @@ from claims.networks import (
     filter_statements,
     load_statements,
 )
+from config.api import ApiViewMixin
 
 FORMATS = ["json", "graphml", "csv", "nodes_csv"]
 # Bounds on one answer: matrix cells over all windows, windows, claims behind an edge.
@@ -116,7 +116,7 @@ PARAMETERS = [
 ]
 
 
-class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore[misc]
+class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
     """A discourse network of the filtered claims, as DNA's dna_network() computes it.
 
     `network_type` twomode (variable1 × variable2), onemode (variable1 ×
@@ -130,7 +130,7 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):  # type: ignore
 
     queryset = Claim.objects.all()
     filterset_class = ClaimFilter
-    pagination_class = None  # type: ignore[assignment]  # one network, not pages
+    pagination_class = None  # one network, not pages
     content_negotiation_class = IgnoreAccept
 
     def parameters(self, request: Request) -> tuple[Options, str]:

@@ -10,47 +10,61 @@ the API all ask here, so a forged request meets the same rule as a click.
 - superusers (admins) may do everything.
 """
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+
 from annotations.models import ReviewStatus
 from claims.models import Claim
 from claims.roles import REVIEWER
 
+# request.user: the admin and the workbench see only logged-in staff, the API anyone.
+AnyUser = User | AnonymousUser
 
-def is_reviewer(user) -> bool:
+
+def signed_in(user: AnyUser) -> User:
+    """The user of a request that passed a login check; anyone else is refused."""
+    if isinstance(user, User) and user.is_authenticated:
+        return user
+    raise PermissionDenied("Log in first.")
+
+
+def is_reviewer(user: AnyUser) -> bool:
     """Reviewers and admins. Cached on the user: one query per request at most."""
     if not user.is_active:
         return False
     if user.is_superuser:
         return True
-    if not hasattr(user, "_claimtrack_is_reviewer"):
-        user._claimtrack_is_reviewer = user.groups.filter(name=REVIEWER).exists()
-    return user._claimtrack_is_reviewer
+    cache = vars(user)  # the user object lives as long as its request
+    if "_claimtrack_is_reviewer" not in cache:
+        cache["_claimtrack_is_reviewer"] = user.groups.filter(name=REVIEWER).exists()
+    return bool(cache["_claimtrack_is_reviewer"])
 
 
-def can_view_claims(user) -> bool:
+def can_view_claims(user: AnyUser) -> bool:
     return user.is_active and user.is_staff and user.has_perm("claims.view_claim")
 
 
-def can_add_claim(user) -> bool:
+def can_add_claim(user: AnyUser) -> bool:
     return user.is_active and user.is_staff and user.has_perm("claims.add_claim")
 
 
-def _owns_draft(user, claim: Claim) -> bool:
+def _owns_draft(user: AnyUser, claim: Claim) -> bool:
     return claim.annotator_id == user.pk and claim.status == ReviewStatus.DRAFT
 
 
-def can_change_claim(user, claim: Claim) -> bool:
+def can_change_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
     return is_reviewer(user) or _owns_draft(user, claim)
 
 
-def can_delete_claim(user, claim: Claim) -> bool:
+def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.delete_claim")):
         return False
     return is_reviewer(user) or _owns_draft(user, claim)
 
 
-def can_submit_claim(user, claim: Claim) -> bool:
+def can_submit_claim(user: AnyUser, claim: Claim) -> bool:
     """The annotator submits their own draft; an admin may submit anyone's."""
     if claim.status != ReviewStatus.DRAFT or not user.is_staff:
         return False
@@ -59,12 +73,12 @@ def can_submit_claim(user, claim: Claim) -> bool:
     )
 
 
-def can_review_claim(user, claim: Claim) -> bool:
+def can_review_claim(user: AnyUser, claim: Claim) -> bool:
     """Accept or reject: reviewers and admins, and only a submitted claim."""
     return claim.status == ReviewStatus.SUBMITTED and user.is_staff and is_reviewer(user)
 
 
-def can_restore_claim(user, annotator_id: int, deleted_by_id: int | None) -> bool:
+def can_restore_claim(user: AnyUser, annotator_id: int, deleted_by_id: int | None) -> bool:
     """Bring back a deleted claim: reviewers any; an annotator only her own claim that she
     deleted herself, so no one undoes a reviewer's (or another annotator's) deletion."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.add_claim")):
@@ -72,7 +86,7 @@ def can_restore_claim(user, annotator_id: int, deleted_by_id: int | None) -> boo
     return is_reviewer(user) or (annotator_id == user.pk and deleted_by_id == user.pk)
 
 
-def allowed_actions(user, claim: Claim) -> dict[str, bool]:
+def allowed_actions(user: AnyUser, claim: Claim) -> dict[str, bool]:
     """What the workbench may offer for `claim`; the server checks again on each request."""
     return {
         "change": can_change_claim(user, claim),

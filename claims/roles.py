@@ -5,6 +5,8 @@ claim (an annotator only their own drafts) is checked per object where the
 action happens. Superusers are the admins.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 
 ANNOTATOR = "annotator"
@@ -53,7 +55,7 @@ ROLE_PERMISSIONS = {
 }
 
 
-def ensure_role_groups(**kwargs) -> None:
+def ensure_role_groups(**kwargs: Any) -> None:
     """Create or update the role groups. Idempotent; runs after every migrate (and in
     tests after each flush of the database), so it reads the permissions in one query."""
     permissions = {

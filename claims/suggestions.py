@@ -31,7 +31,14 @@ from typing import Any
 from annotations import sentences
 from annotations.models import Document
 from claims.figures import Change, Comparator, Figure, find_figures
-from claims.models import Claim, ClaimType, Metric, StoredSuggestions, SuggestionDismissal
+from claims.models import (
+    FIGURE_FIELDS,
+    Claim,
+    ClaimType,
+    Metric,
+    StoredSuggestions,
+    SuggestionDismissal,
+)
 from claims.tracking import Bound, year_end
 
 CLAUSE_END = re.compile(r"[；;。！？!?\n]")
@@ -327,7 +334,7 @@ def guess_metric(suggestion: Suggestion, metrics: list[Metric]) -> Metric | None
     return best
 
 
-def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
+def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict[str, Any]:
     """Initial values for a target or observation form from a claim's passage.
 
     The claim's own statement wins when it has one; else the passage is read as the
@@ -340,7 +347,7 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
     figures = find_figures(claim.quote)
     if stated is None and not found and not figures:
         return {}
-    values: dict = {}
+    values: dict[str, Any] = {}
     if found:
         values = {"deadline": found[0].deadline, "period_start": found[0].period_start}
         values["bound"] = found[0].bound
@@ -363,6 +370,3 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict:
         values["bound"] = stated.bound or values.get("bound")
         values["deadline"] = stated.deadline or values.get("deadline")
     return {key: value for key, value in values.items() if value not in (None, "")}
-
-
-FIGURE_FIELDS = ["number_text", "comparator", "change", "value", "value_high", "unit"]

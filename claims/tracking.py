@@ -8,6 +8,7 @@ same rules in prose; keep the two in step.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
@@ -107,7 +108,8 @@ def meets(goal: Goal, value: Decimal, qualifier: str = Comparator.EXACT) -> bool
         case Comparator.ABOUT | Comparator.NEARLY:
             return abs(value - target) <= about_tolerance(target, goal.unit)
         case Comparator.RANGE:
-            return target <= value <= goal.value_high
+            # A range always has its upper value (a CHECK holds it).
+            return goal.value_high is not None and target <= value <= goal.value_high
         case Comparator.AT_MOST:
             return value < target or (value == target and not above)
         case Comparator.LESS_THAN:
@@ -188,13 +190,13 @@ def compute_status(
     return TargetStatus.ON_TRACK if on_track else TargetStatus.OFF_TRACK
 
 
-def figure_changes(before: dict, after: dict) -> dict[str, list]:
+def figure_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Field-by-field difference of two figures, as JSON: {field: [before, after]}.
 
     A field the later statement leaves empty (no deadline, no scope) is not a change:
     saying less is not revising.
     """
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for field in REVISED_FIELDS:
         old, new = before.get(field), after.get(field)
         if new in (None, "") and field in ("deadline", "scope", "bound"):
@@ -206,7 +208,7 @@ def figure_changes(before: dict, after: dict) -> dict[str, list]:
     return changes
 
 
-def as_json(value):
+def as_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, date):
@@ -214,7 +216,7 @@ def as_json(value):
     return value
 
 
-def from_json(field: str, value):
+def from_json(field: str, value: Any) -> Any:
     """The inverse of as_json for a REVISED_FIELDS entry."""
     if value is None:
         return None

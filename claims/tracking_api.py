@@ -10,13 +10,15 @@
 - POST /api/v1/documents/<id>/suggestions/accept/ and …/dismiss/ with {kind, figure_start,
   figure_end}: accept makes a draft claim with its parsed figure; dismiss hides it for good.
 
-The ground rules are annotations.api.ApiViewMixin's (login, role permissions for reading
+The ground rules are config.api.ApiViewMixin's (login, role permissions for reading
 too, throttles, body size); the role permission is checked on Target for the tracking
 views and on Claim for the suggestions (view to list, add to accept or dismiss).
 """
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,27 +26,31 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.api import ApiViewMixin
 from annotations.models import Document
 from claims import suggestions, tracking
+from claims.figures import Figure
 from claims.models import (
+    FIGURE_FIELDS,
     Attribution,
     Claim,
     ClaimType,
     Metric,
     Observation,
+    StatedFigure,
     SuggestionDismissal,
     Target,
     TargetStatement,
-    TargetStatus,
 )
-from claims.tracking import as_json
+from claims.permissions import signed_in
+from claims.tracking import TargetStatus, as_json
+from config.api import ApiViewMixin
 
 
-def as_of_param(request) -> date:
+def as_of_param(request: Request) -> date:
     raw = request.query_params.get("as_of", "")
     if not raw:
         return timezone.localdate()
@@ -56,12 +62,11 @@ def as_of_param(request) -> date:
         ) from None
 
 
-def figure_json(figure) -> dict:
-    fields = ["number_text", "comparator", "change", "value", "value_high", "unit"]
-    return {field: as_json(getattr(figure, field)) for field in fields}
+def figure_json(figure: StatedFigure | Figure) -> dict[str, Any]:
+    return {field: as_json(getattr(figure, field)) for field in FIGURE_FIELDS}
 
 
-def passage_json(claim: Claim) -> dict:
+def passage_json(claim: Claim) -> dict[str, Any]:
     return {
         "claim_id": claim.pk,
         "document_id": claim.document_id,
@@ -74,7 +79,7 @@ def passage_json(claim: Claim) -> dict:
     }
 
 
-def target_json(target: Target, as_of: date) -> dict:
+def target_json(target: Target, as_of: date) -> dict[str, Any]:
     computed = target.status(as_of)
     return {
         "id": target.pk,
@@ -93,8 +98,13 @@ def target_json(target: Target, as_of: date) -> dict:
     }
 
 
-def event_json(day: date, kind: str, item, target: Target) -> dict:
-    event = {"date": as_json(day), "kind": kind, "passage": passage_json(item.claim)}
+def event_json(day: date, kind: str, item: Any, target: Target) -> dict[str, Any]:
+    """`item` is what Target.timeline() dates: a statement, a revision or an observation."""
+    event: dict[str, Any] = {
+        "date": as_json(day),
+        "kind": kind,
+        "passage": passage_json(item.claim),
+    }
     if kind == "statement":
         superseded = bool(tracking.figure_changes(target.figure(), item.figure()))
         event["figure"] = figure_json(item)
@@ -112,7 +122,7 @@ def event_json(day: date, kind: str, item, target: Target) -> dict:
     return event
 
 
-def series_json(member: Target, as_of: date) -> dict:
+def series_json(member: Target, as_of: date) -> dict[str, Any]:
     """One horizon of a recurring goal: its figure, deadline, deciding outcome and status."""
     outcome = member.outcome(as_of)
     return {
@@ -135,7 +145,7 @@ AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Status as of (
 class TargetTimelineView(ApiViewMixin, APIView):
     queryset = Target.objects.all()
 
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> Response:
         as_of = as_of_param(request)
         # Four queries: the target with its metric, its statements, its revisions,
         # its metric's observations (each with claim and document).
@@ -146,7 +156,7 @@ class TargetTimelineView(ApiViewMixin, APIView):
         return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
 
-class TargetFilterSerializer(serializers.Serializer):
+class TargetFilterSerializer(serializers.Serializer[Any]):
     subject = serializers.CharField(required=False)
     metric = serializers.IntegerField(required=False, min_value=1)
     status = serializers.ChoiceField(choices=TargetStatus.choices, required=False)
@@ -162,7 +172,7 @@ class TargetTrackingView(ApiViewMixin, APIView):
     queryset = Target.objects.all()
     due_only = False
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         params = TargetFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         wanted = params.validated_data
@@ -185,7 +195,7 @@ class TargetTrackingView(ApiViewMixin, APIView):
         return Response({"as_of": as_json(as_of), "count": len(rows), "results": rows})
 
 
-def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -> dict:
+def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -> dict[str, Any]:
     return {
         "kind": suggestion.kind,
         "start": suggestion.start,
@@ -206,7 +216,7 @@ def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -
 class SuggestionListView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
-    def get(self, request, document_id: int):
+    def get(self, request: Request, document_id: int) -> Response:
         # The canonical text is scanned; the raw text is not needed.
         document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         metrics = list(Metric.objects.all())
@@ -222,7 +232,7 @@ class SuggestionListView(ApiViewMixin, APIView):
         )
 
 
-class SuggestionChoiceSerializer(serializers.Serializer):
+class SuggestionChoiceSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=[ClaimType.TARGET, ClaimType.OBSERVATION])
     figure_start = serializers.IntegerField(min_value=0)
     figure_end = serializers.IntegerField(min_value=1)
@@ -231,7 +241,7 @@ class SuggestionChoiceSerializer(serializers.Serializer):
     )
 
 
-def chosen(request, document: Document) -> tuple[suggestions.Suggestion, dict]:
+def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion, dict[str, Any]]:
     """The open suggestion the request names; the server's own reading, never the client's."""
     choice = SuggestionChoiceSerializer(data=request.data)
     choice.is_valid(raise_exception=True)
@@ -253,20 +263,22 @@ def chosen(request, document: Document) -> tuple[suggestions.Suggestion, dict]:
 class SuggestionAcceptView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
-    def post(self, request, document_id: int):
+    def post(self, request: Request, document_id: int) -> Response:
         document = get_object_or_404(Document, pk=document_id)
         with transaction.atomic():
             # Lock the document so two accepts of one suggestion make one claim.
             Document.objects.select_for_update().filter(pk=document.pk).first()
             suggestion, wanted = chosen(request, document)
-            claim = accept(suggestion, document, request.user, wanted.get("metric"))
+            claim = accept(suggestion, document, signed_in(request.user), wanted.get("metric"))
         return Response(
             {"claim_id": claim.pk, "url": reverse("admin:claims_claim_change", args=[claim.pk])},
             status=status.HTTP_201_CREATED,
         )
 
 
-def accept(suggestion: suggestions.Suggestion, document: Document, user, metric) -> Claim:
+def accept(
+    suggestion: suggestions.Suggestion, document: Document, user: User, metric: Metric | None
+) -> Claim:
     """A draft claim of the suggested kind with its figure; all or nothing, all validated."""
     claim = Claim(
         document=document,
@@ -280,7 +292,7 @@ def accept(suggestion: suggestions.Suggestion, document: Document, user, metric)
     )
     claim.full_clean()
     claim.save()
-    figure = {
+    figure: dict[str, Any] = {
         "claim": claim,
         "number_text": suggestion.figure.number_text,
         "comparator": suggestion.figure.comparator,
@@ -290,10 +302,11 @@ def accept(suggestion: suggestions.Suggestion, document: Document, user, metric)
         "unit": suggestion.figure.unit,
         "metric": metric,
     }
+    stated: TargetStatement | Observation
     if suggestion.kind == ClaimType.TARGET:
         stated = TargetStatement(**figure, deadline=suggestion.deadline, bound=suggestion.bound)
     else:
-        if metric is None or suggestion.period_end is None:
+        if metric is None or suggestion.period_start is None or suggestion.period_end is None:
             raise exceptions.ValidationError(
                 {
                     "metric" if metric is None else "period_end": "An observation needs a "
@@ -313,7 +326,7 @@ def accept(suggestion: suggestions.Suggestion, document: Document, user, metric)
 class SuggestionDismissView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
-    def post(self, request, document_id: int):
+    def post(self, request: Request, document_id: int) -> Response:
         document = get_object_or_404(Document, pk=document_id)
         suggestion, _ = chosen(request, document)
         dismissal = SuggestionDismissal(
@@ -322,7 +335,7 @@ class SuggestionDismissView(ApiViewMixin, APIView):
             end=suggestion.figure_end,
             kind=suggestion.kind,
             number_text=suggestion.figure.number_text,
-            dismissed_by=request.user,
+            dismissed_by=signed_in(request.user),
         )
         dismissal.full_clean()
         try:

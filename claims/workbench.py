@@ -9,13 +9,16 @@ trigger check them against the text.
 """
 
 from collections import Counter
+from typing import Any
 
 from django.apps import apps
+from django.contrib.admin import ModelAdmin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.db.models import Choices, Count, Manager, Prefetch, QuerySet
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -43,7 +46,11 @@ from history.events import context_user_id, instance_from_event
 # --- reading -------------------------------------------------------------------------
 
 
-def claims_for_document(document: Document):
+# The claims admin, whose site and permissions the workbench pages use.
+WorkbenchAdmin = ModelAdmin[Claim]
+
+
+def claims_for_document(document: Document) -> QuerySet[Claim]:
     """Claims with everything the workbench shows: three queries (claims, topics, relations)."""
     return (
         Claim.objects.filter(document=document)
@@ -55,11 +62,13 @@ def claims_for_document(document: Document):
     )
 
 
-def choices(enum) -> list[list[str]]:
+def choices(enum: type[Choices]) -> list[list[str]]:
     return [[value, label] for value, label in enum.choices]
 
 
-def workbench_view(admin, request, document_id: int):
+def workbench_view(
+    admin: WorkbenchAdmin, request: HttpRequest, document_id: int
+) -> TemplateResponse:
     """The page, with the document's claims exactly as GET /api/v1/claims/ shows them."""
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
@@ -109,10 +118,10 @@ def workbench_view(admin, request, document_id: int):
 # --- progress ------------------------------------------------------------------------
 
 
-def progress_by_document() -> list[dict]:
+def progress_by_document() -> list[dict[str, Any]]:
     """Claim counts per document by type and by status. Two queries: documents, counts."""
     documents = {d.pk: d for d in Document.objects.only("id", "title", "published_on")}
-    rows = {
+    rows: dict[int, dict[str, Any]] = {
         pk: {"document": d, "total": 0, "types": Counter(), "statuses": Counter()}
         for pk, d in documents.items()
     }
@@ -132,9 +141,9 @@ def progress_by_document() -> list[dict]:
     ]
 
 
-def progress_by_annotator() -> list[dict]:
+def progress_by_annotator() -> list[dict[str, Any]]:
     """Claim counts per annotator by status. One query."""
-    rows: dict[str, Counter] = {}
+    rows: dict[str, Counter[str]] = {}
     counts = Claim.objects.values("annotator__username", "status").annotate(n=Count("id"))
     for count in counts.order_by("annotator__username"):
         rows.setdefault(count["annotator__username"], Counter())[count["status"]] += count["n"]
@@ -148,7 +157,7 @@ def progress_by_annotator() -> list[dict]:
     ]
 
 
-def progress_view(admin, request):
+def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateResponse:
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     context = {
@@ -167,12 +176,13 @@ def progress_view(admin, request):
 # --- deleted claims ------------------------------------------------------------------
 
 
-def claim_events():
+def claim_events() -> Manager[Any]:
     """The manager of claims' history events (claims.ClaimEvent, made by pghistory)."""
-    return apps.get_model("claims", "ClaimEvent").objects
+    events: Manager[Any] = apps.get_model("claims", "ClaimEvent").objects
+    return events
 
 
-def deleted_claims():
+def deleted_claims() -> QuerySet[Any]:
     """The deletion event of each claim that is still deleted. One query.
 
     Each row is the claim as it was when deleted, with `pgh_context` (who deleted
@@ -188,7 +198,7 @@ def deleted_claims():
     )
 
 
-def with_deleted_by(records: list) -> list:
+def with_deleted_by(records: list[Any]) -> list[Any]:
     """Set `deleted_by` (a user or None) on deletion events; one query for all of them."""
     user_ids = {context_user_id(record.pgh_context) for record in records} - {None}
     users = get_user_model()._default_manager.in_bulk(user_ids)
@@ -197,7 +207,7 @@ def with_deleted_by(records: list) -> list:
     return records
 
 
-def restore_claim(*, claim_id: int, by) -> Claim:
+def restore_claim(*, claim_id: int, by: User) -> Claim:
     """Bring a deleted claim back as the same pk, with its topics and its figure.
 
     Its version continues from the deleted one, so a page opened before the
@@ -219,10 +229,11 @@ def restore_claim(*, claim_id: int, by) -> Claim:
         claim.full_clean()
         claim.save(force_insert=True)
         claim.topics.set(Topic.objects.filter(pk__in=topic_ids))
-        figure_model = {
+        figure_models: dict[str, type[TargetStatement] | type[Observation]] = {
             ClaimType.TARGET: TargetStatement,
             ClaimType.OBSERVATION: Observation,
-        }.get(claim.claim_type)
+        }
+        figure_model = figure_models.get(claim.claim_type)
         if figure_model is not None:
             figure_record = (
                 apps.get_model("claims", f"{figure_model.__name__}Event")

@@ -9,9 +9,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded_db import embedded_database_url
+
+# Django's classes take the type parameters the stubs give them (ModelAdmin[Claim]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Embedded database, development key, demo logins: var/ in the checkout (git-ignored).
@@ -201,7 +205,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Views in claims/api.py and annotations/api.py set their role permission,
-    # throttles and cursor pagination themselves (annotations.api.ApiViewMixin).
+    # throttles and cursor pagination themselves (config.api.ApiViewMixin).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "30/minute"),
@@ -209,7 +213,7 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "annotations.api.exception_handler",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 API_PAGE_SIZE = envint("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 500)

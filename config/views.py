@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from annotations.api import AnonThrottle, UserThrottle
 from claims.api import EXPORT_TYPES
+from config.api import AnonThrottle, UserThrottle
 
 logger = logging.getLogger(__name__)
 

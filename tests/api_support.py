@@ -115,11 +115,12 @@ class ApiSession(requests.Session):
         if token:
             self.headers["Authorization"] = f"Token {token}"
 
-    def request(  # type: ignore[override]
-        self, method: str, url: str, *args: Any, **kwargs: Any
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("timeout", 60)
-        return super().request(method, self.base_url + url, *args, **kwargs)
+        path = url.decode() if isinstance(url, bytes) else url
+        return super().request(method, self.base_url + path, *args, **kwargs)
 
 
 def api_for(live_server: LiveServer, user: User | None = None) -> ApiSession:

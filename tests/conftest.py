@@ -143,7 +143,7 @@ def demo(demo_corpus: None, db: None) -> None:
     """The demo corpus, for a test that reads it (or writes to it and is rolled back)."""
 
 
-def make_user(username: str, role: str | None = None, **extra) -> User:
+def make_user(username: str, role: str | None = None, **extra: Any) -> User:
     user = User.objects.create_user(
         username, password=f"{username}-password", is_staff=True, **extra
     )
@@ -153,27 +153,27 @@ def make_user(username: str, role: str | None = None, **extra) -> User:
 
 
 @pytest.fixture
-def alice(db) -> User:
+def alice(db: None) -> User:
     return make_user("alice", ANNOTATOR)
 
 
 @pytest.fixture
-def bob(db) -> User:
+def bob(db: None) -> User:
     return make_user("bob", ANNOTATOR)
 
 
 @pytest.fixture
-def rachel(db) -> User:
+def rachel(db: None) -> User:
     return make_user("rachel", REVIEWER)
 
 
 @pytest.fixture
-def ada(db) -> User:
+def ada(db: None) -> User:
     return make_user("ada", is_superuser=True)
 
 
 @pytest.fixture
-def seed_document(db) -> Document:
+def seed_document(db: None) -> Document:
     document = Document.from_raw(
         SEED_000.read_text(encoding="utf-8"), title="seed 000", language="zh-Hans"
     )
@@ -182,7 +182,7 @@ def seed_document(db) -> Document:
 
 
 @pytest.fixture
-def astral_document(db) -> Document:
+def astral_document(db: None) -> Document:
     """Seed 000 with an astral character before the target sentence and two inside it."""
     raw = SEED_000.read_text(encoding="utf-8")
     document = Document.from_raw(raw, title="seed 000 with astral characters", language="zh-Hans")
@@ -196,13 +196,13 @@ def astral_document(db) -> Document:
 
 
 @pytest.fixture
-def zhang(db) -> Speaker:
+def zhang(db: None) -> Speaker:
     speaker = Speaker.objects.create(name="张玉卓")
     speaker.aliases.create(name="張玉卓")
     return speaker
 
 
-def make_claim(document: Document, quote: str, annotator: User, **fields) -> Claim:
+def make_claim(document: Document, quote: str, annotator: User, **fields: Any) -> Claim:
     start = document.text.index(quote)
     fields.setdefault("claim_type", ClaimType.ASSESSMENT)
     fields.setdefault("attribution", Attribution.AUTHORIAL)

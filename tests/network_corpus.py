@@ -43,12 +43,12 @@ def sentence(name: str) -> str:
 
 def build_corpus(annotator: User) -> Corpus:
     documents = {}
-    for name, outlet, day, claims in [
+    for name, outlet, day, claim_names in [
         ("D1", "人民日报", datetime.date(2024, 1, 10), ["c1", "c2", "c3"]),
         ("D2", "新华社", datetime.date(2024, 1, 20), ["c4", "c5"]),
         ("D3", "人民日报", datetime.date(2024, 3, 5), ["c6", "c7", "c8"]),
     ]:
-        text = f"{name}。" + "".join(sentence(claim) for claim in claims)
+        text = f"{name}。" + "".join(sentence(claim) for claim in claim_names)
         document = Document.from_raw(
             text, title=name, language="zh-Hans", outlet=outlet, published_on=day
         )
@@ -70,7 +70,7 @@ def build_corpus(annotator: User) -> Corpus:
         ("c7", "D3", "发改委", ["能源"], Stance.NEUTRAL),
         ("c8", "D3", "王", [], Stance.SUPPORT),
     ]
-    claims = {}
+    claims: dict[str, Claim] = {}
     for name, document_name, speaker, claim_topics, stance in rows:
         claim = make_claim(
             documents[document_name],

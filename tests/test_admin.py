@@ -21,6 +21,8 @@ def demo_with_a_revision(demo_corpus, django_db_blocker):
     with django_db_blocker.unblock():
         if not TargetRevision.objects.exists():
             statement = TargetStatement.objects.filter(target__isnull=False).first()
+            assert statement is not None
+            assert statement.target is not None
             TargetRevision.objects.create(
                 target=statement.target,
                 claim=statement.claim,

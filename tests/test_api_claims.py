@@ -2,6 +2,8 @@
 permission matrix; bad input never half-written. In process through the whole Django
 stack, and a few of them end to end over real HTTP (the tests with live_server)."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -16,7 +18,7 @@ from tests.api_support import (  # noqa: F401
     mallory,
     reader,
 )
-from tests.conftest import make_claim
+from tests.conftest import SEED_003, make_claim
 
 TEXT = "国务院国资委表示，到2025年，中央企业战略性新兴产业收入的占比要达到35%。𠀀数据为证。"
 QUOTE = "到2025年，中央企业战略性新兴产业收入的占比要达到35%"
@@ -29,7 +31,7 @@ def document(db) -> Document:
     return document
 
 
-def new_claim(document, **fields) -> dict:
+def new_claim(document, **fields: Any) -> dict[str, Any]:
     start = document.text.index(QUOTE)
     return {
         "document": document.pk,
@@ -320,7 +322,7 @@ def people(alice, bob, rachel, ada, reader, mallory):
     }
 
 
-def expect(codes: str) -> list:
+def expect(codes: str) -> list[Any]:
     """Expected statuses, in the order of PERSONAS."""
     return [
         pytest.param(who, int(code), id=who)
@@ -441,7 +443,15 @@ class TestDocuments:
         response = api_as(rachel).post("/api/v1/documents/", json={"text": TEXT})
         assert response.status_code == 409
         assert f"#{document.pk}" in response.json()["text"][0]
+        # APIException details are strings.
+        assert response.json()["existing"] == str(document.pk)
         assert Document.objects.count() == 1
+
+    def test_it_detects_the_traditional_script_like_the_import(self, live_server, rachel):
+        raw = SEED_003.read_text(encoding="utf-8")
+        response = api_for(live_server, rachel).post("/api/v1/documents/", json={"text": raw})
+        assert response.status_code == 201, response.text
+        assert response.json()["language"] == "zh-Hant"
 
     @pytest.mark.parametrize(
         ("field", "value"),

@@ -9,6 +9,7 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
@@ -75,7 +76,7 @@ def corpus(alice, zhang):
     return astral, formulas
 
 
-def read_csv(response) -> list[dict]:
+def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
@@ -172,7 +173,7 @@ def w3c_errors(registry: Registry, ref: str, instance) -> list[str]:
     return [error.message for error in validator.iter_errors(instance)]
 
 
-def annotation_errors(registry: Registry, annotation: dict) -> dict[str, list[str]]:
+def annotation_errors(registry: Registry, annotation: dict[str, Any]) -> dict[str, list[str]]:
     target = annotation["target"]
     quote, position = target["selector"]
     checks = [

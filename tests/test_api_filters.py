@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from annotations.api import CursorPagination
 from annotations.models import Document
 from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
+from config.api import CursorPagination
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 

@@ -110,7 +110,7 @@ def test_graphml_opens_as_a_graph_with_weights(api, corpus):
     ids = [node.get("id") for node in graph.findall(f"{GRAPHML}node")]
     assert ids == ["r:发改委", "r:国资委", "c:就业", "c:能源"]
     weights = {
-        (edge.get("source"), edge.get("target")): edge.find(f"{GRAPHML}data").text
+        (edge.get("source"), edge.get("target")): edge.findtext(f"{GRAPHML}data")
         for edge in graph.findall(f"{GRAPHML}edge")
     }
     assert weights[("r:国资委", "c:能源")] == "3"

@@ -4,6 +4,7 @@ static files); responses conform to it; throttles."""
 
 import copy
 import re
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -33,13 +34,14 @@ def test_swagger_ui_loads_only_local_files(live_server, reader):
         assert api.get(url).status_code == 200, url
 
 
-def openapi(api) -> dict:
+def openapi(api) -> dict[str, Any]:
     response = api.get("/api/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
     assert response.status_code == 200
-    return response.json()
+    spec: dict[str, Any] = response.json()
+    return spec
 
 
-def as_json_schema(schema: dict, components: dict) -> dict:
+def as_json_schema(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     """An OpenAPI 3.0 schema object as plain JSON Schema: refs inlined, nullable as null."""
     schema = copy.deepcopy(schema)
     if "$ref" in schema:
@@ -63,7 +65,7 @@ def as_json_schema(schema: dict, components: dict) -> dict:
     return schema
 
 
-def response_schema(spec: dict, path: str, method: str, status: str) -> dict:
+def response_schema(spec: dict[str, Any], path: str, method: str, status: str) -> dict[str, Any]:
     content = spec["paths"][path][method]["responses"][status]["content"]
     return as_json_schema(content["application/json"]["schema"], spec["components"]["schemas"])
 
@@ -115,7 +117,8 @@ def test_responses_conform_to_the_schema(reader, alice, corpus):
     assert exported.status_code == 200
     export_schema = response_schema(spec, "/api/v1/claims/export.{fmt}", "get", "200")
     assert_conforms(exported.json(), export_schema)
-    for rows in ({}, [], [{"quote": 1}]):
+    bodies: tuple[Any, ...] = ({}, [], [{"quote": 1}])
+    for rows in bodies:
         refused = writer.post("/api/v1/claims/bulk/", json=rows)
         assert refused.status_code == 400
         bulk_schema = response_schema(spec, "/api/v1/claims/bulk/", "post", "400")

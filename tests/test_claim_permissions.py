@@ -9,6 +9,7 @@ rolled back, so every cell starts from the same data.
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -66,19 +67,26 @@ def world(django_db_setup, django_db_blocker):
                 "api_reader": make_user("reader", API_READER),
                 "admin": make_user("ada", is_superuser=True),
             }
-            users["api_reader"].is_staff = False
-            users["api_reader"].save()
+            reader = users["api_reader"]
+            assert reader is not None
+            reader.is_staff = False
+            reader.save()
             raw = SEED_000.read_text(encoding="utf-8")
             document = Document.from_raw(raw, title="seed 000", language="zh-Hans")
             document.text = document.text.replace(SOE_TARGET, ASTRAL_TARGET)
             document.raw_text = document.text
             document.save()
             alice, bob = users["annotator"], users["another_annotator"]
+            assert alice is not None
+            assert bob is not None
             metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
             anchor = make_claim(document, OTHER, bob, claim_type="challenge")
             targets, observed, bare = {}, {}, {}
             for state in STATES:
-                review = {"status": state, "review_comment": "理由" if state == "rejected" else ""}
+                review: dict[str, Any] = {
+                    "status": state,
+                    "review_comment": "理由" if state == "rejected" else "",
+                }
                 if state in ("accepted", "rejected"):
                     review |= {"reviewer": users["reviewer"], "reviewed_at": timezone.now()}
                 targets[state] = make_claim(
@@ -108,11 +116,12 @@ def world(django_db_setup, django_db_blocker):
         wipe()
 
 
-def state_of(claim: Claim) -> tuple:
+def state_of(claim: Claim) -> tuple[Any, ...]:
     """Everything a refused request must leave as it was."""
-    claim = Claim.objects.filter(pk=claim.pk).first()
-    if claim is None:
+    stored = Claim.objects.filter(pk=claim.pk).first()
+    if stored is None:
         return ("deleted",)
+    claim = stored
     figure = claim.stated_figure()
     relations = sorted(claim.relations_out.values_list("target_id", "kind", "note"))
     return (
@@ -251,9 +260,9 @@ def expected_admin(role: str, model: str, action: str, state: str) -> int:
     return 302 if may_change_claim(role, state) else 403
 
 
-def admin_form_data(response) -> dict:
+def admin_form_data(response) -> dict[str, Any]:
     """The change form as the page filled it in, inlines included."""
-    data: dict = {}
+    data: dict[str, Any] = {}
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         management = inline.formset.management_form

@@ -8,6 +8,7 @@ what landed is what is stored. A PATCH racing a DELETE gets 404 or 412, never 50
 import json
 import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def race(*requests):
     """Run each request in its own thread (so on its own connection), released together."""
     barrier = threading.Barrier(len(requests))
-    answers: list = [None] * len(requests)
+    answers: list[Any] = [None] * len(requests)
 
     def run(number, request):
         try:
@@ -45,7 +46,7 @@ def client(user) -> APIClient:
     return api
 
 
-def patch(api, claim_id: int, body: dict, version: int):
+def patch(api, claim_id: int, body: dict[str, Any], version: int):
     return lambda: api.patch(
         f"/api/v1/claims/{claim_id}/",
         json.dumps(body),
@@ -105,6 +106,7 @@ def test_a_relation_edit_racing_a_claim_save_loses_nothing(alice, rachel, bob, a
         assert sorted([by_relation.status_code, by_claim.status_code]) == [200, 412]
         relation = ClaimRelation.objects.filter(source=claim).first()
         if by_relation.status_code == 200:
+            assert relation is not None
             assert relation.note == f"round {round_number}"
         else:
             assert Claim.objects.get(pk=claim.pk).note == f"round {round_number}"

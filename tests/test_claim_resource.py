@@ -5,6 +5,7 @@ claim's figure and the relations it makes are read and written with it.
 """
 
 import json
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -37,7 +38,7 @@ def other_claim(astral_document, bob) -> Claim:
 
 
 @pytest.fixture
-def target(api, astral_document, other_claim) -> dict:
+def target(api, astral_document, other_claim) -> dict[str, Any]:
     """Alice's target-type claim with its figure and one relation, made in one request."""
     body = span(astral_document, ASTRAL_TARGET) | {
         "claim_type": "target",
@@ -47,10 +48,11 @@ def target(api, astral_document, other_claim) -> dict:
     }
     response = api.post("/api/v1/claims/", body, format="json")
     assert response.status_code == 201, response.json()
-    return response.json()
+    made: dict[str, Any] = response.json()
+    return made
 
 
-def span(document, quote: str) -> dict:
+def span(document, quote: str) -> dict[str, Any]:
     start = document.text.index(quote)
     return {"document": document.pk, "start": start, "end": start + len(quote), "quote": quote}
 
@@ -64,7 +66,7 @@ def patch(api: APIClient, claim_id: int, body: object, version: int):
     )
 
 
-def stored_figure(claim_id: int) -> dict:
+def stored_figure(claim_id: int) -> dict[str, Any]:
     statement = TargetStatement.objects.get(claim_id=claim_id)
     return {
         "value": format(statement.value.normalize(), "f"),

@@ -22,7 +22,7 @@ LEVEL, UP, DOWN = Change.LEVEL, Change.INCREASE, Change.DECREASE
 # Each row: text given to parse_figure, number_text, value, value_high, unit, comparator, change.
 # Every text is copied verbatim from the file named by its group (checked below against the
 # copy in fixtures/texts).
-REAL = {
+REAL: dict[str, list[tuple[str, str, str, str | None, str, str, str]]] = {
     # seeds/000: 证券日报 on central SOEs' R&D (simplified)
     "000_468b2ab5e2af41d6.txt": [
         ("经费投入超过3.3万亿", "3.3万亿", "3300000000000", None, "", MORE_THAN, LEVEL),

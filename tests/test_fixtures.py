@@ -44,6 +44,7 @@ def test_every_quote_is_the_text_at_its_offsets(demo):
 def test_it_has_the_central_soe_target_said_by_zhang_yuzhuo(demo):
     claim = Claim.objects.get(quote__contains=SOE_TARGET)
     assert claim.claim_type == ClaimType.TARGET
+    assert claim.speaker is not None
     assert claim.speaker.name == "张玉卓"
     assert claim.target_statement.value == 35
 
@@ -52,7 +53,9 @@ def test_it_has_the_guiyang_goals_against_the_2023_turnover(demo):
     goals = Claim.objects.filter(speaker__name="贵阳大数据交易所", claim_type="target")
     assert goals.count() >= 3
     turnover = Claim.objects.get(claim_type="observation", quote__contains="不到30億元")
-    assert turnover.document == goals.first().document
+    first_goal = goals.first()
+    assert first_goal is not None
+    assert turnover.document == first_goal.document
     assert turnover.observation.period_end.year == 2023
 
 
@@ -63,6 +66,8 @@ def test_it_follows_the_2024_gdp_target_into_the_2025_report(demo):
         metric__name__contains="国内生产总值",
     )
     target = statement.target
+    assert target is not None
+    assert target.deadline is not None
     assert target.deadline.year == 2024
     outcome = Observation.objects.filter(
         metric=target.metric, period_end__year=2024, claim__document__source_name="gwr_2025.txt"

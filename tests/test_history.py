@@ -9,6 +9,7 @@ what changed, field by field.
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pghistory
 import pytest
@@ -40,7 +41,7 @@ def api(user) -> APIClient:
     return client
 
 
-def meaning(**fields) -> dict:
+def meaning(**fields: Any) -> dict[str, Any]:
     return {
         "claim_type": "assessment",
         "speaker": None,
@@ -60,20 +61,21 @@ def logged_in(user) -> Client:
     return client
 
 
-def history(user, resource: str, pk: int) -> list[dict]:
+def history(user, resource: str, pk: int) -> list[dict[str, Any]]:
     response = api(user).get(f"/api/v1/{resource}/{pk}/history/")
     assert response.status_code == 200, response.content
-    return response.json()
+    entries: list[dict[str, Any]] = response.json()
+    return entries
 
 
-def find(entries: list[dict], **wanted) -> dict:
+def find(entries: list[dict[str, Any]], **wanted: Any) -> dict[str, Any]:
     """The one entry with these values; fails naming what there was."""
     found = [e for e in entries if all(e[key] == value for key, value in wanted.items())]
     assert len(found) == 1, (wanted, entries)
     return found[0]
 
 
-def claim_body(document: Document, quote: str, **fields) -> dict:
+def claim_body(document: Document, quote: str, **fields: Any) -> dict[str, Any]:
     start = document.text.index(quote)
     return {
         "document": document.pk,
@@ -369,7 +371,7 @@ def test_the_admin_shows_the_history_of_speakers_topics_metrics_targets_document
         assert expected in page, url
 
 
-def document_form(page) -> dict:
+def document_form(page) -> dict[str, Any]:
     """The metadata fields of a document's admin form, as a browser would send them back."""
     form = page.context["adminform"].form
     return {name: "" if form[name].value() is None else form[name].value() for name in form.fields}

@@ -1,6 +1,8 @@
 """What history protects: target revisions are append-only, a restore follows roles,
 and a document's text is never rewritten by its admin form."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -121,7 +123,7 @@ def test_the_target_form_does_not_edit_the_figure(revised_target, rachel):
     assert response.status_code == 302, response.context["adminform"].form.errors
     target = Target.objects.get(pk=revised_target.pk)
     assert (target.value, target.number_text, target.scope, target.status_override) == (
-        36,
+        Decimal(36),
         "36%",
         "",
         "achieved",

@@ -1,5 +1,7 @@
 """Importing files through the admin: the same rules as the command, a report per file."""
 
+import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -85,4 +87,40 @@ def test_submitting_no_file_names_the_field(rachel):
     response = client_for(rachel).post(URL, {"outlet": "x"})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+    assert not Document.objects.exists()
+
+
+ADD_URL = "/admin/annotations/document/add/"
+
+
+def add_form(**fields: str) -> dict[str, str]:
+    return {"title": "种子", "language": "zh-Hans", "pdf": "", **fields}
+
+
+def test_the_add_form_stores_the_canonical_text_like_the_import(rachel: User) -> None:
+    raw = SEED_000.read_text(encoding="utf-8")
+    response = client_for(rachel).post(ADD_URL, add_form(raw_text=raw))
+    assert response.status_code == 302, response.content.decode()
+    document = Document.objects.get()
+    imported = Document.from_raw(raw)
+    assert (document.text, document.line_breaks) == (imported.text, LineBreaks.REFLOWED)
+    assert (document.raw_text, document.imported_by) == (raw, rachel)
+
+
+def test_the_add_form_refuses_a_text_already_stored_naming_it(rachel: User) -> None:
+    client = client_for(rachel)
+    client.post(URL, {"files": [upload(SEED_000)]})
+    stored = Document.objects.get()
+    raw = SEED_000.read_text(encoding="utf-8")
+    response = client.post(ADD_URL, add_form(raw_text=raw, title="again"))
+    assert response.status_code == 200
+    assert f"already stored as document #{stored.pk}" in response.content.decode()
+    assert Document.objects.count() == 1
+
+
+@pytest.mark.parametrize("raw_text", ["", "   \n  "])
+def test_the_add_form_refuses_an_empty_text_naming_the_field(rachel: User, raw_text: str) -> None:
+    response = client_for(rachel).post(ADD_URL, add_form(raw_text=raw_text))
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
     assert not Document.objects.exists()

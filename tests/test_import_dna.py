@@ -9,6 +9,7 @@ tests/dna_schema.sql is the SQLite DDL of dna/src/main/java/sql/Sql.java
 import io
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -34,7 +35,7 @@ def span(text: str, quote: str) -> tuple[int, int]:
     return utf16(text, start), utf16(text, start + len(quote))
 
 
-def build_dna(path: Path, statements: list[tuple]) -> None:
+def build_dna(path: Path, statements: list[tuple[Any, ...]]) -> None:
     """A DNA database with two documents, and `statements` as
     (id, type, document, quote, coder, {variable: value})."""
     database = sqlite3.connect(path)
@@ -107,7 +108,7 @@ def build_dna(path: Path, statements: list[tuple]) -> None:
     database.close()
 
 
-STATEMENTS = [
+STATEMENTS: list[tuple[int, int, int, str, int, dict[str, Any]]] = [
     (
         1,
         1,
@@ -151,7 +152,7 @@ STATEMENTS = [
 
 
 @pytest.fixture
-def dna_file(tmp_path) -> Path:
+def dna_file(tmp_path: Path) -> Path:
     path = tmp_path / "test.dna"
     build_dna(path, STATEMENTS)
     return path
@@ -184,6 +185,7 @@ def test_every_statement_arrives_with_its_offsets_and_values(dna_file, alice):
         assert claim.document.text[claim.start : claim.end] == quote
         assert claim.start == claim.document.text.index(quote)
         expected_speaker = values.get("person") or values["organization"]
+        assert claim.speaker is not None
         assert claim.speaker.name == expected_speaker
         assert claim.stance == (Stance.SUPPORT if values["agreement"] else Stance.OPPOSE)
         assert [topic.name for topic in claim.topics.all()] == [values["concept"]]

@@ -57,6 +57,7 @@ def test_the_analysts_token_reads_the_api_and_stays_the_same(var_dir):
 def test_running_it_again_keeps_everyones_work(var_dir):
     load_demo()
     claim = Claim.objects.first()
+    assert claim is not None
     claim.note = "edited by a person"
     claim.save()
     output = load_demo()

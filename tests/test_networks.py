@@ -7,6 +7,7 @@ Rows 发改委, 国资委; columns 就业, 能源 unless said otherwise.
 """
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def network(django_assert_num_queries, **options) -> Network:
     return result[0]
 
 
-def matrix(result: Network) -> list[list[float]]:
+def matrix(result: Network) -> list[list[Any]]:
     return [[pytest.approx(value) for value in row] for row in result.matrix.tolist()]
 
 

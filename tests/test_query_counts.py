@@ -200,7 +200,7 @@ def assert_no_document_text(captured: CaptureQueriesContext) -> None:
 
 # ------------------------------------------------------------------------- the API
 
-# Token authentication, then the role's permissions (annotations.api.RolePermission).
+# Token authentication, then the role's permissions (config.api.RolePermission).
 TOKEN = [
     ("the token with its user", "authtoken_token"),
     ("the user's own permissions", "auth_permission"),

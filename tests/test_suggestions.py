@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -87,17 +88,18 @@ def output(db) -> Metric:
     return Metric.objects.create(name="国内生产总值", unit="CNY")
 
 
-def open_suggestions(api, document) -> list[dict]:
+def open_suggestions(api, document) -> list[dict[str, Any]]:
     response = api.get(f"/api/v1/documents/{document.pk}/suggestions/")
     assert response.status_code == 200, response.text
-    return response.json()["suggestions"]
+    found: list[dict[str, Any]] = response.json()["suggestions"]
+    return found
 
 
-def pick(suggestions: list[dict], number_text: str) -> dict:
+def pick(suggestions: list[dict[str, Any]], number_text: str) -> dict[str, Any]:
     return next(s for s in suggestions if s["figure"]["number_text"] == number_text)
 
 
-def choice(suggestion: dict, **extra) -> dict:
+def choice(suggestion: dict[str, Any], **extra: Any) -> dict[str, Any]:
     keys = ("kind", "figure_start", "figure_end")
     return {key: suggestion[key] for key in keys} | extra
 
@@ -185,7 +187,7 @@ def test_it_denies_suggestions_to_anonymous_roleless_and_read_only_users(
     path = f"/api/v1/documents/{report.pk}/suggestions/"
     assert api_for(live_server).get(path).status_code in (401, 403)
     assert api_for(live_server, mallory).get(path).status_code == 403
-    body = {"kind": "target", "figure_start": 0, "figure_end": 4}
+    body: dict[str, Any] = {"kind": "target", "figure_start": 0, "figure_end": 4}
     assert api_for(live_server, reader).post(path + "dismiss/", json=body).status_code == 403
     assert api_for(live_server, mallory).post(path + "accept/", json=body).status_code == 403
     assert not SuggestionDismissal.objects.exists()

@@ -17,12 +17,12 @@ from claims.models import (
     RelationKind,
     Target,
     TargetStatement,
-    TargetStatus,
 )
 from claims.tracking import (
     Bound,
     Goal,
     Reading,
+    TargetStatus,
     compute_status,
     figure_changes,
     is_reach_goal,

@@ -5,9 +5,11 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http.response import HttpResponseBase
 from django.test import Client
 
-from claims.models import ClaimType, Target, TargetStatus
+from claims.models import ClaimType, Target
+from claims.tracking import TargetStatus
 from tests.test_tracking import (  # noqa: F401
     investment,
     observe,
@@ -24,7 +26,7 @@ def client_for(user) -> Client:
     return client
 
 
-def run_action(client, action: str, claim) -> object:
+def run_action(client: Client, action: str, claim) -> HttpResponseBase:
     return client.post("/admin/claims/claim/", {"action": action, "_selected_action": [claim.pk]})
 
 

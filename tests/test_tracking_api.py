@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from claims.models import Target, TargetStatus
+from claims.models import Target
+from claims.tracking import TargetStatus
 from tests.api_support import _fresh_throttles, api_as, mallory, reader  # noqa: F401
 from tests.test_tracking import (  # noqa: F401
     investment,

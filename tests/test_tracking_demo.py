@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from annotations.models import Document
-from claims.models import Target, TargetStatus
+from claims.models import Target
+from claims.tracking import TargetStatus
 from tests.api_support import _fresh_throttles, api_as, reader  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -51,6 +52,7 @@ def test_it_follows_an_annual_target_across_years_in_its_series(reader):
     assert decided["outcome"]["value"] == "5"
     passage = decided["outcome"]["passage"]
     document = Document.objects.get(pk=passage["document_id"])
+    assert document.published_on is not None
     assert document.published_on.year == 2025  # the 2025 report gives the 2024 outcome
     assert document.text[passage["start"] : passage["end"]] == passage["quote"]
     assert pending["outcome"] is None

@@ -11,7 +11,7 @@ from tests.conftest import SOE_TARGET, make_claim
 pytestmark = pytest.mark.django_db
 
 
-def errors_of(instance) -> dict:
+def errors_of(instance) -> dict[str, list[str]]:
     with pytest.raises(ValidationError) as caught:
         instance.full_clean()
     return caught.value.message_dict

@@ -6,6 +6,7 @@ tests/test_claim_permissions.py); here is what stays in the admin.
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -24,7 +25,7 @@ def logged_in(user, client_class=Client):
     return client
 
 
-def api_patch(user, claim: Claim, body: dict, version: int):
+def api_patch(user, claim: Claim, body: dict[str, Any], version: int):
     return logged_in(user, APIClient).patch(
         f"/api/v1/claims/{claim.pk}/",
         json.dumps(body),
@@ -33,7 +34,7 @@ def api_patch(user, claim: Claim, body: dict, version: int):
     )
 
 
-def claim_form(claim: Claim, **fields) -> dict:
+def claim_form(claim: Claim, **fields: Any) -> dict[str, Any]:
     """The claim's admin form as posted from version 1, with no inline rows."""
     inlines = ("target_statement", "observation", "relations_out")
     return {
@@ -129,7 +130,9 @@ def test_it_shows_every_change_with_who_and_before_after_on_the_claim_page(
     claim = make_claim(seed_document, SOE_TARGET, alice, note="first")
     assert api_patch(rachel, claim, {"note": "<b>second</b>"}, 1).status_code == 200
     page = logged_in(alice).get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
-    history = re.search(r'<table class="claim-history">.*?</table>', page, re.S).group(0)
+    table = re.search(r'<table class="claim-history">.*?</table>', page, re.S)
+    assert table is not None
+    history = table.group(0)
     assert "rachel" in history
     assert "note: first → &lt;b&gt;second&lt;/b&gt;" in history  # escaped
 
@@ -194,13 +197,13 @@ def test_it_renders_the_workbench_page_with_the_api_claims_in_a_constant_number_
     with django_assert_max_num_queries(13):
         response = client.get(f"/admin/claims/claim/workbench/{seed_document.pk}/")
     assert response.status_code == 200
-    data = json.loads(
-        re.search(
-            r'<script id="wb-data" type="application/json">(.*?)</script>',
-            response.content.decode(),
-            re.S,
-        ).group(1)
+    script = re.search(
+        r'<script id="wb-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
     )
+    assert script is not None
+    data = json.loads(script.group(1))
     api = logged_in(alice, APIClient).get(f"/api/v1/claims/{claims[0].pk}/").json()
     assert data["claims"][0] == api  # the page shows claims exactly as the API does
     assert [c["can"]["change"] for c in data["claims"]] == [True] * 5

@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, against live_server."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def browser() -> Browser:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -26,7 +27,7 @@ def browser() -> Browser:
 
 
 @pytest.fixture
-def log_in(browser, live_server):
+def log_in(browser: Browser, live_server):
     """Log a user in through the admin login form, in a browser context of their own."""
     contexts = []
 

@@ -9,7 +9,9 @@ nobody annotated count against precision, so on a partly annotated corpus precis
 a lower bound.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.models import Document, ReviewStatus
 from claims import devset, suggestions
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         "recall against the claims already annotated in them."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("document_ids", nargs="*", type=int, help="Default: every document")
         parser.add_argument(
             "--no-devset", action="store_true", help="Leave out the development set"
@@ -37,7 +39,14 @@ class Command(BaseCommand):
             "--verbose", action="store_true", help="List the development set's misses and errors"
         )
 
-    def handle(self, *args, document_ids, no_devset=False, verbose=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        document_ids: list[int],
+        no_devset: bool = False,
+        verbose: bool = False,
+        **options: Any,
+    ) -> None:
         self.stdout.write("Annotated documents in the database:")
         self.report_annotated(document_ids)
         if not no_devset:
@@ -57,7 +66,7 @@ class Command(BaseCommand):
             for line in (score.missed + score.wrong) if verbose else []:
                 self.stdout.write(f"    {line}")
 
-    def report_annotated(self, document_ids):
+    def report_annotated(self, document_ids: list[int]) -> None:
         documents = Document.objects.order_by("id")
         if document_ids:
             documents = documents.filter(id__in=document_ids)
@@ -69,8 +78,9 @@ class Command(BaseCommand):
                 status=ReviewStatus.REJECTED
             )
         )
-        found = {kind: [0, 0] for kind in KINDS}  # claims found, claims
-        right = {kind: [0, 0] for kind in KINDS}  # suggestions matching, suggestions
+        found: dict[str, list[int]] = {kind: [0, 0] for kind in KINDS}  # claims found, claims
+        # suggestions matching, suggestions
+        right: dict[str, list[int]] = {kind: [0, 0] for kind in KINDS}
         for document in documents:
             year = document.published_on.year if document.published_on else None
             made = suggestions.scan(document.text, year)

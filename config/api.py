@@ -1,0 +1,221 @@
+"""The REST API's ground rules, shared by every app's API views.
+
+Every API view (annotations/api.py, claims/api.py, claims/tracking_api.py)
+derives from ApiViewMixin: session or token login, model permissions for
+every action including reading (deny by default), throttles, cursor
+pagination with a bounded page size, and bodies over MAX_REQUEST_BYTES
+refused with 413 before anything is parsed; JSON bodies nested beyond the
+recursion limit or holding a lone surrogate are refused with 400 (SafeJSONParser).
+They live in the project package because both apps use them and annotations
+may not import claims.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, QuerySet
+from django_filters import rest_framework as filters
+from rest_framework import (
+    exceptions,
+    pagination,
+    parsers,
+    permissions,
+    serializers,
+    status,
+    throttling,
+)
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+if TYPE_CHECKING:  # names that exist only in the stubs
+    from rest_framework.generics import BaseFilterProtocol
+    from rest_framework.permissions import _PermissionClass
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus the errors Django and PostgreSQL raise beneath it.
+
+    Each becomes a 4xx with a message instead of a 500.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+    elif isinstance(exc, ProtectedError):
+        names = sorted({str(type(obj)._meta.verbose_name) for obj in exc.protected_objects})
+        return Response(
+            {"detail": f"Not deleted: it is still used by {', '.join(names)}."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    elif isinstance(exc, IntegrityError):
+        # Validation should have caught it first; the database is the last line.
+        return Response(
+            {"detail": f"The database refused the write: {str(exc).splitlines()[0]}"},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)
+
+
+class RolePermission(permissions.DjangoModelPermissions):
+    """The role's model permission for every action, reading included.
+
+    Roles are the admin's groups (claims/roles.py): annotator, reviewer,
+    api_reader, and superusers. A login without a role gets 403 everywhere.
+    """
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+def rate_now(scope: str | None) -> str | None:
+    """The scope's rate as the settings say now: DRF's own throttles read it once."""
+    rate = api_settings.DEFAULT_THROTTLE_RATES[str(scope)]
+    return None if rate is None else str(rate)
+
+
+class AnonThrottle(throttling.AnonRateThrottle):
+    """Reads the rate at request time, so a settings change applies at once."""
+
+    def get_rate(self) -> str | None:
+        return rate_now(self.scope)
+
+
+class UserThrottle(throttling.UserRateThrottle):
+    def get_rate(self) -> str | None:
+        return rate_now(self.scope)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Stable pages however the data changes: the cursor is a position, not an offset.
+
+    The id is always the last ordering key, so ties on a date never reorder
+    rows between two pages.
+    """
+
+    ordering = ("id",)
+    page_size_query_param = "page_size"
+    page_size = settings.API_PAGE_SIZE
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_ordering(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> tuple[str, ...]:
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if ordering[-1].lstrip("-") != "id":
+            ordering += ("-id",) if ordering[0].startswith("-") else ("id",)
+        return ordering
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(data: object) -> str | None:
+    """Where parsed JSON holds a lone surrogate ("\\ud800" is valid JSON), or None.
+
+    No string with one can be stored or even sent back in an error message
+    (it is not a character, so it has no UTF-8), so the whole body is refused.
+    The path names the field as the client wrote it: `note`, `figure.unit`,
+    `relations.0.note`; a bad key is reported at its object. NUL characters
+    are left to the fields, which refuse them by name.
+    """
+    pending: list[tuple[str, object]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if any(SURROGATE.search(str(key)) for key in value):
+                return path or "body"
+            pending += [(f"{path}.{key}" if path else key, item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)]
+        elif isinstance(value, str) and SURROGATE.search(value):
+            return path or "body"
+    return None
+
+
+class SafeJSONParser(parsers.JSONParser):
+    """JSON that is safe to go on with: not nested beyond Python's recursion limit,
+    and with no lone surrogate. Either is a 400, never a 500."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                "JSON parse error - the body is nested too deeply."
+            ) from None
+        path = lone_surrogate_at(data)
+        if path is not None:
+            raise exceptions.ParseError(
+                {path: ["Lone surrogates are not allowed: they are not Unicode characters."]}
+            )
+        return data
+
+
+class ApiViewMixin(APIView):
+    """The ground rules; put it first among a view's bases."""
+
+    parser_classes: Sequence[type[parsers.BaseParser]] = [
+        SafeJSONParser,
+        parsers.FormParser,
+        parsers.MultiPartParser,
+    ]
+    permission_classes: Sequence["_PermissionClass"] = [permissions.IsAuthenticated, RolePermission]
+    throttle_classes: Sequence[type[throttling.BaseThrottle]] = [AnonThrottle, UserThrottle]
+    pagination_class: type[pagination.BasePagination] | None = CursorPagination
+    filter_backends: Sequence[type["BaseFilterBackend | BaseFilterProtocol[Any]"]] = [
+        filters.DjangoFilterBackend
+    ]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Refuse before parsing: DRF's parsers read whatever length they are sent.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise RequestTooLarge(
+                f"The request body has {length} bytes; at most "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} are accepted."
+            )
+        super().initial(request, *args, **kwargs)
+
+
+class StrictFieldsMixin(serializers.Serializer[Any]):
+    """Refuse fields the client may not set instead of silently dropping them.
+
+    A forged `annotator` or `reviewer` gets a 400 naming the field.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This field cannot be set here."] for name in unknown}
+                )
+        return super().to_internal_value(data)
