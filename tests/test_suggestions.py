@@ -212,6 +212,15 @@ def test_it_reports_precision_and_recall_against_annotated_claims(report, alice)
     assert "all          recall 2/3 = 66.7%   precision 2/7 = 28.6%" in lines
 
 
+def test_without_ids_it_reports_only_documents_someone_annotated(report, alice):
+    unannotated = Document.objects.create_from_raw("今年粮食产量要达到1.4万亿斤左右。", pdf=False)
+    make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
+    out = StringIO()
+    call_command("suggest_report", stdout=out)
+    assert f"#{report.pk} " in out.getvalue()
+    assert f"#{unannotated.pk} " not in out.getvalue()
+
+
 def test_it_finds_most_targets_and_observations_of_the_2024_report():
     text = (TEXTS / "gwr_2024.txt").read_text(encoding="utf-8")
     kinds = {(s.kind, s.figure.number_text) for s in scan(text, 2024)}
