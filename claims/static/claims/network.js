@@ -192,12 +192,17 @@
       text.textContent = node.label + " (" + node.statements + ")";
       return group;
     });
+    const spread = Math.max(50, Math.min(160, Math.sqrt((width * height) / (nodes.length + 1)) / 1.3));
     simulation = d3
       .forceSimulation(nodes)
-      .force("link", d3.forceLink(links).id((d) => d.id).distance(160))
-      .force("charge", d3.forceManyBody().strength(-600))
+      // Spread and repulsion shrink as nodes grow in number, and a gentle pull to the
+      // middle keeps a large network off the edges, where labels would overlap.
+      .force("link", d3.forceLink(links).id((d) => d.id).distance(spread))
+      .force("charge", d3.forceManyBody().strength(-4 * spread))
+      .force("x", d3.forceX(width / 2).strength(0.03))
+      .force("y", d3.forceY(height / 2).strength(0.05))
       .force("center", d3.forceCenter(width / 2, height / 2))
-      .force("collide", d3.forceCollide((d) => d.radius + 4))
+      .force("collide", d3.forceCollide((d) => d.radius + 14))
       .on("tick", () => {
         for (const node of nodes) {
           node.x = Math.max(20, Math.min(width - 120, node.x));
