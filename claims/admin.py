@@ -401,6 +401,8 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
     ) -> None:
         if change:
+            if not permissions.is_reviewer(request.user):
+                obj.reopen_if_rejected()
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
             obj.annotator = signed_in(request.user)

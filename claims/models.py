@@ -24,7 +24,13 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotations.models import AnchoredSpan, Document, choices_constraint, document_texts
+from annotations.models import (
+    AnchoredSpan,
+    Document,
+    ReviewStatus,
+    choices_constraint,
+    document_texts,
+)
 from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
@@ -268,6 +274,16 @@ class Claim(AnchoredSpan):
                     "a claim without one is authorial."
                 }
             )
+
+    def reopen_if_rejected(self) -> None:
+        """Her edit of a rejected claim makes it a draft again (not yet saved).
+
+        The review loop: a rejected claim goes back to its annotator, who edits it and
+        resubmits it; until she does, it is her draft. The reviewer's comment stays so
+        that she can still read why, and its history keeps the rejection.
+        """
+        if self.status == ReviewStatus.REJECTED:
+            self.status = ReviewStatus.DRAFT
 
     def save_if_version(self, expected_version: int) -> None:
         """Save, unless someone else saved this claim since `expected_version` was read.
