@@ -1,6 +1,8 @@
 """The workbench never saves silently, has no default type, shows each error beside its
 field, and closes the review loop (issue 13, items 1 and 2). Headless Chromium."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -57,7 +59,8 @@ def test_a_claim_without_a_type_is_refused_beside_the_type_field_and_stays_open(
     assert "wb-invalid" in (page.get_attribute("#wb-claim_type", "class") or "")
     page.keyboard.press("Control+Enter")
     settle(page)
-    assert page.is_visible("#wb-form") and page.inner_text("#wb-quote") == CHALLENGE
+    assert page.is_visible("#wb-form")
+    assert page.inner_text("#wb-quote") == CHALLENGE
     assert Claim.objects.count() == 0
 
     # The server's errors too appear beside their field, in plain words.
@@ -76,7 +79,7 @@ def test_a_claim_without_a_type_is_refused_beside_the_type_field_and_stays_open(
     page.fill("#wb-fig-unit", "%")
     page.click("#wb-save")
     claim = Claim.objects.get(pk=saved_claim_id(page))
-    assert (claim.claim_type, claim.target_statement.value) == ("target", 30)
+    assert (claim.claim_type, claim.target_statement.value) == ("target", Decimal(30))
 
 
 def test_a_reject_without_a_comment_highlights_the_comment_box(
