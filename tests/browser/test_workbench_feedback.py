@@ -135,3 +135,28 @@ def test_the_annotator_edits_and_resubmits_her_rejected_claim(
     page.wait_for_selector("#wb-message:has-text('is now submitted')")
     resubmitted = Claim.objects.get(pk=claim.pk)
     assert (resubmitted.status, resubmitted.version) == (ReviewStatus.SUBMITTED, 3)
+
+
+def test_an_error_tied_to_no_field_shows_at_the_top_of_the_form_in_view(
+    live_server, log_in, alice: User, astral_document: Document
+) -> None:
+    claim = make_claim(astral_document, CHALLENGE, alice, claim_type="challenge")
+    page = log_in(alice)
+    page.set_viewport_size({"width": 1280, "height": 600})
+    open_workbench(page, live_server, astral_document)
+    open_claim(page, claim.pk)
+    Claim.objects.filter(pk=claim.pk).delete()  # by someone else, meanwhile
+    page.fill("#wb-note", "还在吗")
+    page.click("#wb-save")
+    message = page.locator("#wb-message.wb-error")
+    message.wait_for()
+    assert (
+        f"Claim #{claim.pk} no longer exists: someone deleted it meanwhile." in message.inner_text()
+    )
+    in_view = page.evaluate(
+        "(() => { const r = document.getElementById('wb-message').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    assert in_view, "the message is out of sight"
+    assert page.is_visible("#wb-form")
+    assert page.input_value("#wb-note") == "还在吗"

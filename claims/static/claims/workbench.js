@@ -541,7 +541,12 @@
     start: "wb-quote",
     end: "wb-quote",
   };
-  const LABELS = { "wb-quote": "Passage", "wb-topics": "Topics", "wb-speaker-input": "Speaker" };
+  const LABELS = {
+    "wb-quote": "Passage",
+    "wb-topics": "Topics",
+    "wb-speaker-input": "Speaker",
+    "wb-figure": "The number",
+  };
 
   function controlOf(field) {
     const [head, sub] = field.split(".");
@@ -618,6 +623,9 @@
     if (status === 404 && editing) {
       claims.delete(editing.id);
       render();
+      showMessage("error", [`Claim #${editing.id} no longer exists: someone deleted it meanwhile.`]);
+      $("wb-message").scrollIntoView({ block: "nearest" });
+      return;
     }
     const lines = [];
     let first = null;
