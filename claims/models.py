@@ -303,19 +303,22 @@ class Claim(AnchoredSpan):
             self.version = stored.version + 1
             self.save()
 
-    def raise_version(self) -> None:
+    def raise_version(self, *, reopen: bool = False) -> None:
         """Record that a part of this claim (its figure, a relation it makes) changed.
 
         Locks the claim and raises its version, so a page or client holding the old
         version is refused with what changed instead of saving over the change.
         Call it inside the transaction that changes the part, before changing it:
         the claim is always locked before its parts, so two writers cannot deadlock.
+        `reopen`: the change is the annotator's, so a rejected claim becomes her draft.
         """
         with transaction.atomic():
             stored = Claim.objects.select_for_update().get(pk=self.pk)
             stored.version += 1
-            stored.save(update_fields=["version", "updated_at"])
-            self.version = stored.version
+            if reopen:
+                stored.reopen_if_rejected()
+            stored.save(update_fields=["version", "status", "updated_at"])
+            self.version, self.status = stored.version, stored.status
 
     def stated_figure(self) -> "TargetStatement | Observation | None":
         """The claim's figure, whichever kind it is. Select_related both to save queries."""

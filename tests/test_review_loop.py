@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from rest_framework.test import APIClient
 
 from annotations.models import Document
@@ -137,3 +138,19 @@ def test_the_history_shows_the_round_trip(
         ("alice", ["draft", "submitted"], None, None),
         ("rachel", ["submitted", "accepted"], None, None),
     ]
+
+
+def test_her_change_to_a_rejected_claims_relations_in_the_admin_makes_it_her_draft(
+    alice: User, rachel: User, seed_document: Document
+) -> None:
+    claim = rejected(seed_document, alice, rachel)
+    other = make_claim(seed_document, "国资央企", alice)
+    admin = Client()
+    admin.force_login(alice)
+    response = admin.post(
+        "/admin/claims/claimrelation/add/",
+        {"source": claim.pk, "target": other.pk, "kind": "supports"},
+    )
+    assert response.status_code == 302, response.content[:500]
+    stored = Claim.objects.get(pk=claim.pk)
+    assert (stored.status, stored.review_comment) == ("draft", "不是评估，是目标")
