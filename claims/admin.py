@@ -401,6 +401,8 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
     ) -> None:
         if change:
+            if not permissions.is_reviewer(request.user):
+                obj.reopen_if_rejected()
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)
         else:
             obj.annotator = signed_in(request.user)
@@ -697,7 +699,9 @@ class ClaimPartAdmin(admin.ModelAdmin[Any]):
     ) -> None:
         # The claim is locked first and its version raised: a page holding the old
         # version of the claim is refused instead of saving over this.
-        getattr(obj, self.claim_field).raise_version()
+        getattr(obj, self.claim_field).raise_version(
+            reopen=not permissions.is_reviewer(request.user)
+        )
         if isinstance(obj, ClaimRelation) and not change:
             obj.created_by = signed_in(request.user)
         super().save_model(request, obj, form, change)

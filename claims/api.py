@@ -454,6 +454,9 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         for name, value in attrs.items():
             if name not in ("topics", "figure", "relations"):
                 setattr(claim, name, value)
+        if self.instance is not None and "status" not in attrs and not is_reviewer(user):
+            claim.reopen_if_rejected()
+            attrs["status"] = claim.status
         self.check_review(user, attrs, claim)
         try:
             claim.full_clean(exclude=["topics"], validate_unique=False, validate_constraints=False)
@@ -525,6 +528,12 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         elif after != before:
             if after == ReviewStatus.SUBMITTED and before == ReviewStatus.DRAFT:
                 allowed = can_submit_claim(user, self.instance)
+            elif before == ReviewStatus.REJECTED and after in (
+                ReviewStatus.SUBMITTED,
+                ReviewStatus.DRAFT,
+            ):
+                # back to its annotator: she resubmits it, or reopens it as her draft
+                allowed = can_submit_claim(user, self.instance) or is_reviewer(user)
             elif after in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
                 allowed = can_review_claim(user, self.instance)
             else:

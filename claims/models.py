@@ -24,7 +24,13 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotations.models import AnchoredSpan, Document, choices_constraint, document_texts
+from annotations.models import (
+    AnchoredSpan,
+    Document,
+    ReviewStatus,
+    choices_constraint,
+    document_texts,
+)
 from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
@@ -269,6 +275,16 @@ class Claim(AnchoredSpan):
                 }
             )
 
+    def reopen_if_rejected(self) -> None:
+        """Her edit of a rejected claim makes it a draft again (not yet saved).
+
+        The review loop: a rejected claim goes back to its annotator, who edits it and
+        resubmits it; until she does, it is her draft. The reviewer's comment stays so
+        that she can still read why, and its history keeps the rejection.
+        """
+        if self.status == ReviewStatus.REJECTED:
+            self.status = ReviewStatus.DRAFT
+
     def save_if_version(self, expected_version: int) -> None:
         """Save, unless someone else saved this claim since `expected_version` was read.
 
@@ -287,19 +303,22 @@ class Claim(AnchoredSpan):
             self.version = stored.version + 1
             self.save()
 
-    def raise_version(self) -> None:
+    def raise_version(self, *, reopen: bool = False) -> None:
         """Record that a part of this claim (its figure, a relation it makes) changed.
 
         Locks the claim and raises its version, so a page or client holding the old
         version is refused with what changed instead of saving over the change.
         Call it inside the transaction that changes the part, before changing it:
         the claim is always locked before its parts, so two writers cannot deadlock.
+        `reopen`: the change is the annotator's, so a rejected claim becomes her draft.
         """
         with transaction.atomic():
             stored = Claim.objects.select_for_update().get(pk=self.pk)
             stored.version += 1
-            stored.save(update_fields=["version", "updated_at"])
-            self.version = stored.version
+            if reopen:
+                stored.reopen_if_rejected()
+            stored.save(update_fields=["version", "status", "updated_at"])
+            self.version, self.status = stored.version, stored.status
 
     def stated_figure(self) -> "TargetStatement | Observation | None":
         """The claim's figure, whichever kind it is. Select_related both to save queries."""

@@ -4,8 +4,8 @@ Model permissions (claims/roles.py) say which actions a role may attempt at
 all; these functions narrow them to one claim. The admin, the workbench and
 the API all ask here, so a forged request meets the same rule as a click.
 
-- annotators create claims, change and delete only their own drafts, and
-  submit them for review;
+- annotators create claims, change and delete only their own drafts and their own
+  rejected claims, and submit them for review (again, after a rejection);
 - reviewers accept or reject submitted claims and may change any claim;
 - superusers (admins) may do everything.
 """
@@ -48,25 +48,29 @@ def can_add_claim(user: AnyUser) -> bool:
     return user.is_active and user.is_staff and user.has_perm("claims.add_claim")
 
 
-def _owns_draft(user: AnyUser, claim: Claim) -> bool:
-    return claim.annotator_id == user.pk and claim.status == ReviewStatus.DRAFT
+# A rejected claim goes back to its annotator: she edits, resubmits or deletes it.
+ANNOTATOR_EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.REJECTED)
+
+
+def _owns_editable(user: AnyUser, claim: Claim) -> bool:
+    return claim.annotator_id == user.pk and claim.status in ANNOTATOR_EDITABLE
 
 
 def can_change_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
-    return is_reviewer(user) or _owns_draft(user, claim)
+    return is_reviewer(user) or _owns_editable(user, claim)
 
 
 def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.delete_claim")):
         return False
-    return is_reviewer(user) or _owns_draft(user, claim)
+    return is_reviewer(user) or _owns_editable(user, claim)
 
 
 def can_submit_claim(user: AnyUser, claim: Claim) -> bool:
-    """The annotator submits their own draft; an admin may submit anyone's."""
-    if claim.status != ReviewStatus.DRAFT or not user.is_staff:
+    """The annotator submits her own draft or rejected claim; an admin may submit anyone's."""
+    if claim.status not in ANNOTATOR_EDITABLE or not user.is_staff:
         return False
     return user.is_superuser or (
         claim.annotator_id == user.pk and user.has_perm("claims.change_claim")

@@ -150,7 +150,8 @@ def expected_api(role: str, action: str, state: str) -> int:
     done = 204 if action == "delete" else 200
     if role == "annotator":  # alice, whose claims these are
         if action in (*EDITS, "delete", "submit"):
-            return done if state == "draft" else 403
+            # A rejected claim is back in her hands: she edits, resubmits or deletes it.
+            return done if state in ("draft", "rejected") else 403
         return 403  # never her own review
     # reviewer and admin change and delete any claim
     if action in (*EDITS, "delete"):
@@ -245,7 +246,7 @@ def part_of(world: World, model: str, state: str):
 
 
 def may_change_claim(role: str, state: str) -> bool:
-    return role in ("reviewer", "admin") or (role == "annotator" and state == "draft")
+    return role in ("reviewer", "admin") or (role == "annotator" and state in ("draft", "rejected"))
 
 
 def expected_admin(role: str, model: str, action: str, state: str) -> int:

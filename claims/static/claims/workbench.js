@@ -297,6 +297,8 @@
 
   function setupForm() {
     fillSelect("wb-claim_type", "claim_type");
+    // No default type: a new claim has none until the annotator picks one (or presses 1-6).
+    $("wb-claim_type").prepend(new Option(`— choose (keys 1–${TYPES.length}) —`, ""));
     for (const f of ["attribution", "stance", "modality"]) fillSelect("wb-" + f, f);
     fillSelect("wb-fig-comparator", "comparator");
     fillSelect("wb-fig-change", "change");
@@ -315,7 +317,10 @@
     status.append(...data.choices.status.map((c) => new Option(c[1], c[0])));
     status.addEventListener("change", render);
     $("wb-filter-annotator").addEventListener("change", render);
-    $("wb-claim_type").addEventListener("change", showFigureFields);
+    $("wb-claim_type").addEventListener("change", () => {
+      showFigureFields();
+      clearTypeError();
+    });
   }
 
   function showFigureFields() {
@@ -339,7 +344,8 @@
     selected = null;
     moved = null;
     clearMessage();
-    for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
+    clearFieldErrors();
+    $("wb-review-note").hidden = true;
     speaker = null;
     deleteArmed = false;
     $("wb-delete").textContent = "Delete";
@@ -355,6 +361,7 @@
     $("wb-quote").textContent = passage.quote;
     $("wb-meta").textContent = `characters ${passage.start}–${passage.end}`;
     $("wb-attribution").value = "authorial";
+    $("wb-claim_type").value = "";
     setEditable(true, { submit: false, delete: false, review: false });
     $("wb-admin-link").hidden = true;
     form.hidden = false;
@@ -388,6 +395,7 @@
       $("wb-fig-change").value = "level";
     }
     setEditable(claim.can.change, claim.can);
+    showReviewNote(claim);
     const link = $("wb-admin-link");
     link.href = data.urls.claim_admin.replace("/0/", `/${claim.id}/`);
     link.hidden = false;
@@ -396,7 +404,20 @@
     render();
   }
 
+  // A rejected claim is back with its annotator: say why, and what she can do now.
+  function showReviewNote(claim) {
+    const note = $("wb-review-note");
+    note.hidden = claim.status !== "rejected" || !claim.review_comment;
+    if (note.hidden) return;
+    const next = claim.can.change
+      ? " Edit it and save (it becomes a draft again), submit it for review again, or delete it."
+      : "";
+    note.textContent = `Rejected by ${claim.reviewer || "a reviewer"}: “${claim.review_comment}”.${next}`;
+    $("wb-submit").textContent = "Resubmit for review";
+  }
+
   function setEditable(canChange, can) {
+    $("wb-submit").textContent = "Submit for review";
     for (const el of form.querySelectorAll("#wb-meaning input, #wb-meaning select, #wb-meaning textarea, #wb-figure input, #wb-figure select")) {
       el.disabled = !canChange;
     }
@@ -511,26 +532,130 @@
     $("wb-message").append(reload);
   }
 
+  // The API names fields as its serializer does ("figure.value", "relations.0.kind");
+  // the form shows them by their label, next to their control when it has one.
+  const CONTROLS = {
+    speaker: "wb-speaker-input",
+    review_comment: "wb-review-comment",
+    quote: "wb-quote",
+    start: "wb-quote",
+    end: "wb-quote",
+  };
+  const LABELS = {
+    "wb-quote": "Passage",
+    "wb-topics": "Topics",
+    "wb-speaker-input": "Speaker",
+    "wb-figure": "The number",
+  };
+
+  function controlOf(field) {
+    const [head, sub] = field.split(".");
+    if (head === "figure" && sub) return $("wb-fig-" + sub);
+    return $(CONTROLS[head] || "wb-" + head);
+  }
+
+  function labelOf(el) {
+    if (LABELS[el.id]) return LABELS[el.id];
+    const found = form.querySelector(`label[for="${el.id}"]`);
+    return found ? found.firstChild.textContent.trim() : el.id;
+  }
+
+  // "relations.0.kind" -> "Relation 1, kind" for errors without a control in the form.
+  function humanField(field) {
+    return field
+      .split(".")
+      .map((part, i) => (/^\d+$/.test(part) ? `${Number(part) + 1}` : i === 0 ? part.replace(/s$/, "") : part))
+      .join(" ")
+      .replace(/_/g, " ")
+      .replace(/^./, (c) => c.toUpperCase())
+      .replace(/ (\d+) /, " $1, ");
+  }
+
+  // Django's and DRF's stock messages, said as an instruction to the annotator.
+  const PLAIN = [
+    [/^A valid number is required\.?$/, "enter a number"],
+    [/^(This field may not be blank|This field is required|This field may not be null)\.?$/, "fill this in"],
+    [/is not a valid choice\.?$/, "choose one of the options"],
+    [/^Date has wrong format/, "enter a date as YYYY-MM-DD"],
+  ];
+
+  function plain(message) {
+    for (const [pattern, said] of PLAIN) if (pattern.test(message)) return said;
+    return (message.charAt(0).toLowerCase() + message.slice(1)).replace(/\.$/, "");
+  }
+
+  function clearTypeError() {
+    const type = $("wb-claim_type");
+    type.classList.remove("wb-invalid");
+    type.removeAttribute("aria-invalid");
+    const shown = $("wb-claim_type-error");
+    if (shown) shown.remove();
+  }
+
+  function clearFieldErrors() {
+    for (const el of form.querySelectorAll(".wb-field-error")) el.remove();
+    for (const el of form.querySelectorAll(".wb-invalid")) {
+      el.classList.remove("wb-invalid");
+      el.removeAttribute("aria-invalid");
+    }
+  }
+
+  function showFieldError(el, text) {
+    el.classList.add("wb-invalid");
+    el.setAttribute("aria-invalid", "true");
+    const p = document.createElement("p");
+    p.className = "wb-field-error";
+    p.id = el.id + "-error";
+    p.setAttribute("role", "alert");
+    p.textContent = `${labelOf(el)}: ${text}`;
+    // After the speaker box's wrapper, so the suggestion list stays under the input.
+    (el.closest(".wb-speaker") || el).after(p);
+    el.setAttribute("aria-describedby", p.id);
+  }
+
+  // Every error beside its field; the rest at the top of the form, scrolled into view.
+  // The form stays open whatever happens.
   function showErrors(result) {
-    for (const el of form.querySelectorAll(".wb-invalid")) el.classList.remove("wb-invalid");
+    clearFieldErrors();
+    clearMessage();
     const { status, json } = result;
     if (status === 412 && json.current) return showStale(json);
     if (status === 404 && editing) {
       claims.delete(editing.id);
       render();
+      showMessage("error", [`Claim #${editing.id} no longer exists: someone deleted it meanwhile.`]);
+      $("wb-message").scrollIntoView({ block: "nearest" });
+      return;
     }
     const lines = [];
+    let first = null;
     for (const [field, messages] of Object.entries(json)) {
-      const text = Array.isArray(messages) ? messages.join(" ") : String(messages);
-      lines.push(field === "detail" ? text : `${field}: ${text}`);
-      const el = field.startsWith("figure.") ? $("wb-fig-" + field.slice(7)) : $("wb-" + field);
-      if (el) el.classList.add("wb-invalid");
+      const said = (Array.isArray(messages) ? messages : [messages]).map((m) => plain(String(m))).join("; ");
+      const el = field === "detail" || field === "non_field_errors" ? null : controlOf(field);
+      if (el && form.contains(el) && !el.closest("[hidden]")) {
+        showFieldError(el, said);
+        first = first || el;
+      } else if (field === "detail" || field === "non_field_errors") {
+        lines.push(Array.isArray(messages) ? messages.join(" ") : String(messages));
+      } else {
+        lines.push(`${humanField(field)}: ${said}`);
+      }
     }
-    showMessage("error", lines.length ? lines : [`The server answered ${status}.`]);
+    if (lines.length || !first) {
+      showMessage("error", lines.length ? lines : [`The server answered ${status}.`]);
+      $("wb-message").scrollIntoView({ block: "nearest" });
+    }
+    if (first) {
+      first.scrollIntoView({ block: "center" });
+      if (!first.disabled && first.focus) first.focus({ preventScroll: true });
+    }
   }
 
   async function save() {
     if (form.hidden || $("wb-save").hidden) return;
+    if (!$("wb-claim_type").value) {
+      return showErrors({ status: 400, json: { claim_type: [`choose a type (keys 1–${TYPES.length})`] } });
+    }
     let result;
     if (pending) {
       const span = { document: data.document, start: pending.start, end: pending.end, quote: pending.quote };
@@ -578,9 +703,24 @@
   $("wb-speaker-input").addEventListener("input", () => {
     clearTimeout(searchTimer);
     speaker = null;
-    searchTimer = setTimeout(searchSpeakers, 150);
+    searchTimer = setTimeout(() => {
+      searchTimer = null;
+      searchSpeakers();
+    }, 150);
   });
-  $("wb-speaker-input").addEventListener("keydown", (event) => {
+  $("wb-speaker-input").addEventListener("keydown", async (event) => {
+    if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+      // Picks the first suggestion that names a known speaker; never saves the claim.
+      event.preventDefault();
+      if (searchTimer !== null) {
+        clearTimeout(searchTimer);
+        searchTimer = null;
+        await searchSpeakers();
+      }
+      const first = $("wb-speaker-options").querySelector("button:not(.wb-create)");
+      if (first && !$("wb-speaker-options").hidden) first.click();
+      return;
+    }
     if (event.key === "ArrowDown") {
       const first = $("wb-speaker-options").querySelector("button");
       if (first) {
@@ -669,6 +809,12 @@
       save();
       return;
     }
+    // Enter alone in a field would submit the form (the browser's implicit submission):
+    // saving takes Ctrl+Enter or a click on Save.
+    if (event.key === "Enter" && event.target.tagName === "INPUT" && form.contains(event.target)) {
+      event.preventDefault();
+      return;
+    }
     const typing = /^(INPUT|TEXTAREA)$/.test(event.target.tagName) && !event.altKey;
     const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
     if (!typing && plain && event.key.toLowerCase() === "s" && !$("wb-use-selection").hidden) {
@@ -681,6 +827,7 @@
       event.preventDefault();
       $("wb-claim_type").value = TYPES[n - 1];
       showFigureFields();
+      clearTypeError();
     }
   });
 
