@@ -581,11 +581,18 @@ def windows(
     steps = 0
     time = first
     while time <= last:
-        start, stop = add_units(time, unit, -reach), add_units(time, unit, reach)
-        if start >= first and stop <= last:
-            yield time, start, stop
+        try:
+            start, stop = add_units(time, unit, -reach), add_units(time, unit, reach)
+        except (OverflowError, ValueError):  # reaches past year 1 or 9999: not inside
+            pass
+        else:
+            if start >= first and stop <= last:
+                yield time, start, stop
         steps += 1
-        time = add_units(first, unit, steps)
+        try:
+            time = add_units(first, unit, steps)
+        except (OverflowError, ValueError):  # past year 9999, so past `last`
+            return
 
 
 class TooManyWindows(Exception):

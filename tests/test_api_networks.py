@@ -231,3 +231,17 @@ def test_a_network_takes_one_query_for_its_claims(api, corpus, django_assert_num
     with django_assert_num_queries(5):
         response = api.get(URL, {"time_window": "days", "window_size": 7})
     assert len(response.json()["series"]) == 50
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"time_window": "days", "start": "0001-01-01", "stop": "0001-03-01"}, 200),
+        ({"time_window": "days", "start": "9999-12-01", "stop": "9999-12-31"}, 200),
+        ({"time_window": "years", "window_size": "10000"}, 200),
+        ({"time_window": "months", "start": "9999-01-01", "stop": "9999-12-31"}, 200),
+    ],
+)
+def test_windows_reaching_past_the_calendar_are_no_500(api, corpus, params, status):
+    response = api.get(URL, params)
+    assert response.status_code == status, response.content
