@@ -487,7 +487,8 @@ def one_mode(array: FloatArray, options: Options) -> FloatArray:
     formula (sqrt(n1²)·sqrt(n2²)), not the textbook cosine. The diagonal is 0.
     """
     aggregation = options.qualifier_aggregation
-    flat = array.reshape(array.shape[0], -1)
+    # Sizes spelled out: -1 cannot be inferred for no rows (a filter or window matching nothing).
+    flat = array.reshape(array.shape[0], array.shape[1] * array.shape[2])
     if aggregation == "ignore":
         summed = array.sum(axis=2)
         matrix = summed @ summed.T

@@ -245,3 +245,11 @@ def test_a_network_takes_one_query_for_its_claims(api, corpus, django_assert_num
 def test_windows_reaching_past_the_calendar_are_no_500(api, corpus, params, status):
     response = api.get(URL, params)
     assert response.status_code == status, response.content
+
+
+@pytest.mark.parametrize("aggregation", ["ignore", "congruence", "subtract"])
+def test_a_one_mode_network_of_no_claims_is_empty_not_a_500(api, corpus, aggregation):
+    params = {"network_type": "onemode", "outlet": "无此媒体", "qualifier_aggregation": aggregation}
+    response = api.get(URL, params)
+    assert response.status_code == 200, response.content
+    assert response.json()["matrix"] == []
