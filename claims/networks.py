@@ -23,6 +23,7 @@ import datetime
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -597,9 +598,11 @@ def windows(
 
 
 class TooManyWindows(Exception):
+    """More than `count` time windows (they are not counted further)."""
+
     def __init__(self, count: int) -> None:
         self.count = count
-        super().__init__(f"{count} time windows")
+        super().__init__(f"more than {count} time windows")
 
 
 def dna_network(
@@ -622,9 +625,11 @@ def dna_network(
         return []
     first = options.start or dated.min().astype(datetime.date)
     last = options.stop or dated.max().astype(datetime.date)
-    spans = list(windows(first, last, options.time_window, options.window_size))
+    # Stop one past the bound: days from year 1 to 9999 would be millions of windows.
+    wanted = None if max_windows is None else max_windows + 1
+    spans = list(islice(windows(first, last, options.time_window, options.window_size), wanted))
     if max_windows is not None and len(spans) > max_windows:
-        raise TooManyWindows(len(spans))
+        raise TooManyWindows(max_windows)
     series = []
     for time, start, stop in spans:
         inside = (statements.date >= np.datetime64(start)) & (
