@@ -142,6 +142,19 @@ def test_csv_edge_and_node_lists(api, corpus):
     ]
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(api, corpus):
+    Speaker.objects.filter(name="国资委").update(name='=HYPERLINK("http://evil")')
+    params = [{"format": "csv"}, {"format": "nodes_csv"}, {"network_type": "eventlist"}]
+    for extra in params:
+        response = api.get(URL, {**extra, "format": extra.get("format", "csv")})
+        assert response.status_code == 200, response.content
+        delimiter = ";" if "network_type" in extra else ","
+        rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=delimiter))
+        cells = [cell for row in rows for cell in row]
+        assert '\'=HYPERLINK("http://evil")' in cells, extra
+        assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))], extra
+
+
 def test_the_event_list_has_dna_columns_in_json_and_csv(api, corpus):
     events = api.get(URL, {"network_type": "eventlist"}).json()["events"]
     assert len(events) == 9
