@@ -69,11 +69,20 @@ def escape(text: str) -> str:
     return quoteattr(text)[1:-1]
 
 
+# Texts starting with these would run as a formula in a spreadsheet (OWASP: CSV
+# injection); quoted with ' as the claim export quotes them (claims/exports.py).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def rows_to_csv(header: list[str], rows: Iterator[list[Any]], delimiter: str = ",") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -23,6 +23,7 @@ import datetime
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -487,7 +488,8 @@ def one_mode(array: FloatArray, options: Options) -> FloatArray:
     formula (sqrt(n1²)·sqrt(n2²)), not the textbook cosine. The diagonal is 0.
     """
     aggregation = options.qualifier_aggregation
-    flat = array.reshape(array.shape[0], -1)
+    # Sizes spelled out: -1 cannot be inferred for no rows (a filter or window matching nothing).
+    flat = array.reshape(array.shape[0], array.shape[1] * array.shape[2])
     if aggregation == "ignore":
         summed = array.sum(axis=2)
         matrix = summed @ summed.T
@@ -581,17 +583,26 @@ def windows(
     steps = 0
     time = first
     while time <= last:
-        start, stop = add_units(time, unit, -reach), add_units(time, unit, reach)
-        if start >= first and stop <= last:
-            yield time, start, stop
+        try:
+            start, stop = add_units(time, unit, -reach), add_units(time, unit, reach)
+        except (OverflowError, ValueError):  # reaches past year 1 or 9999: not inside
+            pass
+        else:
+            if start >= first and stop <= last:
+                yield time, start, stop
         steps += 1
-        time = add_units(first, unit, steps)
+        try:
+            time = add_units(first, unit, steps)
+        except (OverflowError, ValueError):  # past year 9999, so past `last`
+            return
 
 
 class TooManyWindows(Exception):
+    """More than `count` time windows (they are not counted further)."""
+
     def __init__(self, count: int) -> None:
         self.count = count
-        super().__init__(f"{count} time windows")
+        super().__init__(f"more than {count} time windows")
 
 
 def dna_network(
@@ -614,9 +625,11 @@ def dna_network(
         return []
     first = options.start or dated.min().astype(datetime.date)
     last = options.stop or dated.max().astype(datetime.date)
-    spans = list(windows(first, last, options.time_window, options.window_size))
+    # Stop one past the bound: days from year 1 to 9999 would be millions of windows.
+    wanted = None if max_windows is None else max_windows + 1
+    spans = list(islice(windows(first, last, options.time_window, options.window_size), wanted))
     if max_windows is not None and len(spans) > max_windows:
-        raise TooManyWindows(len(spans))
+        raise TooManyWindows(max_windows)
     series = []
     for time, start, stop in spans:
         inside = (statements.date >= np.datetime64(start)) & (

@@ -155,7 +155,7 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
         except TooManyWindows as error:
             raise serializers.ValidationError(
                 {
-                    "time_window": f"gives {error.count} windows; at most {MAX_WINDOWS}: "
+                    "time_window": f"gives more than {error.count} windows: "
                     "choose a larger unit or a shorter start–stop range."
                 }
             ) from None

@@ -142,6 +142,19 @@ def test_csv_edge_and_node_lists(api, corpus):
     ]
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(api, corpus):
+    Speaker.objects.filter(name="国资委").update(name='=HYPERLINK("http://evil")')
+    params = [{"format": "csv"}, {"format": "nodes_csv"}, {"network_type": "eventlist"}]
+    for extra in params:
+        response = api.get(URL, {**extra, "format": extra.get("format", "csv")})
+        assert response.status_code == 200, response.content
+        delimiter = ";" if "network_type" in extra else ","
+        rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=delimiter))
+        cells = [cell for row in rows for cell in row]
+        assert '\'=HYPERLINK("http://evil")' in cells, extra
+        assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))], extra
+
+
 def test_the_event_list_has_dna_columns_in_json_and_csv(api, corpus):
     events = api.get(URL, {"network_type": "eventlist"}).json()["events"]
     assert len(events) == 9
@@ -231,3 +244,25 @@ def test_a_network_takes_one_query_for_its_claims(api, corpus, django_assert_num
     with django_assert_num_queries(5):
         response = api.get(URL, {"time_window": "days", "window_size": 7})
     assert len(response.json()["series"]) == 50
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"time_window": "days", "start": "0001-01-01", "stop": "0001-03-01"}, 200),
+        ({"time_window": "days", "start": "9999-12-01", "stop": "9999-12-31"}, 200),
+        ({"time_window": "years", "window_size": "10000"}, 200),
+        ({"time_window": "months", "start": "9999-01-01", "stop": "9999-12-31"}, 200),
+    ],
+)
+def test_windows_reaching_past_the_calendar_are_no_500(api, corpus, params, status):
+    response = api.get(URL, params)
+    assert response.status_code == status, response.content
+
+
+@pytest.mark.parametrize("aggregation", ["ignore", "congruence", "subtract"])
+def test_a_one_mode_network_of_no_claims_is_empty_not_a_500(api, corpus, aggregation):
+    params = {"network_type": "onemode", "outlet": "无此媒体", "qualifier_aggregation": aggregation}
+    response = api.get(URL, params)
+    assert response.status_code == 200, response.content
+    assert response.json()["matrix"] == []

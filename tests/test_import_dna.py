@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from annotations.models import Document
@@ -240,3 +241,11 @@ def test_a_file_that_is_not_a_dna_database_writes_nothing(tmp_path, alice):
     with pytest.raises(CommandError, match="--annotator"):
         run(path, annotator="nobody")
     assert Document.objects.count() == 0
+
+
+def test_the_import_is_credited_to_the_command_in_the_history(dna_file, alice):
+    run(dna_file)
+    for label in ("annotations.DocumentEvent", "claims.ClaimEvent", "claims.SpeakerEvent"):
+        events = apps.get_model(label).objects.select_related("pgh_context")
+        contexts = [event.pgh_context for event in events]
+        assert {c and c.metadata.get("command") for c in contexts} == {"import_dna"}, label

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from claims.dna import import_dna
 from claims.models import ClaimType
+from history.tracking import credited_to_command
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             help="Claim type of the imported statements (default: assessment)",
         )
 
+    @credited_to_command
     def handle(self, *args: object, **options: object) -> None:
         path = options["file"]
         assert isinstance(path, Path)
