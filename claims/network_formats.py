@@ -10,6 +10,7 @@ semicolons as DNA writes them, so scripts written for DNA read it unchanged.
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -40,12 +41,12 @@ def graphml(series: Sequence[Network]) -> Iterator[str]:
     for index, network in enumerate(series):
         yield (
             f'  <graph id="window{index}" edgedefault="undirected"'
-            f" start={quoteattr(str(network.start or ''))}"
-            f" stop={quoteattr(str(network.stop or ''))}>\n"
+            f" start={attr(str(network.start or ''))}"
+            f" stop={attr(str(network.stop or ''))}>\n"
         )
         ids = graph_nodes(network)
         for node_id, node in ids:
-            yield f"    <node id={quoteattr(node_id)}>\n"
+            yield f"    <node id={attr(node_id)}>\n"
             yield f'      <data key="label">{escape(node.label)}</data>\n'
             yield f'      <data key="variable">{escape(node.variable)}</data>\n'
             yield f'      <data key="statements">{node.statements}</data>\n'
@@ -56,17 +57,27 @@ def graphml(series: Sequence[Network]) -> Iterator[str]:
         target_prefix = "" if network.network_type == "onemode" else "c:"
         for edge in network.edges():
             yield (
-                f"    <edge source={quoteattr(source_prefix + edge['source'])}"
-                f" target={quoteattr(target_prefix + edge['target'])}>"
+                f"    <edge source={attr(source_prefix + edge['source'])}"
+                f" target={attr(target_prefix + edge['target'])}>"
                 f'<data key="weight">{edge["weight"]}</data></edge>\n'
             )
         yield "  </graph>\n"
     yield "</graphml>\n"
 
 
+# Characters XML 1.0 cannot hold at all, even escaped: C0 controls other than tab,
+# newline and carriage return, lone surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def attr(text: str) -> str:
+    """An attribute value, quoted; a character XML cannot hold becomes U+FFFD."""
+    return quoteattr(NOT_XML.sub("\ufffd", text))
+
+
 def escape(text: str) -> str:
-    """Element text: quoteattr's escaping without its surrounding quotes."""
-    return quoteattr(text)[1:-1]
+    """Element text: attr's escaping without its surrounding quotes."""
+    return attr(text)[1:-1]
 
 
 # Texts starting with these would run as a formula in a spreadsheet (OWASP: CSV

@@ -155,6 +155,15 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(api, corpus):
         assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))], extra
 
 
+def test_graphml_stays_xml_when_a_label_holds_a_control_character(api, corpus):
+    Speaker.objects.filter(name="国资委").update(name="国资\x01委")
+    response = api.get(URL, {"format": "graphml", "variable1": "organization"})
+    assert response.status_code == 200, response.content
+    root = parse(response.content)  # raises on a character XML cannot hold
+    labels = [element.text for element in root.iter(f"{GRAPHML}data")]
+    assert "国资\ufffd委" in labels
+
+
 def test_the_event_list_has_dna_columns_in_json_and_csv(api, corpus):
     events = api.get(URL, {"network_type": "eventlist"}).json()["events"]
     assert len(events) == 9
