@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import pghistory
 import pgtrigger
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
@@ -35,7 +34,7 @@ from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
-from history.events import event_user
+from history.events import event_model, event_user
 from history.tracking import tracked
 
 if TYPE_CHECKING:  # a class that exists only in the stubs
@@ -422,11 +421,11 @@ class Claim(AnchoredSpan):
         # Event ids of different tables are not comparable; every event of one
         # transaction has its start time, and each version is its own transaction.
         records = [
-            apps.get_model("claims", f"{model.__name__}Event")
-            .objects.filter(claim_id=self.pk, pgh_created_at__lt=following.pgh_created_at)
+            event_model(model)
+            ._default_manager.filter(claim_id=self.pk, pgh_created_at__lt=following.pgh_created_at)
             .order_by("-pgh_created_at", "-pgh_id")
             .first()
-            for model in (TargetStatement, Observation)
+            for model in FIGURE_MODELS.values()
         ]
         present = [r for r in records if r is not None and r.pgh_label != "delete"]
         then = max(present, key=lambda r: r.pgh_created_at, default=None)
@@ -1067,6 +1066,13 @@ class Observation(StatedFigure):
         (select_related it).
         """
         return self.claim.document.published_on or self.period_end
+
+
+# The model of each figure-bearing claim type's figure (Claim.stated_figure reads either).
+FIGURE_MODELS: dict[str, type[TargetStatement] | type[Observation]] = {
+    ClaimType.TARGET: TargetStatement,
+    ClaimType.OBSERVATION: Observation,
+}
 
 
 class RelationKind(models.TextChoices):

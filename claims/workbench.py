@@ -11,7 +11,6 @@ trigger check them against the text.
 from collections import Counter
 from typing import Any
 
-from django.apps import apps
 from django.contrib.admin import ModelAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -28,20 +27,19 @@ from claims import permissions
 from claims.api import ClaimSerializer
 from claims.figures import Change, Comparator
 from claims.models import (
+    FIGURE_MODELS,
     Attribution,
     Claim,
     ClaimRelation,
     ClaimType,
     Metric,
     Modality,
-    Observation,
     SpeakerKind,
     Stance,
-    TargetStatement,
     Topic,
     topic_ids_at,
 )
-from history.events import context_user_id, instance_from_event
+from history.events import context_user_id, event_model, instance_from_event
 
 # --- reading -------------------------------------------------------------------------
 
@@ -178,7 +176,7 @@ def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateRespon
 
 def claim_events() -> Manager[Any]:
     """The manager of claims' history events (claims.ClaimEvent, made by pghistory)."""
-    events: Manager[Any] = apps.get_model("claims", "ClaimEvent").objects
+    events: Manager[Any] = event_model(Claim)._default_manager
     return events
 
 
@@ -229,15 +227,11 @@ def restore_claim(*, claim_id: int, by: User) -> Claim:
         claim.full_clean()
         claim.save(force_insert=True)
         claim.topics.set(Topic.objects.filter(pk__in=topic_ids))
-        figure_models: dict[str, type[TargetStatement] | type[Observation]] = {
-            ClaimType.TARGET: TargetStatement,
-            ClaimType.OBSERVATION: Observation,
-        }
-        figure_model = figure_models.get(claim.claim_type)
+        figure_model = FIGURE_MODELS.get(claim.claim_type)
         if figure_model is not None:
             figure_record = (
-                apps.get_model("claims", f"{figure_model.__name__}Event")
-                .objects.filter(claim_id=claim_id, pgh_label="delete")
+                event_model(figure_model)
+                ._default_manager.filter(claim_id=claim_id, pgh_label="delete")
                 .order_by("-pgh_id")
                 .first()
             )

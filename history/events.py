@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
@@ -47,6 +48,14 @@ def event_user(event: Any) -> AbstractBaseUser | None:
     if user_id is None:
         return None
     return get_user_model()._default_manager.filter(pk=user_id).first()
+
+
+def event_model(model: type[models.Model]) -> type[Any]:
+    """The event table pghistory made for a tracked model (history.tracking): `<Model>Event`.
+
+    Reached by name, because a deleted row's events are no longer reachable from it.
+    """
+    return apps.get_model(model._meta.app_label, f"{model.__name__}Event")
 
 
 def instance_from_event(model: type[M], event: models.Model) -> M:
