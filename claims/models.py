@@ -36,6 +36,7 @@ from claims.figures import Change, Comparator
 from claims.tracking import Bound, TargetStatus
 from history.events import event_model, event_user
 from history.tracking import tracked
+from projects.models import DEFAULT_PROJECT_ID, Guidelines, Project
 
 if TYPE_CHECKING:  # a class that exists only in the stubs
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -232,6 +233,28 @@ class Claim(AnchoredSpan):
     modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.NONE)
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
     note = models.TextField(blank=True)
+    # The project the claim was made in; (project, document) must be one of the
+    # project's documents (a composite foreign key, migration 0011).
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        db_default=DEFAULT_PROJECT_ID,
+        help_text="Left out, the default project",
+    )
+    guidelines = models.ForeignKey(
+        Guidelines,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="The guidelines version in force when the claim was made",
+    )
+    # The curated layer: a gold claim is a curator's, made from annotators' claims.
+    gold = models.BooleanField(default=False, help_text="A curated claim of the gold layer")
+    curated_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="curated_into"
+    )
     history_events = (
         "claims.ClaimEvent",
         "claims.ClaimTopicEvent",

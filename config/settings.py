@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "pghistory",
     "axes",
     "annotations",
+    "projects",
     "claims",
 ]
 
