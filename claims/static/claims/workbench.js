@@ -715,7 +715,7 @@
     findTimer = setTimeout(() => find($("wb-find").value), 150);
   });
   $("wb-find").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === "F3") {
+    if (event.key === "Enter") {
       event.preventDefault();
       if (findTimer !== null) {
         clearTimeout(findTimer);
@@ -1365,7 +1365,24 @@
     }
   });
 
+  // The side panel sticks at the top of the window once scrolled there; above that
+  // it starts lower, so its height is what is left of the window below its top,
+  // keeping Save (sticky at its bottom) in view at any scroll.
+  const side = root.querySelector(".wb-side");
+  let fitting = false;
+  function fitSide() {
+    fitting = false;
+    side.style.maxHeight = `${window.innerHeight - Math.max(side.getBoundingClientRect().top, 0) - 8}px`;
+  }
+  for (const name of ["scroll", "resize"]) {
+    window.addEventListener(name, () => {
+      if (!fitting) requestAnimationFrame(fitSide);
+      fitting = true;
+    }, { passive: true });
+  }
+
   setupForm();
+  fitSide();
   estimateHeights();
   for (const c of claims.values()) place(c);
   renderAll();
