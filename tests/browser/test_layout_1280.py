@@ -50,7 +50,9 @@ def test_admin_lists_and_the_target_page_fit_1280_pixels(live_server, log_in, ad
     chart = page.locator("#target-chart").bounding_box()
     assert chart is not None
     assert chart["y"] + chart["height"] <= 800  # status and chart in view on arrival
-    assert page.locator("#computed-status").bounding_box()["y"] < chart["y"]  # type: ignore[index]
+    status = page.locator("#computed-status").bounding_box()
+    assert status is not None
+    assert status["y"] < chart["y"]
     label = page.locator("#target-chart text:has-text('deadline')").bounding_box()
     assert label is not None
     assert chart["x"] <= label["x"]
