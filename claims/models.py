@@ -940,23 +940,23 @@ class Target(BoundedFigure):
 
     def timeline(
         self,
-    ) -> list[tuple[date, str, "TargetStatement | TargetRevision | Observation"]]:
+    ) -> list[tuple[date | None, str, "TargetStatement | TargetRevision | Observation"]]:
         """Statements, revisions and evidence in time order, as (date, kind, object).
 
-        Each is dated when it was said or published (its document's date; an
-        observation from an undated document by the end of its period). Reads
-        self.statements, self.revisions and self.evidence(): prefetched by
-        Target.objects.with_evidence(), four queries in all with the target.
+        Each is dated when it was said or published: its document's date. A statement
+        from an undated document has none (not the day the target was recorded, which
+        put a 2024 remark in 2025) and comes first; an observation from an undated
+        document is dated by the end of its period. Reads self.statements,
+        self.revisions and self.evidence(): prefetched by Target.objects.with_evidence(),
+        four queries in all with the target.
         """
-        undated = self.created_at.date() if self.created_at else date.max
-        events: list[tuple[date, str, TargetStatement | TargetRevision | Observation]] = [
-            (s.claim.document.published_on or undated, "statement", s)
-            for s in self.statements.all()
+        events: list[tuple[date | None, str, TargetStatement | TargetRevision | Observation]] = [
+            (s.claim.document.published_on, "statement", s) for s in self.statements.all()
         ]
         events += [(r.revised_on, "revision", r) for r in self.revisions.all()]
         events += [(o.known_on(), "observation", o) for o in self.evidence()]
         order = {"statement": 0, "revision": 1, "observation": 2}
-        return sorted(events, key=lambda e: (e[0], order[e[1]], e[2].pk))
+        return sorted(events, key=lambda e: (e[0] or date.min, order[e[1]], e[2].pk))
 
     def check_restatement(self, statement: "TargetStatement", stated_on: date) -> None:
         """Refuse a statement that is about something else, or older than the last revision."""

@@ -7,7 +7,7 @@ same rules in prose; keep the two in step.
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import models
@@ -259,6 +259,18 @@ def short_number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def nice_step(rough: Decimal) -> Decimal:
+    """The round step (1, 2, 2.5 or 5 times a power of ten) at or above `rough`."""
+    if rough <= 0:
+        return Decimal(1)
+    power = Decimal(10) ** rough.adjusted()
+    return next(
+        power * m
+        for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+        if power * m >= rough
+    )
+
+
 def chart(goal: Goal, readings: list[Reading], width: int = 640, height: int = 240) -> Chart:
     """Observed values against the target line and the deadline, on a time axis in years."""
     left, right, top, bottom = 70, 20, 16, height - 28
@@ -269,8 +281,11 @@ def chart(goal: Goal, readings: list[Reading], width: int = 640, height: int = 2
     else:
         low, high = goal.value, goal.value_high or goal.value
     values = [r.value for r in readings] + [low, high]
-    y_min = min(Decimal(0), *values)
-    y_max = max(values) * Decimal("1.15") or Decimal(1)
+    step = nice_step((max(values) * Decimal("1.1") - min(Decimal(0), *values)) / 4)
+    y_min = (min(Decimal(0), *values) / step).to_integral_value(ROUND_FLOOR) * step
+    y_max = (max(values) * Decimal("1.1") / step).to_integral_value(ROUND_CEILING) * step
+    y_max = max(y_max, y_min + step)
+    steps = [y_min + step * i for i in range(int((y_max - y_min) / step) + 1)]
     horizon = [goal.deadline.year] if goal.deadline else []
     first = min([r.period_end.year for r in readings] + [y - 2 for y in horizon] or [2000])
     last = max([r.period_end.year for r in readings] + horizon or [first]) + 1
@@ -282,7 +297,6 @@ def chart(goal: Goal, readings: list[Reading], width: int = 640, height: int = 2
     def y(value: Decimal) -> float:
         return round(bottom - (bottom - top) * float((value - y_min) / (y_max - y_min)), 1)
 
-    steps = [y_min + (y_max - y_min) * i / 4 for i in range(5)]
     return Chart(
         width=width,
         height=height,
@@ -292,6 +306,8 @@ def chart(goal: Goal, readings: list[Reading], width: int = 640, height: int = 2
         goal_low=y(low),
         goal_high=y(high),
         deadline_x=x(goal.deadline) if goal.deadline else None,
-        x_ticks=[(x(date(year, 1, 1)), str(year)) for year in range(first, last + 1)],
-        y_ticks=[(y(step), short_number(step.quantize(Decimal("0.01")))) for step in steps],
+        # A year's tick at its end, where a figure for that year and a deadline
+        # "到2025年" (31 December) are drawn: a tick at 1 January read a year late.
+        x_ticks=[(x(year_end(year)), str(year)) for year in range(first, last)],
+        y_ticks=[(y(value), short_number(value)) for value in steps],
     )

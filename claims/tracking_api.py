@@ -98,7 +98,7 @@ def target_json(target: Target, as_of: date) -> dict[str, Any]:
     }
 
 
-def event_json(day: date, kind: str, item: Any, target: Target) -> dict[str, Any]:
+def event_json(day: date | None, kind: str, item: Any, target: Target) -> dict[str, Any]:
     """`item` is what Target.timeline() dates: a statement, a revision or an observation."""
     event: dict[str, Any] = {
         "date": as_json(day),

@@ -29,6 +29,26 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare()
 
 
+TIMING = "timing"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The timings tests measured (record_property("timing", line)): printed, never asserted.
+
+    Through the reports' user_properties, so that they reach the summary from xdist workers.
+    """
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == TIMING
+    ]
+    if lines:
+        terminalreporter.section("timings (measured, not asserted)")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 TEXTS = Path(__file__).resolve().parent.parent / "fixtures" / "texts"
 SEED_000 = TEXTS / "000_468b2ab5e2af41d6.txt"
 SEED_001 = TEXTS / "001_8464c429a3efe973.txt"

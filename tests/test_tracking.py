@@ -23,6 +23,7 @@ from claims.tracking import (
     Goal,
     Reading,
     TargetStatus,
+    chart,
     compute_status,
     figure_changes,
     is_reach_goal,
@@ -426,3 +427,39 @@ def test_a_ceiling_is_never_achieved_early_as_a_level_to_reach():
     assert is_reach_goal(deficit) is False
     assert meets(deficit, D("2.6")) is True
     assert meets(deficit, D("2.7")) is False
+
+
+def test_the_chart_draws_a_years_figure_and_deadline_on_that_years_tick():
+    drawn = chart(SHARE, [reading(2023, "31.2"), reading(2024, "33.6")])
+    ticks = {label: x for x, label in drawn.x_ticks}
+    assert [x for x, _, _ in drawn.points] == [ticks["2023"], ticks["2024"]]
+    assert drawn.deadline_x == ticks["2025"]
+    assert [label for _, label in drawn.y_ticks] == ["0", "10", "20", "30", "40"]
+
+
+@pytest.mark.parametrize(
+    ("goal", "labels"),
+    [
+        (GRAIN, ["0", "5000亿", "1万亿", "1.5万亿", "2万亿"]),
+        (GROWTH, ["0", "2", "4", "6", "8"]),
+    ],
+)
+def test_the_chart_ticks_values_at_round_steps(goal, labels):
+    assert [label for _, label in chart(goal, []).y_ticks] == labels
+
+
+def test_an_undated_statement_is_dated_by_its_document_not_by_the_target_record(
+    soe_target, revenue, alice
+):
+    document = Document.from_raw(
+        "中央企业战新产业收入占比要达到35%", title="undated", language="zh-Hans"
+    )
+    document.save()
+    claim = make_claim(document, document.text, alice, claim_type=ClaimType.TARGET)
+    state(claim, revenue, "35%", "35", date(2025, 12, 31))
+    soe_target.restate(claim, by=alice)
+    timeline = Target.objects.with_evidence().get(pk=soe_target.pk).timeline()
+    assert [(day, kind) for day, kind, _ in timeline] == [
+        (None, "statement"),  # undated, first: not the day the target was recorded
+        (date(2024, 3, 5), "statement"),
+    ]

@@ -139,6 +139,9 @@ def test_it_shows_the_timeline_chart_and_both_statuses_on_the_target_page(
     assert 'id="effective-status">achieved<' in html
     assert "Counted &lt;b&gt;before&lt;/b&gt; the merger" in html  # escaped
     assert html.count('class="timeline-') == 2  # the statement and the observation
+    # The status and chart come first on the page, above the form.
+    assert html.index('id="computed-status"') < html.index('id="target_form"')
+    assert html.index('<svg id="target-chart"') < html.index('id="target_form"')
 
 
 @pytest.mark.parametrize(("status", "listed"), [("missed", True), ("on_track", False)])

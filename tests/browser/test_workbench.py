@@ -94,6 +94,7 @@ def saved_claim_id(page) -> int:
 def open_claim(page, claim_id: int) -> None:
     page.locator(f'.wb-hl[data-claims="{claim_id}"]').first.click()
     page.wait_for_selector(f"#wb-form-title:has-text('Claim #{claim_id}')")
+    page.wait_for_selector("#wb-meta:has-text('version')")  # filled from the API
 
 
 def test_it_records_reviews_and_keeps_claims_made_by_mouse(
