@@ -279,3 +279,21 @@ def test_the_database_refuses_a_proposed_metric_on_anothers_claim(alice, bob, re
         observed(claim, proposed)
     with pytest.raises(IntegrityError), transaction.atomic():
         Metric.objects.create(name="无人提出", unit="%", status="proposed")
+
+
+def test_in_the_admin_an_annotators_metric_is_proposed_and_a_reviewer_confirms_it(
+    client, alice, rachel
+):
+    client.force_login(alice)
+    added = client.post(
+        "/admin/claims/metric/add/", {"name": "算力总规模", "unit": "EFLOPS", "description": ""}
+    )
+    assert added.status_code == 302
+    metric = Metric.objects.get(name="算力总规模")
+    assert (metric.status, metric.proposed_by) == (MetricStatus.PROPOSED, alice)
+    action = {"action": "confirm_metrics", "_selected_action": [metric.pk]}
+    client.post("/admin/claims/metric/", action)
+    assert Metric.objects.get(pk=metric.pk).status == MetricStatus.PROPOSED  # not hers to do
+    client.force_login(rachel)
+    client.post("/admin/claims/metric/", action)
+    assert Metric.objects.get(pk=metric.pk).status == MetricStatus.CONFIRMED
