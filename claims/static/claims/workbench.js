@@ -53,6 +53,10 @@
   let moved = null; // the open claim's new span, sent with the next save
   let speaker = null; // {id, name} chosen in the form
   let deleteArmed = false;
+  // Extensions loaded after this file (workbench-figures.js, workbench-relations.js) hook
+  // in here: `opened` runs when the form opens on a new passage or a claim, `payload`
+  // may add to the body of the next save (still one request through the claim resource).
+  const hooks = { opened: [], payload: [] };
 
   // --- rendering -------------------------------------------------------------------
 
@@ -368,6 +372,7 @@
     showFigureFields();
     render();
     $("wb-claim_type").focus();
+    for (const hook of hooks.opened) hook({ passage, claim: null });
   }
 
   function openClaim(claim) {
@@ -402,6 +407,7 @@
     form.hidden = false;
     showFigureFields();
     render();
+    for (const hook of hooks.opened) hook({ passage: null, claim });
   }
 
   // A rejected claim is back with its annotator: say why, and what she can do now.
@@ -458,7 +464,7 @@
     const entered = Object.entries(figure).some(
       ([k, v]) => v !== null && v !== "" && !["comparator", "change"].includes(k)
     );
-    return {
+    const body = {
       claim_type: $("wb-claim_type").value,
       speaker: speaker ? speaker.id : null,
       speaker_role: $("wb-speaker_role").value.trim(),
@@ -469,6 +475,8 @@
       note: $("wb-note").value.trim(),
       figure: FIGURE_TYPES.includes($("wb-claim_type").value) && entered ? figure : null,
     };
+    for (const hook of hooks.payload) hook(body);
+    return body;
   }
 
   // One request to the API. `version` (the claim as the form loaded it) becomes If-Match.
@@ -831,6 +839,7 @@
     }
   });
 
+  window.claimtrackWorkbench = { data, claims, hooks, label, send, editing: () => editing };
   setupForm();
   render();
   root.dataset.ready = "1";
