@@ -297,3 +297,27 @@ def test_in_the_admin_an_annotators_metric_is_proposed_and_a_reviewer_confirms_i
     client.force_login(rachel)
     client.post("/admin/claims/metric/", action)
     assert Metric.objects.get(pk=metric.pk).status == MetricStatus.CONFIRMED
+
+
+def test_accepting_a_suggestion_with_a_metric_in_another_unit_is_refused(alice, report, growth):
+    suggested = api_as(alice).get(f"/api/v1/documents/{report.pk}/suggestions/").json()
+    gdp_total = next(s for s in suggested["suggestions"] if s["figure"]["unit"] == "CNY")
+    which = {key: gdp_total[key] for key in ("kind", "figure_start", "figure_end")}
+    url = f"/api/v1/documents/{report.pk}/suggestions/accept/"
+    reply = api_as(alice).post(url, json=which | {"metric": growth.pk})  # a metric in %
+    assert reply.status_code == 400
+    assert "counted in %" in reply.json()["unit"][0]
+    assert not Claim.objects.exists()
+
+
+def test_the_metric_list_costs_the_same_queries_however_many_are_proposed(
+    alice, bob, rachel, django_assert_num_queries
+):
+    for n in range(6):
+        proposer = (alice, bob)[n % 2]
+        Metric.objects.create(name=f"指标{n}", unit="%", status="proposed", proposed_by=proposer)
+    api = api_as(rachel)
+    # token and user, her own and her groups' permissions, the page (proposers joined)
+    with django_assert_num_queries(4):
+        rows = api.get("/api/v1/metrics/").json()["results"]
+    assert sorted(row["proposed_by"] for row in rows) == ["alice"] * 3 + ["bob"] * 3
