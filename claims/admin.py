@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from annotations.admin import DocumentListFilter, ListWithoutTexts
 from annotations.models import Document, ReviewStatus, document_texts
@@ -25,6 +26,7 @@ from claims.models import (
     ClaimRelation,
     ClaimType,
     Metric,
+    MetricStatus,
     Observation,
     Speaker,
     SpeakerAlias,
@@ -71,10 +73,38 @@ class TopicAdmin(HistoryAdminMixin, admin.ModelAdmin[Topic]):
     search_fields = ["name"]
 
 
+@admin.action(
+    description=gettext_lazy("Confirm the selected proposed metrics"), permissions=["change"]
+)
+def confirm_metrics(
+    modeladmin: "MetricAdmin", request: HttpRequest, queryset: QuerySet[Metric]
+) -> None:
+    """Reviewers confirm annotators' proposals: any claim may then use them."""
+    if not permissions.is_reviewer(request.user):
+        raise PermissionDenied
+    confirmed = 0
+    for metric in queryset.filter(status=MetricStatus.PROPOSED):  # one event each in history
+        metric.status = MetricStatus.CONFIRMED
+        metric.save(update_fields=["status"])
+        confirmed += 1
+    messages.success(request, gettext("Confirmed %(n)d metric(s).") % {"n": confirmed})
+
+
 @admin.register(Metric)
 class MetricAdmin(HistoryAdminMixin, admin.ModelAdmin[Metric]):
-    list_display = ["name", "unit"]
+    """Annotators propose metrics here or in the workbench; reviewers confirm them."""
+
+    list_display = ["name", "unit", "status", "proposed_by"]
+    list_filter = ["status"]
+    list_select_related = ["proposed_by"]
     search_fields = ["name", "description"]
+    readonly_fields = ["status", "proposed_by"]
+    actions = [confirm_metrics]
+
+    def save_model(self, request: HttpRequest, obj: Metric, form: Any, change: bool) -> None:
+        if not change and not permissions.is_reviewer(request.user):
+            obj.status, obj.proposed_by = MetricStatus.PROPOSED, signed_in(request.user)
+        super().save_model(request, obj, form, change)
 
 
 class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):

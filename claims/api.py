@@ -14,9 +14,12 @@ ETag of the claim as read): a stale one gets 412 with what changed, a missing
 one 428, so nobody silently overwrites another person's save.
 """
 
+import calendar
 import copy
 import datetime
+import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -26,6 +29,7 @@ from django.db.models import Model, Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -48,8 +52,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from annotations.models import ReviewStatus
-from claims import exports
+from annotations.models import Document, ReviewStatus
+from claims import exports, suggestions
+from claims.figures import canonical_unit
 from claims.filters import ClaimFilter
 from claims.models import (
     FIGURE_FIELDS,
@@ -57,6 +62,7 @@ from claims.models import (
     ClaimRelation,
     ClaimType,
     Metric,
+    MetricStatus,
     Observation,
     Speaker,
     SpeakerAlias,
@@ -117,9 +123,20 @@ class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer[Topic]):
 
 
 class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Metric]):
+    """A metric; one an annotator makes is `proposed` until a reviewer confirms it."""
+
+    proposed_by = serializers.SlugRelatedField[User](
+        read_only=True, slug_field="username", allow_null=True
+    )
+
     class Meta:
         model = Metric
-        fields = ["id", "name", "unit", "description"]
+        fields = ["id", "name", "unit", "description", "status", "proposed_by"]
+        read_only_fields = ["status"]
+
+    def validate_unit(self, unit: str) -> str:
+        """One spelling per unit ("％" is "%", "元" is "CNY"): figures are compared to it."""
+        return canonical_unit(unit)
 
 
 class VocabularyViewSet(
@@ -172,9 +189,30 @@ class TopicViewSet(VocabularyViewSet[Topic]):
 
 
 class MetricViewSet(VocabularyViewSet[Metric]):
-    queryset = Metric.objects.all()
+    """Reviewers add confirmed metrics; annotators propose them (`status`: proposed),
+    usable on their own claims until a reviewer confirms them (POST …/confirm/)."""
+
+    queryset = Metric.objects.select_related("proposed_by")
     serializer_class = MetricSerializer
-    filterset_fields = ["name", "unit"]
+    filterset_fields = ["name", "unit", "status"]
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Metric]) -> None:
+        user = signed_in(self.request.user)
+        proposal = {} if is_reviewer(user) else {"status": MetricStatus.PROPOSED}
+        with transaction.atomic():
+            serializer.save(**proposal, proposed_by=None if is_reviewer(user) else user)
+
+    @extend_schema(request=None, responses={200: MetricSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        """A reviewer confirms a proposed metric: any claim may use it from now on."""
+        if not is_reviewer(request.user):
+            raise exceptions.PermissionDenied(_("Only reviewers confirm proposed metrics."))
+        metric = self.get_object()
+        with transaction.atomic():
+            metric.status = MetricStatus.CONFIRMED
+            metric.save(update_fields=["status"])
+        return Response(MetricSerializer(metric).data)
 
 
 # ------------------------------------------------- targets, observations, relations
@@ -248,8 +286,50 @@ class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
 # ---------------------------------------------------------------------- claims
 
 
+DATE_TYPED = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+def typed_period(text: str) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of "2025", "2025-06" or "2025-06-30"; None if malformed."""
+    match = DATE_TYPED.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        if day is not None:
+            one = datetime.date(year or 0, month or 0, day)
+            return one, one
+        if month is not None:
+            last = calendar.monthrange(year or 0, month)[1]
+            return datetime.date(year or 0, month, 1), datetime.date(year or 0, month, last)
+        return datetime.date(year or 0, 1, 1), datetime.date(year or 0, 12, 31)
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+
+
+class TypedDateField(serializers.DateField):
+    """A date typed as a year, a month or a day (never mm/dd/yyyy): a year or month is
+    its first day (`end=False`, a period's start) or its last (a deadline, a period's end)."""
+
+    def __init__(self, *, end: bool, **kwargs: Any) -> None:
+        self.end = end
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        period = typed_period(value) if isinstance(value, str) else None
+        if period is None:
+            raise serializers.ValidationError(
+                _("Enter a date as YYYY, YYYY-MM or YYYY-MM-DD (2025, 2025-06 or 2025-06-30).")
+            )
+        return period[1] if self.end else period[0]
+
+
 class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer[TargetStatement]):
-    """A target-type claim's figure. `target` is linked on the target's page, never here."""
+    """A target-type claim's figure. `target` is linked on the target's page, never here.
+
+    `deadline` may be typed as a year or month: 2025 is 2025-12-31."""
+
+    deadline = TypedDateField(end=True, required=False, allow_null=True)
 
     class Meta:
         model = TargetStatement
@@ -258,11 +338,22 @@ class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer[T
 
 
 class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Observation]):
-    """An observation-type claim's figure."""
+    """An observation-type claim's figure. The period may be typed as years or months
+    (2024 is 2024-01-01 to 2024-12-31); a period_end left null ends the period_start's."""
+
+    period_start = TypedDateField(end=False)
+    period_end = TypedDateField(end=True, required=False, allow_null=True)
 
     class Meta:
         model = Observation
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        typed = self.initial_data.get("period_start")
+        if attrs.get("period_end") is None and ("period_end" in attrs or not self.partial):
+            period = typed_period(typed) if isinstance(typed, str) else None
+            attrs["period_end"] = period[1] if period else None
+        return attrs
 
 
 FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationSerializer]] = {
@@ -823,6 +914,64 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         claims = self.get_queryset().filter(pk__in=created).order_by("id")
         data = ClaimSerializer(claims, many=True, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- figure parser
+
+
+class FigureParseSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=5000, trim_whitespace=False)
+    document = serializers.PrimaryKeyRelatedField(
+        queryset=Document.objects.only("id", "published_on"), required=False, allow_null=True
+    )
+
+
+def prefill_json(values: dict[str, Any]) -> dict[str, Any]:
+    """Numbers as strings (as the claim resource writes them), dates as YYYY-MM-DD."""
+    return {
+        name: str(value)
+        if isinstance(value, Decimal)
+        else value.isoformat()
+        if isinstance(value, datetime.date)
+        else value
+        for name, value in values.items()
+    }
+
+
+@extend_schema(
+    request=FigureParseSerializer,
+    responses={
+        200: inline_serializer(
+            "FigurePrefill",
+            {"target": serializers.DictField(), "observation": serializers.DictField()},
+        ),
+        400: ERRORS,
+    },
+)
+class FigureParseView(ApiViewMixin, APIView):
+    """The figure in a passage, read by the figure parser as the suggester reads it, for
+    a target's and for an observation's form: number as written, value (亿/万 applied),
+    value_high, unit, comparator, change, deadline (a target) or period (an observation,
+    by the document's year), bound, and the metric whose name matches (among those the
+    user may use). An empty object when the passage holds no figure. Writes nothing;
+    for those who may add claims. Two queries (the document, the metrics).
+    """
+
+    queryset = Claim.objects.all()  # POST needs claims.add_claim: the annotating roles
+
+    def post(self, request: Request) -> Response:
+        checked = FigureParseSerializer(data=request.data)
+        checked.is_valid(raise_exception=True)
+        document = checked.validated_data.get("document")
+        year = document.published_on.year if document and document.published_on else None
+        metrics = list(Metric.objects.usable_by(signed_in(request.user)))
+        text = checked.validated_data["text"]
+        return Response(
+            {
+                kind: prefill_json(suggestions.read_passage(text, year, kind, metrics))
+                for kind in (ClaimType.TARGET, ClaimType.OBSERVATION)
+            }
+        )
 
 
 # ---------------------------------------------------------------------- export

@@ -300,6 +300,17 @@ def _unit(written: str | None) -> str:
     return _UNIT_NAMES.get(written or "", written or "")
 
 
+def canonical_unit(unit: str) -> str:
+    """A unit as the parser names it: "％" is "%", "元" is "CNY", "个百分点" is "pp".
+
+    Spellings of one unit are one unit, so a figure and its metric agree however the
+    unit was typed. A multiplier is never part of a unit: values are stored in base
+    units (the parser reads 2.2万亿元 as 2200000000000 CNY), so "亿元" stays "亿元" and
+    disagrees with a metric counted in CNY.
+    """
+    return _unit(_normalise(unit.strip()))
+
+
 def _is_year(m: re.Match[str], tag: str, unit: str) -> bool:
     """2023年, and 二〇三五年 (four numerals read one by one)."""
     number = m[f"{tag}_num"]

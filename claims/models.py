@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import (
     AnchoredSpan,
@@ -32,7 +33,7 @@ from annotations.models import (
 )
 from annotations.scripts import search_variants
 from claims import tracking
-from claims.figures import Change, Comparator
+from claims.figures import Change, Comparator, canonical_unit
 from claims.tracking import Bound, TargetStatus
 from history.events import event_model, event_user
 from history.tracking import tracked
@@ -161,25 +162,93 @@ class Topic(models.Model):
         return self.name
 
 
+class MetricStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    CONFIRMED = "confirmed", _("confirmed")
+
+
+class MetricQuerySet(models.QuerySet["Metric"]):
+    def usable_by(self, user: User) -> "MetricQuerySet":
+        """Confirmed metrics and the user's own proposals: what her claims may use."""
+        return self.filter(Q(status=MetricStatus.CONFIRMED) | Q(proposed_by=user.pk))
+
+
 @tracked()
 class Metric(models.Model):
     """One measured quantity, so statements about the same number meet.
 
     "Share of central-SOE revenue from strategic emerging industries" and
     "share of central-SOE investment in them" are two metrics.
+
+    An annotator may propose one; until a reviewer confirms it, only the figures of
+    her own claims may use it (checked by StatedFigure.clean and a trigger).
     """
 
     name = models.CharField(max_length=300, unique=True)
-    unit = models.CharField(max_length=32, help_text="%, CNY, people, t ...")
+    unit = models.CharField(
+        max_length=32,
+        help_text=_("%, CNY, people, t ... as the figure parser names them (base units)"),
+    )
     description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=MetricStatus.choices, default=MetricStatus.CONFIRMED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The annotator who proposed it; empty for a metric a reviewer made"),
+    )
     history_events = ("claims.MetricEvent",)
+
+    objects = MetricQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="metric_name_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="metric_name_not_empty"),
+            choices_constraint("status", MetricStatus, "metric_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=MetricStatus.PROPOSED) | Q(proposed_by__isnull=False),
+                name="proposed_metric_has_proposer",
+            ),
+        ]
+        triggers = [
+            # Observations of a metric are counted in its unit (Observation.clean says so
+            # in words); a metric's unit cannot change under them either.
+            pgtrigger.Trigger(
+                name="metric_unit_kept_by_observations",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("unit"),
+                func="""
+                    IF EXISTS (SELECT 1 FROM claims_observation
+                               WHERE metric_id = NEW.id AND unit <> NEW.unit) THEN
+                        RAISE EXCEPTION 'metric % has observations in another unit than %',
+                            NEW.id, NEW.unit USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.unit})" if self.unit else self.name
+        name = f"{self.name} ({self.unit})" if self.unit else self.name
+        return f"{name} [{MetricStatus.PROPOSED.label}]" if self.is_proposed else name
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == MetricStatus.PROPOSED
+
+    def clean(self) -> None:
+        super().clean()
+        self.unit = canonical_unit(self.unit)
+
+    def usable_on(self, claim: "Claim") -> bool:
+        """A confirmed metric on any claim; a proposed one on its proposer's claims only."""
+        return not self.is_proposed or self.proposed_by_id == claim.annotator_id
 
 
 class ClaimType(models.TextChoices):
@@ -988,6 +1057,39 @@ class Target(BoundedFigure):
             )
 
 
+def check_metric_usable(metric: Metric | None, claim: Claim | None) -> None:
+    """A proposed metric is used only on its proposer's claims until a reviewer confirms it."""
+    if metric is not None and claim is not None and not metric.usable_on(claim):
+        raise ValidationError(
+            {
+                "metric": _(
+                    "%(metric)s is a proposed metric: until a reviewer confirms it, only "
+                    "claims annotated by %(proposer)s may use it."
+                )
+                % {"metric": metric.name, "proposer": metric.proposed_by}
+            }
+        )
+
+
+def proposed_metric_trigger(name: str) -> pgtrigger.Trigger:
+    """check_metric_usable in the database, for a figure table (claim_id, metric_id)."""
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update,
+        func="""
+            IF EXISTS (SELECT 1 FROM claims_metric m, claims_claim c
+                       WHERE m.id = NEW.metric_id AND c.id = NEW.claim_id
+                         AND m.status = 'proposed'
+                         AND m.proposed_by_id <> c.annotator_id) THEN
+                RAISE EXCEPTION 'metric % is proposed: only its proposer''s claims use it',
+                    NEW.metric_id USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        """,
+    )
+
+
 @tracked()
 class TargetStatement(BoundedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
@@ -1005,7 +1107,7 @@ class TargetStatement(BoundedFigure):
     deadline = models.DateField(null=True, blank=True)
 
     class Meta(BoundedFigure.Meta):
-        pass
+        triggers = [proposed_metric_trigger("target_statement_metric_usable")]
 
     def __str__(self) -> str:
         return f"{self.number_text} ({self.claim.document})"
@@ -1014,6 +1116,7 @@ class TargetStatement(BoundedFigure):
         super().clean()
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": "Only a target-type claim states a target."})
+        check_metric_usable(self.metric, self.claim if self.claim_id else None)
 
     def figure(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
@@ -1069,6 +1172,22 @@ class Observation(StatedFigure):
                 condition=Q(period_end__gte=F("period_start")), name="observation_period_ordered"
             ),
         ]
+        triggers = [
+            proposed_metric_trigger("observation_metric_usable"),
+            pgtrigger.Trigger(
+                name="observation_unit_is_metric_unit",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func="""
+                    IF NEW.unit IS DISTINCT FROM
+                       (SELECT unit FROM claims_metric WHERE id = NEW.metric_id) THEN
+                        RAISE EXCEPTION 'observation unit % is not the unit of metric %',
+                            NEW.unit, NEW.metric_id USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric.name} {self.period_end.year}: {self.number_text}"
@@ -1081,6 +1200,25 @@ class Observation(StatedFigure):
             )
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": "The period ends before it starts."})
+        if not self.metric_id:  # left empty: the field says so
+            return
+        check_metric_usable(self.metric, self.claim if self.claim_id else None)
+        self.unit = canonical_unit(self.unit)
+        if self.unit != self.metric.unit:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "%(metric)s is counted in %(metric_unit)s, not in %(unit)s: an "
+                        "observation is in its metric's unit (values in base units: "
+                        "2.2万亿元 is 2200000000000 CNY)."
+                    )
+                    % {
+                        "metric": self.metric.name,
+                        "metric_unit": self.metric.unit or "—",
+                        "unit": self.unit or _("no unit"),
+                    }
+                }
+            )
 
     def known_on(self) -> date:
         """When the figure became known: its document's date, else the end of its period.

@@ -38,6 +38,7 @@ ROLE_PERMISSIONS = {
         ("claims", "targetstatement", ["add", "change", "delete"]),
         ("claims", "observation", ["add", "change", "delete"]),
         ("claims", "claimrelation", ["add", "change", "delete"]),
+        ("claims", "metric", ["add"]),  # proposed, until a reviewer confirms it
     ],
     REVIEWER: [
         *_READ_ALL,

@@ -319,41 +319,43 @@ def for_document(document: Document) -> list[Suggestion]:
 
 
 def guess_metric(suggestion: Suggestion, metrics: list[Metric]) -> Metric | None:
+    """The metric of a suggestion's figure, from its passage (metric_for)."""
+    return metric_for(suggestion.quote, suggestion.figure.unit, metrics)
+
+
+def metric_for(passage: str, unit: str, metrics: list[Metric]) -> Metric | None:
     """The metric whose name shares most two-character words with the passage, if any do.
 
     Only metrics in the figure's unit are candidates; two shared pairs are the least.
     """
     best, best_score = None, 1
     for metric in metrics:
-        if metric.unit.split(",")[0].strip() != suggestion.figure.unit:
+        if metric.unit.split(",")[0].strip() != unit:
             continue
         pairs = {metric.name[i : i + 2] for i in range(len(metric.name) - 1)}
-        score = sum(1 for pair in pairs if pair in suggestion.quote)
+        score = sum(1 for pair in pairs if pair in passage)
         if score > best_score:
             best, best_score = metric, score
     return best
 
 
-def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict[str, Any]:
-    """Initial values for a target or observation form from a claim's passage.
+def read_passage(
+    passage: str, year: int | None, kind: str, metrics: list[Metric]
+) -> dict[str, Any]:
+    """A figure of `kind` as the passage states it, for a form to start from.
 
-    The claim's own statement wins when it has one; else the passage is read as the
-    suggester reads it (the figure the suggester would offer, of that kind, else the
-    first figure in the passage). Empty when the passage holds no figure.
+    The figure the suggester would offer, of that kind, else the first figure in the
+    passage: number as written, value (亿/万 applied), unit, comparator, change, the
+    deadline (a target) or period (an observation) it names, its bound, and the metric
+    whose name matches. Empty when the passage holds no figure; None values left out.
     """
-    stated = getattr(claim, "target_statement", None) if kind == ClaimType.TARGET else None
-    year = claim.document.published_on.year if claim.document.published_on else None
-    found = [s for s in scan(claim.quote, year) if s.kind == kind]
-    figures = find_figures(claim.quote)
-    if stated is None and not found and not figures:
-        return {}
+    found = [s for s in scan(passage, year) if s.kind == kind]
+    figures = find_figures(passage)
     values: dict[str, Any] = {}
     if found:
         values = {"deadline": found[0].deadline, "period_start": found[0].period_start}
         values["bound"] = found[0].bound
         values["period_end"] = found[0].period_end
-        metric = guess_metric(found[0], metrics)
-        values["metric"] = metric.pk if metric else None
     figure = found[0].figure if found else figures[0][2] if figures else None
     if figure is not None:
         values |= {
@@ -364,6 +366,25 @@ def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict[str, Any]:
             "value_high": figure.value_high,
             "unit": figure.unit,
         }
+        metric = metric_for(passage, figure.unit, metrics)
+        values["metric"] = metric.pk if metric else None
+    if kind == ClaimType.OBSERVATION:
+        values.pop("bound", None)
+    else:
+        values.pop("period_start", None)
+        values.pop("period_end", None)
+    return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def prefill(claim: Claim, kind: str, metrics: list[Metric]) -> dict[str, Any]:
+    """Initial values for a target or observation form from a claim's passage.
+
+    The claim's own statement wins when it has one; else the passage is read as the
+    suggester reads it (read_passage). Empty when the passage holds no figure.
+    """
+    stated = getattr(claim, "target_statement", None) if kind == ClaimType.TARGET else None
+    year = claim.document.published_on.year if claim.document.published_on else None
+    values = read_passage(claim.quote, year, kind, metrics)
     if stated is not None:
         values |= {field: getattr(stated, field) for field in FIGURE_FIELDS}
         values |= {"metric": stated.metric_id, "subject": stated.subject, "scope": stated.scope}

@@ -237,7 +237,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A relation's kind appears in the claim resource and in /relations/.
-    "ENUM_NAME_OVERRIDES": {"RelationKindEnum": "claims.models.RelationKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "RelationKindEnum": "claims.models.RelationKind",
+        "MetricStatusEnum": "claims.models.MetricStatus",
+        "StatusEnum": "annotations.models.ReviewStatus",  # a claim's, as before metrics had one
+    },
 }
 
 # HTTPS. Each is settable for the deployment (README "Configuration"); the

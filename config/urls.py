@@ -3,11 +3,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from claims import tracking_api
+from claims import api, tracking_api
 from config.views import ApiRootView, healthz
 
 # Before the API router, whose targets/<pk>/ would otherwise take "due" for an id.
 tracking_urls = [
+    path("figures/parse/", api.FigureParseView.as_view(), name="figure-parse"),
     path(
         "targets/due/", tracking_api.TargetTrackingView.as_view(due_only=True), name="targets-due"
     ),

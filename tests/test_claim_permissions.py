@@ -106,6 +106,7 @@ def world(django_db_setup, django_db_blocker):
                     metric=metric,
                     number_text="35%",
                     value=35,
+                    unit="%",
                     period_start="2025-01-01",
                     period_end="2025-12-31",
                 )
@@ -333,6 +334,7 @@ def test_adding_a_figure_or_relation_in_the_admin_follows_the_claims_rules(
             "comparator": "exact",
             "change": "level",
             "value": "35",
+            "unit": "%",
             "period_start": "2025-01-01",
             "period_end": "2025-12-31",
         }

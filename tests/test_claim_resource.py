@@ -194,6 +194,7 @@ def test_a_change_of_type_must_say_what_becomes_of_the_figure(api, target):
     observed = {
         "number_text": "35%",
         "value": "35",
+        "unit": "%",
         "metric": metric.pk,
         "period_start": "2025-01-01",
         "period_end": "2025-12-31",

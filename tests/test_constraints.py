@@ -192,6 +192,7 @@ def test_an_observation_period_is_ordered(claim, metric):
             metric=metric,
             number_text="35.2%",
             value=35.2,
+            unit="%",
             period_start=datetime.date(2023, 12, 31),
             period_end=datetime.date(2023, 1, 1),
         )

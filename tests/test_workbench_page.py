@@ -67,7 +67,7 @@ def test_it_raises_stale_version_from_the_model_with_the_changed_fields(alice, s
 # Committed writes, as in use: history dates each write by its transaction.
 @pytest.mark.django_db(transaction=True)
 def test_it_restores_a_claim_deleted_over_the_api_with_its_topics_and_figure(alice, seed_document):
-    metric = Metric.objects.create(name="研发投入", unit="CNY")
+    metric = Metric.objects.create(name="研发投入强度", unit="%")
     topic = Topic.objects.create(name="R&D")
     claim = make_claim(seed_document, SOE_TARGET, alice, claim_type="observation")
     claim.topics.add(topic)
@@ -76,6 +76,7 @@ def test_it_restores_a_claim_deleted_over_the_api_with_its_topics_and_figure(ali
         metric=metric,
         number_text="35%",
         value=35,
+        unit="%",
         period_start="2023-01-01",
         period_end="2023-12-31",
     )

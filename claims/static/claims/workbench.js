@@ -1389,8 +1389,11 @@
 
   // Hooks for the scripts that extend the form (see the top of this file).
   window.workbench = {
+    data,
     form,
     text,
+    slice, // the text between two code points
+    label, // a choice's label: label("claim_type", "target")
     cpToUnit,
     unitToCp,
     claims, // id -> {id, start, end, claim_type, status, annotator}
