@@ -176,6 +176,8 @@ def test_at_1280_pixels_the_text_is_wide_and_save_stays_in_view(
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     for scroll in (0, 3000):
         page.evaluate(f"window.scrollTo(0, {scroll})")
+        # The panel is refitted on the next animation frame after a scroll: wait for it.
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         box = page.locator("#wb-save").bounding_box()
         assert box is not None
         assert box["y"] >= 0
