@@ -28,7 +28,7 @@ from rest_framework.request import Request
 
 from annotations.models import ReviewStatus
 from claims.agreement import Coded, match
-from claims.api import ClaimSerializer, ClaimWriteSerializer
+from claims.api import ClaimSerializer, ClaimViewSet, ClaimWriteSerializer
 from claims.models import FIGURE_COMPARED_FIELDS, Claim
 from projects.models import Assignment, AssignmentState, CurationState, Project, ProjectDocument
 
@@ -66,14 +66,13 @@ class Curation:
 
 
 def claims_shown() -> QuerySet[Claim]:
-    return Claim.objects.select_related(
-        "speaker", "annotator", "target_statement", "observation"
-    ).prefetch_related("topics")
+    """Claims with everything the claim resource shows (ClaimViewSet's own query)."""
+    return ClaimViewSet().get_queryset()
 
 
 def load(project: Project, document_id: int) -> Curation:
-    """Five queries: the entry, the assignments, the claims, their topics, the gold claims'
-    sources."""
+    """Six queries: the entry, the assignments, the claims, their topics, their relations,
+    the gold claims' sources."""
     entry = (
         ProjectDocument.objects.select_related("document")
         .filter(project=project, document_id=document_id)
