@@ -714,7 +714,8 @@ class TargetQuerySet(models.QuerySet["Target"]):
 
         The targets with their metric; their statements and their revisions, each with
         the claim and document behind it; every observation of their metrics, with its
-        claim and document. With a `layer`, only statements and observations of its claims.
+        claim and document. With a `layer`, only statements, revisions and observations
+        of its claims.
         """
         texts = document_texts("claim__document")  # dates and titles are read, never texts
         claims = in_layer(layer, "claim__")
@@ -727,7 +728,9 @@ class TargetQuerySet(models.QuerySet["Target"]):
             ),
             models.Prefetch(
                 "revisions",
-                queryset=TargetRevision.objects.select_related("claim__document").defer(*texts),
+                queryset=TargetRevision.objects.filter(claims)
+                .select_related("claim__document")
+                .defer(*texts),
             ),
             models.Prefetch(
                 "metric__observations",
