@@ -306,3 +306,21 @@ def test_a_single_category_is_said(study):
     kinds = only_targets["alpha"]["claim_type"]
     assert kinds["value"] is None
     assert "one category" in kinds["reason"]
+
+
+def test_the_admin_shows_a_matrix_per_field_with_units(
+    study, client, django_assert_max_num_queries
+):
+    client.force_login(study["curator"])
+    url = f"/admin/claims/claim/team/{study['project'].pk}/agreement/"
+    with django_assert_max_num_queries(12):  # session, user, can_curate, agreement's four
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="agreement agreement-matrix"') == 2 + len(agreement.FIELDS)
+    assert "n=15" in html  # alice × bob, span F1: 8 + 7 claims
+    assert "no document in common" in html  # bob × dave
+    team = client.get("/admin/claims/claim/team/").content.decode()
+    assert url in team
+    client.force_login(study["people"]["alice"])
+    assert client.get(url).status_code == 403

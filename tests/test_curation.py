@@ -245,3 +245,29 @@ def test_the_gold_layer_is_a_filter_of_lists_and_exports(team, rachel):
     bad = api.get("/api/v1/claims/?layer=silver")
     assert bad.status_code == 400
     assert "layer" in bad.json()
+
+
+def test_the_admin_page_takes_a_version_and_finishes(team, client):
+    finish_annotation(team)
+    client.force_login(team["cora"])
+    url = f"/admin/claims/claim/team/{team['project'].pk}/curation/{team['document'].pk}/"
+    page = client.get(url).content.decode()
+    assert page.count("Take this version") == 5  # every version of every group
+    assert "All agree" in page
+    bob_disputed = team["claims"]["bob_disputed"]
+    alice_disputed = team["claims"]["alice_disputed"]
+    sources = [bob_disputed.pk, alice_disputed.pk]
+    client.post(url, {"action": "take", "sources": sources})
+    gold = Claim.objects.get(gold=True)
+    assert (gold.start, gold.end, gold.claim_type) == (
+        bob_disputed.start,
+        bob_disputed.end,
+        bob_disputed.claim_type,
+    )
+    assert set(gold.curated_from.all()) == {bob_disputed, alice_disputed}
+    refused = client.post(url, {"action": "take", "sources": sources}, follow=True)
+    assert "already curated" in refused.content.decode()
+    client.post(url, {"action": "finish"})
+    assert state_of(team).curation_state == CurationState.CURATED
+    client.force_login(team["claims"]["alice_agreed"].annotator)
+    assert client.get(url).status_code == 403
