@@ -129,11 +129,18 @@ def curation_view(
         groups.append(
             {
                 "group": group,
-                # Each version with the sources its "take" posts: itself first, then the rest.
+                # Each version with the sources its "take" posts (itself first, then the
+                # rest) and its fields as shown.
                 "versions": [
-                    (claim, [claim.pk, *(i for i in ids if i != claim.pk)]) if claim else None
+                    (claim, [claim.pk, *(i for i in ids if i != claim.pk)], fields_shown(claim))
+                    if claim
+                    else None
                     for claim in (by_annotator.get(person.pk) for person in people)
                 ],
+                "differing": {
+                    name for name in SHOWN_FIELDS if len({shown(c, name) for c in group.claims}) > 1
+                },
+                "missing": len(group.claims) < len(people),
                 "merge": merge_choices(group.claims),
                 "sources": ids,
             }
@@ -151,9 +158,23 @@ def curation_view(
     )
 
 
+# The fields shown for each version on the curation page; differences are marked.
+SHOWN_FIELDS = [*MERGED_FIELDS, "topics", "note"]
+
+
+def fields_shown(claim: Claim) -> list[tuple[str, str, str]]:
+    """(name, label, value) of each field, as a person reads it."""
+    return [
+        (name, str(getattr(Claim._meta.get_field(name), "verbose_name", name)), shown(claim, name))
+        for name in SHOWN_FIELDS
+    ]
+
+
 def shown(claim: Claim, name: str) -> str:
     if name == "speaker":
         return claim.speaker.name if claim.speaker else "—"
+    if name == "topics":
+        return "、".join(t.name for t in claim.topics.all()) or "—"
     display = getattr(claim, f"get_{name}_display", None)
     return str(display()) if display else getattr(claim, name) or "—"
 
