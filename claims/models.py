@@ -262,6 +262,7 @@ class Claim(AnchoredSpan):
         "claims.ObservationEvent",
         "claims.ClaimRelationEvent",
         "claims.TargetRevisionEvent",
+        "claims.ClaimSourceEvent",
     )
 
     class Meta(AnchoredSpan.Meta):
@@ -275,6 +276,13 @@ class Claim(AnchoredSpan):
             models.CheckConstraint(
                 condition=Q(speaker__isnull=False) | Q(attribution=Attribution.AUTHORIAL),
                 name="claim_without_speaker_is_authorial",
+            ),
+            # Curation accepts what it puts in gold. That a gold claim's sources are
+            # annotators' claims of its document needs other rows: a trigger on the
+            # links checks it (migration 0013).
+            models.CheckConstraint(
+                condition=Q(gold=False) | Q(status=ReviewStatus.ACCEPTED),
+                name="gold_claim_is_accepted",
             ),
         ]
         indexes = [
@@ -470,6 +478,19 @@ class Claim(AnchoredSpan):
 class ClaimTopicEvent(
     pghistory.create_event_model(  # type: ignore[misc]
         Claim.topics.through,
+        pghistory.InsertEvent(),
+        pghistory.DeleteEvent(),
+        obj_field=None,
+        append_only=True,
+    )
+):
+    pass
+
+
+# The links of a gold claim to the claims it was curated from: in the history of both.
+class ClaimSourceEvent(
+    pghistory.create_event_model(  # type: ignore[misc]
+        Claim.curated_from.through,
         pghistory.InsertEvent(),
         pghistory.DeleteEvent(),
         obj_field=None,

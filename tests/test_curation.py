@@ -7,6 +7,7 @@ agree on one passage (notes aside), disagree on another, and Bob alone marked a 
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.models import Document, ReviewStatus
@@ -271,3 +272,51 @@ def test_the_admin_page_takes_a_version_and_finishes(team, client):
     assert state_of(team).curation_state == CurationState.CURATED
     client.force_login(team["claims"]["alice_agreed"].annotator)
     assert client.get(url).status_code == 403
+
+
+def test_the_database_holds_gold_to_its_rules(team):
+    """Gold is accepted, and curated only from annotators' claims of its document."""
+    finish_annotation(team)
+    claims = team["claims"]
+    reply = api_as(team["cora"]).post(team["url"], json={"action": "merge-agreed"})
+    gold = Claim.objects.get(pk=reply.json()["created"][0])
+    links = Claim.curated_from.through.objects
+    for bad in (
+        lambda: Claim.objects.filter(pk=gold.pk).update(status=ReviewStatus.DRAFT),
+        lambda: links.create(from_claim=claims["alice_disputed"], to_claim=claims["bob_disputed"]),
+        lambda: links.create(from_claim=gold, to_claim=gold),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bad()
+    other = Document.from_raw("另一篇文章：国资央企。", title="other", language="zh-Hans")
+    other.save()
+    ProjectDocument.objects.create(project=team["project"], document=other)
+    elsewhere = Claim.objects.create(
+        project=team["project"],
+        document=other,
+        start=0,
+        end=2,
+        quote="另一",
+        annotator=claims["bob_alone"].annotator,
+        claim_type=ClaimType.ASSESSMENT,
+        attribution=Attribution.AUTHORIAL,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        links.create(from_claim=gold, to_claim=elsewhere)
+
+
+def test_where_gold_came_from_is_in_both_histories(team):
+    finish_annotation(team)
+    reply = api_as(team["cora"]).post(team["url"], json={"action": "merge-agreed"})
+    gold_id = reply.json()["created"][0]
+    history = api_as(team["cora"]).get(f"/api/v1/claims/{gold_id}/history/")
+    assert history.status_code == 200, history.text
+    links = [e for e in history.json() if e["model"] == "claims.Claim_curated_from"]
+    assert {e["changes"]["to_claim_id"][1] for e in links} == {
+        team["claims"]["alice_agreed"].pk,
+        team["claims"]["bob_agreed"].pk,
+    }
+    assert {e["username"] for e in links} == {"cora"}
+    source = team["claims"]["alice_agreed"].pk
+    of_source = api_as(team["cora"]).get(f"/api/v1/claims/{source}/history/").json()
+    assert [e["changes"]["from_claim_id"][1] for e in of_source if e in links] == [gold_id]
