@@ -74,7 +74,7 @@ def load(project: Project, document_id: int) -> Curation:
     """Six queries: the entry, the assignments, the claims, their topics, their relations,
     the gold claims' sources."""
     entry = (
-        ProjectDocument.objects.select_related("document")
+        ProjectDocument.objects.select_related("document", "curated_by")
         .filter(project=project, document_id=document_id)
         .first()
     )

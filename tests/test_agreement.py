@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from annotations.models import Document
+from annotations.models import Document, ReviewStatus
 from claims import agreement
 from claims.models import Attribution, Claim, ClaimType, Speaker, Stance
 from claims.roles import ANNOTATOR
@@ -262,10 +262,21 @@ def test_gold_claims_do_not_count(study):
         claim_type=T,
         attribution=Attribution.AUTHORIAL,
         gold=True,
+        status=ReviewStatus.ACCEPTED,
     )
     figures = agreement.for_project(project)
     assert curator.username not in [a["username"] for a in figures["annotators"]]
     assert figures["claims"] == len(LAYOUT)
+
+
+def test_the_api_answers_in_a_fixed_number_of_queries(study, django_assert_num_queries):
+    url = f"/api/v1/projects/{study['project'].pk}/agreement/"
+    api = api_as(study["curator"])
+    with django_assert_num_queries(8):
+        # 1 the token and user, 2 the project, 3 is she a reviewer, 4 her membership
+        # (can_curate); 5-8 the claims, assignments, documents' lengths, annotators.
+        reply = api.get(url)
+    assert reply.json()["claims"] == len(LAYOUT)
 
 
 def test_the_api_is_for_curators_only(study, rachel, reader):

@@ -119,6 +119,21 @@ def test_side_by_side_grouped_by_matching_spans(team, django_assert_num_queries)
     assert len(shown.json()["groups"]) == 3
 
 
+def test_it_reads_a_curation_in_a_fixed_number_of_queries(team, django_assert_num_queries):
+    finish_annotation(team)
+    api = api_as(team["cora"])
+    api.post(team["url"], json={"action": "merge-agreed"})
+    api.post(team["url"], json={"action": "finish"})
+    with django_assert_num_queries(12):
+        # 1 the token and user, 2 the project, 3 is she a reviewer, 4 her membership
+        # (can_curate); 5 the project document with who curated it, 6 the assignments,
+        # 7 the claims, 8 their topics, 9 their relations, 10 the gold claims' sources;
+        # 11-12 her permissions and her groups' (what she may do with each claim).
+        reply = api.get(team["url"])
+    assert len(reply.json()["groups"]) == 3
+    assert reply.json()["curated_by"] == "cora"
+
+
 def test_merge_agreed_makes_gold_with_its_sources(team):
     finish_annotation(team)
     claims, cora = team["claims"], team["cora"]
