@@ -12,6 +12,7 @@ from typing import Any
 import krippendorff
 import numpy as np
 import pytest
+from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
 from annotations.models import Document, ReviewStatus
@@ -263,6 +264,8 @@ def test_gold_claims_do_not_count(study):
         attribution=Attribution.AUTHORIAL,
         gold=True,
         status=ReviewStatus.ACCEPTED,
+        reviewer=curator,
+        reviewed_at=timezone.now(),
     )
     figures = agreement.for_project(project)
     assert curator.username not in [a["username"] for a in figures["annotators"]]
