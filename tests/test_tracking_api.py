@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from annotations.models import ReviewStatus
 from claims.models import Claim, Target
 from claims.tracking import TargetStatus
 from tests.api_support import _fresh_throttles, api_as, mallory, reader  # noqa: F401
@@ -129,11 +131,12 @@ def test_it_refuses_an_unknown_status_naming_the_filter(tracked, alice):
     assert "status" in response.json()
 
 
-def test_it_keeps_to_the_gold_layer_when_asked(tracked, alice):
+def test_it_keeps_to_the_gold_layer_when_asked(tracked, alice, rachel):
     """Only what curated claims state, revise and observe; the annotators' layer is the rest."""
     raised = tracked.statements.get(claim__document__published_on=date(2024, 9, 1)).claim
     observed = Claim.objects.get(quote="2024年央企战新产业收入占比35.5%")
-    Claim.objects.filter(pk__in=[raised.pk, observed.pk]).update(gold=True)
+    accepted = {"status": ReviewStatus.ACCEPTED, "reviewer": rachel, "reviewed_at": timezone.now()}
+    Claim.objects.filter(pk__in=[raised.pk, observed.pk]).update(gold=True, **accepted)
     api = api_as(alice)
     url = f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-04-01"
     gold = api.get(f"{url}&layer=gold").json()["events"]
