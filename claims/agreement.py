@@ -31,7 +31,7 @@ units, a single category) is null with the reason; one resting on fewer than
 FEW_UNITS units carries a reason saying so.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -216,7 +216,13 @@ def compute(selection: Selection) -> dict[str, Any]:
         "exact": match(selection.claims, exact=True),
         "overlapping": match(selection.claims, exact=False),
     }
-    pairs = [pair_figures(selection, groups, a, b) for a, b in combinations(ids, 2)]
+    # Read once for every pair: each group's claims by annotator, claims per document.
+    by_annotator = {
+        kind: [{c.annotator_id: c for c in group} for group in kind_groups]
+        for kind, kind_groups in groups.items()
+    }
+    made = Counter((c.annotator_id, c.document_id) for c in selection.claims)
+    pairs = [pair_figures(selection, by_annotator, made, a, b) for a, b in combinations(ids, 2)]
     return {
         "annotators": [{"id": user.pk, "username": user.username} for user in selection.annotators],
         "documents": len(selection.lengths),
@@ -233,17 +239,19 @@ def compute(selection: Selection) -> dict[str, Any]:
 
 
 def pair_figures(
-    selection: Selection, groups: dict[str, list[list[Coded]]], a: int, b: int
+    selection: Selection,
+    groups: dict[str, list[dict[int, Coded]]],
+    made: Counter[tuple[int, int]],
+    a: int,
+    b: int,
 ) -> dict[str, Any]:
+    """`groups`: each kind's groups as annotator → claim; `made`: claims per annotator and
+    document."""
     shared = selection.coded_documents.get(a, set()) & selection.coded_documents.get(b, set())
-    counts = [
-        sum(c.annotator_id == who and c.document_id in shared for c in selection.claims)
-        for who in (a, b)
-    ]
+    counts = [sum(made[who, document] for document in shared) for who in (a, b)]
     result: dict[str, Any] = {"annotators": [a, b], "documents": len(shared), "claims": counts}
     for kind, kind_groups in groups.items():
-        both = [both_of(group, a, b) for group in kind_groups]
-        matched = [pair for pair in both if pair is not None]
+        matched = [(group[a], group[b]) for group in kind_groups if a in group and b in group]
         result[kind] = span_scores(len(matched), *counts, shared=bool(shared))
         if kind == "overlapping":
             result["kappa"] = {
@@ -251,13 +259,6 @@ def pair_figures(
                 for field in FIELDS
             }
     return result
-
-
-def both_of(group: list[Coded], a: int, b: int) -> tuple[Coded, Coded] | None:
-    """The claims of a and of b in a group, if it holds one of each."""
-    first = next((c for c in group if c.annotator_id == a), None)
-    second = next((c for c in group if c.annotator_id == b), None)
-    return None if first is None or second is None else (first, second)
 
 
 def span_scores(matched: int, of_a: int, of_b: int, *, shared: bool) -> dict[str, Any]:
