@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import (
     AnchoredSpan,
@@ -706,8 +707,8 @@ class BoundedFigure(StatedFigure):
 # The layers of claims: the curators' gold, the annotators' own. `layer=` on every claim
 # list, export and tracking view; None is both.
 class Layer(models.TextChoices):
-    GOLD = "gold", "gold (curated)"
-    ANNOTATIONS = "annotations", "annotations"
+    GOLD = "gold", _("gold (curated)")
+    ANNOTATIONS = "annotations", _("annotations")
 
 
 def in_layer(layer: str | None, claim: str = "") -> Q:

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -59,7 +60,10 @@ def layer_param(request: Request) -> str | None:
         return None
     if raw not in Layer.values:
         raise exceptions.ValidationError(
-            {"layer": f"layer is one of {', '.join(Layer.values)}, got {raw!r}."}
+            {
+                "layer": _("layer is one of %(layers)s, got %(raw)r.")
+                % {"layers": ", ".join(Layer.values), "raw": raw}
+            }
         )
     return raw
 
