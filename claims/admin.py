@@ -214,6 +214,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         "annotator",
     ]
     list_filter = [
+        "gold",  # the curated layer, or the annotators' claims
         "claim_type",
         "status",
         "stance",

@@ -335,3 +335,13 @@ def test_where_gold_came_from_is_in_both_histories(team):
     source = team["claims"]["alice_agreed"].pk
     of_source = api_as(team["cora"]).get(f"/api/v1/claims/{source}/history/").json()
     assert [e["changes"]["from_claim_id"][1] for e in of_source if e in links] == [gold_id]
+
+
+def test_the_admin_claim_list_filters_the_gold_layer(team, client, rachel):
+    finish_annotation(team)
+    api_as(team["cora"]).post(team["url"], json={"action": "merge-agreed"})
+    client.force_login(rachel)
+    gold = client.get("/admin/claims/claim/?gold__exact=1").context["cl"].result_list
+    assert [claim.annotator.username for claim in gold] == ["cora"]
+    others = client.get("/admin/claims/claim/?gold__exact=0").context["cl"].result_list
+    assert len(others) == len(team["claims"])
