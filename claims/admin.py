@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from annotations.admin import DocumentListFilter, ListWithoutTexts
 from annotations.models import Document, ReviewStatus, document_texts
-from claims import networks, permissions, suggestions, tracking, workbench
+from claims import networks, permissions, suggestions, team_admin, tracking, workbench
 from claims.models import (
     FIGURE_FIELDS,
     MEANING_FIELDS,
@@ -244,6 +244,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         "annotator",
     ]
     list_filter = [
+        "gold",  # the curated layer, or the annotators' claims
         "claim_type",
         "status",
         "stance",
@@ -312,6 +313,17 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
                 name="claims_claim_progress",
             ),
             path("deleted/", view(self.deleted_view), name="claims_claim_deleted"),
+            path("team/", view(partial(team_admin.team_view, self)), name="claims_claim_team"),
+            path(
+                "team/<int:project_id>/agreement/",
+                view(partial(team_admin.agreement_view, self)),
+                name="claims_claim_agreement",
+            ),
+            path(
+                "team/<int:project_id>/curation/<int:document_id>/",
+                view(partial(team_admin.curation_view, self)),
+                name="claims_claim_curation",
+            ),
             path("network/", view(self.network_view), name="claims_claim_network"),
             *super().get_urls(),
         ]

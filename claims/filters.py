@@ -13,7 +13,16 @@ from django_filters import rest_framework as filters
 
 from annotations.models import Document, ReviewStatus
 from annotations.scripts import search_variants
-from claims.models import Attribution, Claim, ClaimType, Modality, Speaker, Stance
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimType,
+    Layer,
+    Modality,
+    Speaker,
+    Stance,
+    in_layer,
+)
 
 
 def any_variant(field: str, term: str) -> Q:
@@ -75,6 +84,11 @@ class ClaimFilter(filters.FilterSet):
         max_value=9999,
         label="Year of the stated (or linked target's) deadline",
     )
+    layer = filters.ChoiceFilter(
+        choices=Layer.choices,
+        method="filter_layer",
+        label="gold: the curated claims only; annotations: the annotators' claims only",
+    )
     q = filters.CharFilter(
         method="filter_quote",
         label="Text in the claim's quote, in either script (大数据 also finds 大資料)",
@@ -92,6 +106,9 @@ class ClaimFilter(filters.FilterSet):
         self, claims: QuerySet[Claim], name: str, value: str
     ) -> QuerySet[Claim]:
         return claims.filter(speaker__in=Speaker.objects.named(value))
+
+    def filter_layer(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return claims.filter(in_layer(value))
 
     def filter_topic(self, claims: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
         tagged = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id=value)

@@ -331,6 +331,7 @@ class Claim(AnchoredSpan):
         "claims.ObservationEvent",
         "claims.ClaimRelationEvent",
         "claims.TargetRevisionEvent",
+        "claims.ClaimSourceEvent",
     )
 
     class Meta(AnchoredSpan.Meta):
@@ -344,6 +345,13 @@ class Claim(AnchoredSpan):
             models.CheckConstraint(
                 condition=Q(speaker__isnull=False) | Q(attribution=Attribution.AUTHORIAL),
                 name="claim_without_speaker_is_authorial",
+            ),
+            # Curation accepts what it puts in gold. That a gold claim's sources are
+            # annotators' claims of its document needs other rows: a trigger on the
+            # links checks it (migration 0013).
+            models.CheckConstraint(
+                condition=Q(gold=False) | Q(status=ReviewStatus.ACCEPTED),
+                name="gold_claim_is_accepted",
             ),
         ]
         indexes = [
@@ -539,6 +547,19 @@ class Claim(AnchoredSpan):
 class ClaimTopicEvent(
     pghistory.create_event_model(  # type: ignore[misc]
         Claim.topics.through,
+        pghistory.InsertEvent(),
+        pghistory.DeleteEvent(),
+        obj_field=None,
+        append_only=True,
+    )
+):
+    pass
+
+
+# The links of a gold claim to the claims it was curated from: in the history of both.
+class ClaimSourceEvent(
+    pghistory.create_event_model(  # type: ignore[misc]
+        Claim.curated_from.through,
         pghistory.InsertEvent(),
         pghistory.DeleteEvent(),
         obj_field=None,
@@ -751,31 +772,61 @@ class BoundedFigure(StatedFigure):
             )
 
 
+# The layers of claims: the curators' gold, the annotators' own. `layer=` on every claim
+# list, export and tracking view; None is both.
+class Layer(models.TextChoices):
+    GOLD = "gold", _("gold (curated)")
+    ANNOTATIONS = "annotations", _("annotations")
+
+
+def in_layer(layer: str | None, claim: str = "") -> Q:
+    """The condition on a claim (reached by the lookup path `claim`) to be in `layer`."""
+    if layer is None:
+        return Q()
+    return Q(**{f"{claim}gold": layer == Layer.GOLD})
+
+
 class TargetQuerySet(models.QuerySet["Target"]):
     def due(self, as_of: date) -> "TargetQuerySet":
         """Targets whose deadline has passed by `as_of` or falls in its year."""
         return self.filter(deadline__lte=tracking.year_end(as_of.year))
 
-    def with_evidence(self) -> "TargetQuerySet":
+    def stated_in(self, layer: str | None) -> "TargetQuerySet":
+        """Targets a claim of `layer` states (all with None)."""
+        if layer is None:
+            return self
+        return self.filter(
+            pk__in=TargetStatement.objects.filter(in_layer(layer, "claim__")).values("target_id")
+        )
+
+    def with_evidence(self, layer: str | None = None) -> "TargetQuerySet":
         """Load what status() and timeline() read, for any number of targets: four queries.
 
         The targets with their metric; their statements and their revisions, each with
         the claim and document behind it; every observation of their metrics, with its
-        claim and document.
+        claim and document. With a `layer`, only statements, revisions and observations
+        of its claims.
         """
         texts = document_texts("claim__document")  # dates and titles are read, never texts
+        claims = in_layer(layer, "claim__")
         return self.select_related("metric").prefetch_related(
             models.Prefetch(
                 "statements",
-                queryset=TargetStatement.objects.select_related("claim__document").defer(*texts),
+                queryset=TargetStatement.objects.filter(claims)
+                .select_related("claim__document")
+                .defer(*texts),
             ),
             models.Prefetch(
                 "revisions",
-                queryset=TargetRevision.objects.select_related("claim__document").defer(*texts),
+                queryset=TargetRevision.objects.filter(claims)
+                .select_related("claim__document")
+                .defer(*texts),
             ),
             models.Prefetch(
                 "metric__observations",
-                queryset=Observation.objects.select_related("claim__document").defer(*texts),
+                queryset=Observation.objects.filter(claims)
+                .select_related("claim__document")
+                .defer(*texts),
             ),
         )
 

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from annotations.models import ReviewStatus
 from claims.models import Claim
 from claims.roles import REVIEWER
+from projects.models import Membership, Project, ProjectRole
 
 # request.user: the admin and the workbench see only logged-in staff, the API anyone.
 AnyUser = User | AnonymousUser
@@ -98,3 +99,16 @@ def allowed_actions(user: AnyUser, claim: Claim) -> dict[str, bool]:
         "submit": can_submit_claim(user, claim),
         "review": can_review_claim(user, claim),
     }
+
+
+def can_curate(user: AnyUser, project: Project) -> bool:
+    """See a project's agreement and curate it into gold: its curators and managers,
+    reviewers and admins. An annotator never does, so that in an independent project
+    no figure tells her about the others' claims before curation."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if is_reviewer(user):
+        return True
+    return Membership.objects.filter(
+        project=project, user_id=user.pk, role__in=[ProjectRole.CURATOR, ProjectRole.MANAGER]
+    ).exists()

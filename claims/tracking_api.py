@@ -6,6 +6,8 @@
 - GET /api/v1/targets/due/?as_of=…: targets whose deadline has passed or falls this year.
 - GET /api/v1/targets/tracking/?subject=&metric=&status=&deadline_after=&deadline_before=:
   every target with its status, filtered.
+  Each of these three takes `layer=gold` (only what curated claims state and observe)
+  or `layer=annotations` (only the annotators' claims).
 - GET /api/v1/documents/<id>/suggestions/: candidate targets and observations.
 - POST /api/v1/documents/<id>/suggestions/accept/ and …/dismiss/ with {kind, figure_start,
   figure_end}: accept makes a draft claim with its parsed figure; dismiss hides it for good.
@@ -23,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -38,6 +41,7 @@ from claims.models import (
     Attribution,
     Claim,
     ClaimType,
+    Layer,
     Metric,
     Observation,
     StatedFigure,
@@ -48,6 +52,20 @@ from claims.models import (
 from claims.permissions import signed_in
 from claims.tracking import TargetStatus, as_json
 from config.api import ApiViewMixin
+
+
+def layer_param(request: Request) -> str | None:
+    raw = request.query_params.get("layer")
+    if raw is None:
+        return None
+    if raw not in Layer.values:
+        raise exceptions.ValidationError(
+            {
+                "layer": _("layer is one of %(layers)s, got %(raw)r.")
+                % {"layers": ", ".join(Layer.values), "raw": raw}
+            }
+        )
+    return raw
 
 
 def as_of_param(request: Request) -> date:
@@ -139,20 +157,23 @@ def series_json(member: Target, as_of: date) -> dict[str, Any]:
 
 
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Status as of (default today)")
+LAYER = OpenApiParameter("layer", OpenApiTypes.STR, enum=Layer.values, description="Claims of")
 
 
-@extend_schema(parameters=[AS_OF], responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=[AS_OF, LAYER], responses=OpenApiTypes.OBJECT)
 class TargetTimelineView(ApiViewMixin, APIView):
     queryset = Target.objects.all()
 
     def get(self, request: Request, pk: int) -> Response:
         as_of = as_of_param(request)
+        layer = layer_param(request)
         # Four queries: the target with its metric, its statements, its revisions,
         # its metric's observations (each with claim and document).
-        target = get_object_or_404(Target.objects.with_evidence(), pk=pk)
+        target = get_object_or_404(Target.objects.stated_in(layer).with_evidence(layer), pk=pk)
         events = [event_json(*event, target) for event in target.timeline()]
         # Four more: the same goal's other horizons with their evidence.
-        series = [series_json(member, as_of) for member in target.series().with_evidence()]
+        horizons = target.series().stated_in(layer).with_evidence(layer)
+        series = [series_json(member, as_of) for member in horizons]
         return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
 
@@ -163,6 +184,7 @@ class TargetFilterSerializer(serializers.Serializer[Any]):
     deadline_after = serializers.DateField(required=False)
     deadline_before = serializers.DateField(required=False)
     as_of = serializers.DateField(required=False)
+    layer = serializers.ChoiceField(choices=Layer.choices, required=False)
 
 
 @extend_schema(parameters=[TargetFilterSerializer], responses=OpenApiTypes.OBJECT)
@@ -178,7 +200,10 @@ class TargetTrackingView(ApiViewMixin, APIView):
         wanted = params.validated_data
         as_of = wanted.get("as_of") or timezone.localdate()
         # Four queries: targets with metrics, statements, revisions, observations.
-        targets = Target.objects.with_evidence().order_by("deadline", "title", "id")
+        layer = wanted.get("layer")
+        targets = (
+            Target.objects.stated_in(layer).with_evidence(layer).order_by("deadline", "title", "id")
+        )
         if self.due_only:
             targets = targets.due(as_of)
         if "subject" in wanted:

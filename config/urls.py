@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from claims import api, tracking_api
+from claims import api, team_api, tracking_api
 from config.views import ApiRootView, healthz
 
 # Before the API router, whose targets/<pk>/ would otherwise take "due" for an id.
@@ -17,6 +17,17 @@ tracking_urls = [
         "targets/<int:pk>/timeline/",
         tracking_api.TargetTimelineView.as_view(),
         name="target-timeline",
+    ),
+    # Before the projects router, which owns projects/ and projects/<pk>/.
+    path(
+        "projects/<int:project_id>/agreement/",
+        team_api.AgreementView.as_view(),
+        name="project-agreement",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/curation/",
+        team_api.CurationView.as_view(),
+        name="project-curation",
     ),
     path(
         "documents/<int:document_id>/suggestions/",

@@ -4,8 +4,10 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from claims.models import Target
+from annotations.models import ReviewStatus
+from claims.models import Claim, Target
 from claims.tracking import TargetStatus
 from tests.api_support import _fresh_throttles, api_as, mallory, reader  # noqa: F401
 from tests.test_tracking import (  # noqa: F401
@@ -127,3 +129,29 @@ def test_it_refuses_an_unknown_status_naming_the_filter(tracked, alice):
     response = api_as(alice).get("/api/v1/targets/tracking/?status=great")
     assert response.status_code == 400
     assert "status" in response.json()
+
+
+def test_it_keeps_to_the_gold_layer_when_asked(tracked, alice, rachel):
+    """Only what curated claims state, revise and observe; the annotators' layer is the rest."""
+    raised = tracked.statements.get(claim__document__published_on=date(2024, 9, 1)).claim
+    observed = Claim.objects.get(quote="2024年央企战新产业收入占比35.5%")
+    accepted = {"status": ReviewStatus.ACCEPTED, "reviewer": rachel, "reviewed_at": timezone.now()}
+    Claim.objects.filter(pk__in=[raised.pk, observed.pk]).update(gold=True, **accepted)
+    api = api_as(alice)
+    url = f"/api/v1/targets/{tracked.pk}/timeline/?as_of=2025-04-01"
+    gold = api.get(f"{url}&layer=gold").json()["events"]
+    assert [(e["date"], e["kind"]) for e in gold] == [
+        ("2024-09-01", "statement"),
+        ("2024-09-01", "revision"),
+        ("2025-03-01", "observation"),
+    ]
+    annotations = api.get(f"{url}&layer=annotations").json()["events"]
+    assert [(e["date"], e["kind"]) for e in annotations] == [("2024-03-05", "statement")]
+    listed = api.get("/api/v1/targets/tracking/?layer=gold").json()
+    assert [t["id"] for t in listed["results"]] == [tracked.pk]
+    Claim.objects.filter(pk=raised.pk).update(gold=False)
+    assert api.get("/api/v1/targets/tracking/?layer=gold").json()["count"] == 0
+    assert api.get(f"{url}&layer=gold").status_code == 404  # no gold claim states it
+    bad = api.get("/api/v1/targets/due/?layer=silver")
+    assert bad.status_code == 400
+    assert "layer" in bad.json()
