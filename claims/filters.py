@@ -14,6 +14,7 @@ from django_filters import rest_framework as filters
 from annotations.models import Document, ReviewStatus
 from annotations.scripts import search_variants
 from claims.models import Attribution, Claim, ClaimType, Modality, Speaker, Stance
+from claims.search import quotes_containing
 
 
 def any_variant(field: str, term: str) -> Q:
@@ -116,7 +117,7 @@ class ClaimFilter(filters.FilterSet):
         )
 
     def filter_quote(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return claims.filter(any_variant("quote", value))
+        return quotes_containing(claims, value)
 
     def filter_document_text(
         self, claims: QuerySet[Claim], name: str, value: str
