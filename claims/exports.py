@@ -29,8 +29,8 @@ from psycopg import sql as psycopg_sql
 from claims.models import Claim, Topic
 
 AnyField = models.Field[Any, Any]
-# render(source, fields) -> the COPY statement; see copy_out.
-Renderer = Callable[[str, dict[str, AnyField]], str]
+# render(source, fields, base_url) -> the COPY statement; see copy_statement.
+Renderer = Callable[[str, dict[str, AnyField], str], str]
 
 # Bytes of COPY output gathered into one chunk of the response.
 COPY_CHUNK_BYTES = 1 << 16
@@ -159,22 +159,23 @@ def topics_join() -> str:
     )
 
 
-def copy_out(
-    claims: QuerySet[Claim],
-    render: Renderer,
-    columns: list[tuple[str, Combinable]] = EXPORT_COLUMNS,
-) -> Iterator[bytes]:
-    """Stream `COPY (...) TO STDOUT` of the export SELECT, as `render` wraps it.
+def copy_statement(claims: QuerySet[Claim], fmt: str, base_url: str = "") -> str:
+    """The one `COPY (SELECT ...) TO STDOUT` that renders `claims` in `fmt`.
 
-    `render(source, fields)` gets the FROM clause (the SELECT aliased x, its
-    columns x_<name>, joined to the topics as `topics`) and each column's model
-    field, and returns the COPY statement.
+    The renderer gets the FROM clause (the export SELECT aliased x, its columns
+    x_<name>, joined to the topics as `topics`) and each column's model field.
     """
+    columns = [*EXPORT_COLUMNS, *CONTEXT_COLUMNS] if fmt == "jsonld" else EXPORT_COLUMNS
     rows = export_rows(claims, columns)
-    with snapshot(), connection.cursor() as cursor:
-        sql, params = rows.query.sql_with_params()
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # mogrify quotes the filter values, no query
         source = f"({cursor.cursor.mogrify(sql, params)}) AS x {topics_join()}"
-        statement = render(source, column_fields(rows))
+    return RENDERERS[fmt](source, column_fields(rows), base_url)
+
+
+def copy_out(statement: str) -> Iterator[bytes]:
+    """Stream the output of a COPY ... TO STDOUT `statement` from one snapshot."""
+    with snapshot(), connection.cursor() as cursor:
         log = cursor.debug_sql(statement) if hasattr(cursor, "debug_sql") else nullcontext()
         with log, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             buffer, size = [], 0
@@ -240,60 +241,6 @@ def _sql_record(fields: dict[str, AnyField]) -> str:
     return f"CROSS JOIN LATERAL (SELECT {values}) AS r"
 
 
-def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
-    def render(source: str, fields: dict[str, AnyField]) -> str:
-        cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
-        # Column names are EXPORT_COLUMNS' constants; mogrify quoted the filter values.
-        return (
-            f"COPY (SELECT {cells} FROM {source} ORDER BY x.x_id)"  # noqa: S608
-            " TO STDOUT WITH (FORMAT csv, HEADER)"
-        )
-
-    if bom:
-        yield "\ufeff".encode()
-    yield from copy_out(claims, render)
-
-
-def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
-    """JSON Lines from PostgreSQL's row_to_json."""
-
-    def render(source: str, fields: dict[str, AnyField]) -> str:
-        # As in csv_copy: constant column names, the SELECT quoted by mogrify.
-        return (
-            f"COPY (SELECT row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
-            f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
-        )
-
-    return copy_out(claims, render)
-
-
-def between_brackets(lines: Iterable[bytes], head: bytes, tail: bytes) -> Iterator[bytes]:
-    """COPY lines that each start with a comma, as the items of a JSON array.
-
-    PostgreSQL cannot tell the first row from the others without numbering them
-    all, so every row gets the comma and the first one is dropped here.
-    """
-    first = True
-    for block in lines:
-        if first and block:
-            block, first = block.removeprefix(b","), False
-        yield head + block
-        head = b""
-    yield head + tail
-
-
-def json_array(claims: QuerySet[Claim]) -> Iterator[bytes]:
-    """The records of JSON Lines as one JSON array, rendered by PostgreSQL."""
-
-    def render(source: str, fields: dict[str, AnyField]) -> str:
-        return (
-            f"COPY (SELECT ',' || row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
-            f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
-        )
-
-    return between_brackets(copy_out(claims, render), b"[\n", b"]\n")
-
-
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # Terms of ours, so JSON-LD processors keep them.
 CLAIMTRACK_CONTEXT = {
@@ -345,18 +292,84 @@ def _sql_annotation(base_url: str) -> str:
         'claim', row_to_json(r))"""
 
 
+# Column names are EXPORT_COLUMNS' constants, the filter values and base_url quoted as
+# literals: nothing from a request is spliced into these statements unquoted.
+
+
+def render_csv(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
+    return (
+        f"COPY (SELECT {cells} FROM {source} ORDER BY x.x_id)"  # noqa: S608
+        " TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+
+
+def render_jsonl(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    return (
+        f"COPY (SELECT row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def render_json(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    """The JSON Lines records, each after a comma (see between_brackets)."""
+    return (
+        f"COPY (SELECT ',' || row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def render_jsonld(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    """Each claim's annotation, after a comma (see between_brackets)."""
+    return (
+        f"COPY (SELECT ',' || {_sql_annotation(base_url)}::text"  # noqa: S608
+        f" FROM {source} {_sql_record(fields)}"
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
+    if bom:
+        yield "\ufeff".encode()
+    yield from copy_out(copy_statement(claims, "csv"))
+
+
+def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
+    """JSON Lines from PostgreSQL's row_to_json."""
+    return copy_out(copy_statement(claims, "jsonl"))
+
+
+def between_brackets(lines: Iterable[bytes], head: bytes, tail: bytes) -> Iterator[bytes]:
+    """COPY lines that each start with a comma, as the items of a JSON array.
+
+    PostgreSQL cannot tell the first row from the others without numbering them
+    all, so every row gets the comma and the first one is dropped here.
+    """
+    first = True
+    for block in lines:
+        if first and block:
+            block, first = block.removeprefix(b","), False
+        yield head + block
+        head = b""
+    yield head + tail
+
+
+def json_array(claims: QuerySet[Claim]) -> Iterator[bytes]:
+    """The records of JSON Lines as one JSON array, rendered by PostgreSQL."""
+    return between_brackets(copy_out(copy_statement(claims, "json")), b"[\n", b"]\n")
+
+
 def jsonld(claims: QuerySet[Claim], base_url: str) -> Iterator[bytes]:
     """An AnnotationCollection whose one page holds every annotation."""
-
-    def render(source: str, fields: dict[str, AnyField]) -> str:
-        # Constant names and context; base_url and the filter values quoted as literals.
-        return (
-            f"COPY (SELECT ',' || {_sql_annotation(base_url)}::text"  # noqa: S608
-            f" FROM {source} {_sql_record(fields)}"
-            f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
-        )
-
     collection = {"@context": ANNO_CONTEXT, "type": "AnnotationCollection", "label": "claims"}
     head = json.dumps(collection)[:-1] + ', "first": {"type": "AnnotationPage", "items": [\n'
-    lines = copy_out(claims, render, [*EXPORT_COLUMNS, *CONTEXT_COLUMNS])
+    lines = copy_out(copy_statement(claims, "jsonld", base_url))
     return between_brackets(lines, head.encode(), b"]}}\n")
+
+
+RENDERERS: dict[str, Renderer] = {
+    "csv": render_csv,
+    "jsonl": render_jsonl,
+    "json": render_json,
+    "jsonld": render_jsonld,
+}
