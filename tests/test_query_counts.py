@@ -212,13 +212,20 @@ EVIDENCE = [
     ("their revisions, each with its claim and document", "claims_targetrevision"),
     ("their metrics' observations, each with claim and document", "claims_observation"),
 ]
+# A claim page is found on ids and sort keys, then read whole (ClaimViewSet.paginate_queryset).
+CLAIM_PAGE = [
+    ("the page's claim ids, sorted, with the sort key", "claims_claim"),
+    ("those claims with speaker, users, statement and observation", "claims_claim"),
+    ("their topics", "claims_topic"),
+    ("the relations they make, with who made them", "claims_claimrelation"),
+]
+# Deep in the cursor: the page after claim id 1 ("p=1", as DRF encodes a position).
+DEEP_CURSOR = "cD0x"
 API_LISTS = {
     "/api/v1/documents/": [("the page of documents", "annotations_document")],
-    "/api/v1/claims/": [
-        ("the page of claims with speaker, users, statement and observation", "claims_claim"),
-        ("their topics", "claims_topic"),
-        ("the relations they make, with who made them", "claims_claimrelation"),
-    ],
+    "/api/v1/claims/": CLAIM_PAGE,
+    "/api/v1/claims/?q=新&ordering=-published": CLAIM_PAGE,
+    f"/api/v1/claims/?cursor={DEEP_CURSOR}": CLAIM_PAGE,
     "/api/v1/speakers/": [
         ("the page of speakers", "claims_speaker"),
         ("their aliases", "claims_speakeralias"),
@@ -235,6 +242,8 @@ API_LISTS = {
 API_ROWS = {
     "/api/v1/documents/": 3,
     "/api/v1/claims/": 15,
+    "/api/v1/claims/?q=新&ordering=-published": 5,  # from all three documents
+    f"/api/v1/claims/?cursor={DEEP_CURSOR}": 14,
     "/api/v1/speakers/": 3,
     "/api/v1/topics/": 4,
     "/api/v1/metrics/": 2,
