@@ -23,7 +23,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
 from django.db.models import F, QuerySet, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Greatest, Least, Substr
+from django.db.models.functions import Coalesce, Least, Substr
 from psycopg import sql as psycopg_sql
 
 from claims.models import Claim, Topic
@@ -96,18 +96,22 @@ EXPORT_COLUMNS: list[tuple[str, Combinable]] = [
 ]
 COLUMN_NAMES = [name for name, _ in EXPORT_COLUMNS]
 
-# Only JSON-LD needs the text around each quote.
-CONTEXT_COLUMNS = [
+# Only JSON-LD needs the text around each quote: the quote with up to CONTEXT_CHARS
+# before and after it, cut from the document in one substr (each cut decompresses the
+# document's text anew), then split into prefix and suffix (SQL_PREFIX, SQL_SUFFIX).
+PREFIX_CHARS = Least(F("start"), Value(CONTEXT_CHARS))
+CONTEXT_COLUMNS: list[tuple[str, Combinable]] = [
     (
-        "prefix",
+        "context",
         Substr(
             "document__text",
-            Greatest(F("start") - CONTEXT_CHARS + 1, Value(1)),
-            Least(F("start"), Value(CONTEXT_CHARS)),
+            F("start") - PREFIX_CHARS + 1,
+            PREFIX_CHARS + F("end") - F("start") + CONTEXT_CHARS,
         ),
     ),
-    ("suffix", Substr("document__text", F("end") + 1, Value(CONTEXT_CHARS))),
 ]
+SQL_PREFIX = f"left(x.x_context, least(x.x_start, {CONTEXT_CHARS}))"
+SQL_SUFFIX = f"substr(x.x_context, least(x.x_start, {CONTEXT_CHARS}) + x.x_end - x.x_start + 1)"
 
 
 def export_rows(
@@ -286,7 +290,7 @@ def _sql_annotation(base_url: str) -> str:
                 ELSE json_build_object({source}, 'language', x.x_document_language) END,
             'selector', json_build_array(
                 json_build_object('type', 'TextQuoteSelector', 'exact', x.x_quote,
-                    'prefix', x.x_prefix, 'suffix', x.x_suffix),
+                    'prefix', {SQL_PREFIX}, 'suffix', {SQL_SUFFIX}),
                 json_build_object('type', 'TextPositionSelector', 'start', x.x_start,
                     'end', x.x_end, 'offsetUnit', 'unicode code point'))),
         'claim', row_to_json(r))"""
