@@ -15,15 +15,13 @@ one 428, so nobody silently overwrites another person's save.
 """
 
 import copy
-import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -48,7 +46,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from annotations.models import ReviewStatus
+from annotations.models import ReviewStatus, published_or_oldest
 from claims import exports
 from claims.filters import ClaimFilter
 from claims.models import (
@@ -712,7 +710,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
                     "relations_out", queryset=ClaimRelation.objects.select_related("created_by")
                 ),
             )
-            .annotate(published=Coalesce("document__published_on", Value(datetime.date.min)))
+            .annotate(published=published_or_oldest("document__"))
         )
 
     def paginate_queryset(self, queryset: QuerySet[Claim, Any] | Sequence[Any]) -> list[Any] | None:
