@@ -189,6 +189,10 @@ def measure_one() -> dict[str, Any]:
                     size += len(block)
             api = (time.monotonic() - started, size)
             result["exports"][fmt] = {"own": own, "api": api, "peak": sampler.stop()}
+        # What the machine adds to any request: one SELECT 1, no page to build.
+        result["lists"]["GET /healthz (reference: SELECT 1)"] = latencies(
+            session, f"{base}/healthz"
+        )
         page = f"{base}/api/v1/claims/?page_size=100"
         deep = claims - 1000
         result["lists"]["list, first page"] = latencies(session, page)
