@@ -1,21 +1,30 @@
-"""Measure claim exports and list latency against a separately started server.
+"""Exports, list pages and search against the bare floor, at every size in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench .venv/bin/python bench/run.py
+    DEBUG=1 .venv/bin/python bench/run.py \
+        postgres://postgres@127.0.0.1:5432/ct_bench_10k \
+        postgres://postgres@127.0.0.1:5432/ct_bench_100k \
+        postgres://postgres@127.0.0.1:5432/ct_bench_1m
 
-Starts `manage.py runserver --noreload` (DEBUG off) on a free port as its own
-process, samples that process's resident memory (psutil) every 20 ms, and in
-one run measures:
+For each database (made by bench/generate.py), in a child process of its own
+(Django's settings hold one database), against gunicorn started as `make run`
+starts it (config/gunicorn.py, DEBUG off):
 
-- `COPY (SELECT ...) TO STDOUT` of exactly the export's SELECT (CSV), read by psycopg;
-- the CSV and JSON Lines exports of every claim through the API (streamed);
-- the claim list at page 1 and deep in the cursor (median of several requests).
+- the floor: `COPY claims_claim TO STDOUT` (the bare claims table, CSV), read to
+  the end by psycopg;
+- each export format: its own COPY statement (claims.exports.copy_statement, the
+  very statement the API streams) read by psycopg, and `GET /api/v1/claims/export.<fmt>`
+  read to the end, with the server's peak resident memory (all its processes)
+  sampled every 20 ms during the request;
+- list pages of 100 (first, and deep in the cursor) and `q=` searches for words of
+  one to four characters in both scripts, alone, with a claim type, and with
+  `ordering=-published`: p50 and p95 over all requests of a case.
 
-The export's SELECT is taken from the export code itself (claims.exports), so
-the COPY and the API read the same columns.
+Prints one Markdown table per database; every time is also given as a ratio to
+the floor measured in the same run.
 """
 
-import argparse
 import base64
+import json
 import os
 import secrets
 import socket
@@ -25,37 +34,48 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+FORMATS = ["csv", "jsonl", "json", "jsonld"]
+# Words of one to four characters in either script, most of them frequent in the
+# generated corpus (the hard case: many matches), one absent.
+WORDS = ["数", "資", "数据", "資料", "芯片", "人工智", "新质生", "人工智能", "關鍵", "国资委", "鹅"]
+SEARCHES = {
+    "q": "",
+    "q + claim_type": "&claim_type=target",
+    "q + ordering=-published": "&ordering=-published",
+    "q + claim_type + stance + ordering=-published": (
+        "&claim_type=target&stance=support&ordering=-published"
+    ),
+}
+REQUESTS = 15  # per list case and per search word
 
-import django  # noqa: E402
 
-django.setup()
-
-import psutil  # noqa: E402
-import requests  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
-from django.db import connection  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-
-from claims import exports  # noqa: E402
-from claims.models import Claim  # noqa: E402
+def percentile(timings: list[float], fraction: float) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 class MemorySampler(threading.Thread):
+    """Peak resident memory of a process and its children (gunicorn's workers)."""
+
     def __init__(self, pid: int):
+        import psutil
+
         super().__init__(daemon=True)
         self.process = psutil.Process(pid)
-        self.peak = 0
+        self.peak = self.rss()
         self.running = True
+
+    def rss(self) -> int:
+        processes = [self.process, *self.process.children(recursive=True)]
+        return sum(p.memory_info().rss for p in processes)
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, self.process.memory_info().rss)
+            self.peak = max(self.peak, self.rss())
             time.sleep(0.02)
 
     def stop(self) -> int:
@@ -71,56 +91,58 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+    import requests
+
     env = {
         **os.environ,
         "DEBUG": "0",
+        # Plain HTTP on the loopback, as behind the HTTPS proxy of a deployment.
+        "SECURE_SSL_REDIRECT": "0",
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_USER": "100000/minute",
+        "API_THROTTLE_USER": "1000000/minute",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
     }
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [str(ROOT / ".venv/bin/gunicorn"), "--config", "config/gunicorn.py"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
+    for _ in range(200):
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     server.kill()
-    sys.exit("the server did not start")
+    sys.exit("gunicorn did not start")
 
 
-def time_copy() -> tuple[float, int]:
-    """COPY of the export's own SELECT, as CSV, read to the end."""
-    sql, params = exports.export_rows(Claim.objects.all()).query.sql_with_params()
+def time_copy(statement: str) -> tuple[float, int]:
+    """Run a COPY ... TO STDOUT and read its output to the end."""
+    from django.db import connection
+
     connection.ensure_connection()
-    raw = connection.connection
-    with raw.cursor() as cursor:
-        select = cursor.mogrify(sql, params)
+    with connection.connection.cursor() as cursor:
         started, size = time.monotonic(), 0
-        with cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+        with cursor.copy(statement) as copy:
             for block in copy:
                 size += len(block)
     return time.monotonic() - started, size
 
 
-def time_export(
-    session: requests.Session, base: str, fmt: str, sampler_pid: int
-) -> tuple[float, int, int]:
-    sampler = MemorySampler(sampler_pid)
-    sampler.start()
-    started, size = time.monotonic(), 0
-    with session.get(f"{base}/api/v1/claims/export.{fmt}", stream=True, timeout=3600) as response:
+def latencies(session: Any, url: str, runs: int = REQUESTS) -> list[float]:
+    timings = []
+    for _ in range(runs):
+        started = time.monotonic()
+        response = session.get(url, timeout=120)
         response.raise_for_status()
-        for block in response.iter_content(chunk_size=1 << 16):
-            size += len(block)
-    return time.monotonic() - started, size, sampler.stop()
+        timings.append(time.monotonic() - started)
+    return timings
 
 
 def cursor_at(position: int) -> str:
@@ -128,59 +150,118 @@ def cursor_at(position: int) -> str:
     return base64.b64encode(urlencode({"p": position}).encode()).decode()
 
 
-def median_latency(session: requests.Session, url: str, runs: int = 7) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.monotonic()
-        response = session.get(url, timeout=60)
-        response.raise_for_status()
-        timings.append(time.monotonic() - started)
-    return statistics.median(timings)
+def measure_one() -> dict[str, Any]:
+    """Every figure for the database in DATABASE_URL (run in a child process)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
 
+    django.setup()
+    import requests
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="claim export and list benchmark")
-    parser.add_argument("--page-size", type=int, default=100)
-    args = parser.parse_args()
+    from claims import exports
+    from claims.models import Claim
 
     claims = Claim.objects.count()
-    reader = User.objects.get(username="bench-reader")
-    token, _ = Token.objects.get_or_create(user=reader)
+    token, _ = Token.objects.get_or_create(user=User.objects.get(username="bench-reader"))
     port = free_port()
-    server = start_server(port)
+    server = start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token.key}"
+    result: dict[str, Any] = {"claims": claims, "exports": {}, "lists": {}}
     try:
         session.get(f"{base}/api/v1/claims/?page_size=1").raise_for_status()  # warm up
-        at_rest = psutil.Process(server.pid).memory_info().rss
-        copy_seconds, copy_bytes = time_copy()
-        print(f"claims: {claims}")
-        print(f"server RSS at rest: {at_rest / 2**20:.0f} MB")
-        print(f"COPY (SELECT ...) TO STDOUT csv: {copy_seconds:.1f}s, {copy_bytes / 2**20:.0f} MB")
-        for fmt in ("csv", "jsonl"):
-            seconds, size, peak = time_export(session, base, fmt, server.pid)
-            print(
-                f"API export .{fmt}: {seconds:.1f}s, {size / 2**20:.0f} MB, "
-                f"{seconds / copy_seconds:.2f}x COPY, server peak RSS {peak / 2**20:.0f} MB "
-                f"(+{(peak - at_rest) / 2**20:.0f} MB over rest)"
-            )
-        page = f"{base}/api/v1/claims/?page_size={args.page_size}"
-        deep = f"{page}&cursor={cursor_at(claims - 10 * args.page_size)}"
-        first = median_latency(session, page) * 1000
-        print(f"list page 1 (page_size {args.page_size}): {first:.0f} ms")
-        print(
-            f"list deep in the cursor (after id {claims - 10 * args.page_size}): "
-            f"{median_latency(session, deep) * 1000:.0f} ms"
+        at_rest = MemorySampler(server.pid).rss()
+        result["rss_at_rest"] = at_rest
+        result["floor"] = time_copy(f"COPY {Claim._meta.db_table} TO STDOUT WITH (FORMAT csv)")
+        for fmt in FORMATS:
+            own = time_copy(exports.copy_statement(Claim.objects.all(), fmt, base))
+            sampler = MemorySampler(server.pid)
+            sampler.start()
+            started, size = time.monotonic(), 0
+            url = f"{base}/api/v1/claims/export.{fmt}"
+            with session.get(url, stream=True, timeout=3600) as response:
+                response.raise_for_status()
+                for block in response.iter_content(chunk_size=1 << 16):
+                    size += len(block)
+            api = (time.monotonic() - started, size)
+            result["exports"][fmt] = {"own": own, "api": api, "peak": sampler.stop()}
+        # What the machine adds to any request: one SELECT 1, no page to build.
+        result["lists"]["GET /healthz (reference: SELECT 1)"] = latencies(
+            session, f"{base}/healthz"
         )
-        filtered = f"{page}&q=数据&claim_type=target&ordering=-published"
-        print(
-            f"list page 1 with q=数据, claim_type, ordering=-published: "
-            f"{median_latency(session, filtered) * 1000:.0f} ms"
+        page = f"{base}/api/v1/claims/?page_size=100"
+        deep = claims - 1000
+        result["lists"]["list, first page"] = latencies(session, page)
+        result["lists"][f"list, deep (after id {deep})"] = latencies(
+            session, f"{page}&cursor={cursor_at(deep)}"
         )
+        result["lists"]["list, first page, ordering=-published"] = latencies(
+            session, f"{page}&ordering=-published"
+        )
+        for case, extra in SEARCHES.items():
+            timings: list[float] = []
+            for word in WORDS:
+                timings += latencies(session, f"{page}&q={word}{extra}", runs=REQUESTS // 3)
+            result["lists"][case] = timings
     finally:
         server.terminate()
         server.wait()
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    floor, floor_bytes = result["floor"]
+    mb = 2**20
+    lines = [
+        f"### {result['claims']:,} claims",
+        "",
+        f"Floor: `COPY claims_claim TO STDOUT` {floor:.2f} s ({floor_bytes / mb:.0f} MB). "
+        f"Server at rest {result['rss_at_rest'] / mb:.0f} MB (all gunicorn processes).",
+        "",
+        "| export | own COPY | × floor | API | × floor | size | server peak RSS growth |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for fmt, figures in result["exports"].items():
+        own, _ = figures["own"]
+        api, size = figures["api"]
+        growth = (figures["peak"] - result["rss_at_rest"]) / mb
+        lines.append(
+            f"| .{fmt} | {own:.2f} s | {own / floor:.1f}× | {api:.2f} s | {api / floor:.1f}× "
+            f"| {size / mb:.0f} MB | {growth:+.0f} MB |"
+        )
+    lines += [
+        "",
+        "| request (page of 100) | requests | p50 | p95 | max |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for case, timings in result["lists"].items():
+        lines.append(
+            f"| {case} | {len(timings)} | {statistics.median(timings) * 1000:.0f} ms "
+            f"| {percentile(timings, 0.95) * 1000:.0f} ms | {max(timings) * 1000:.0f} ms |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--one"]:
+        print(json.dumps(measure_one()))
+        return
+    urls = sys.argv[1:]
+    if not urls:
+        sys.exit(__doc__)
+    for url in urls:
+        child = subprocess.run(  # noqa: S603
+            [sys.executable, __file__, "--one"],
+            env={**os.environ, "DATABASE_URL": url, "DEBUG": "1"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print(report(json.loads(child.stdout.splitlines()[-1])), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,43 +1,37 @@
 """Streamed claim exports: CSV, JSON Lines, JSON and W3C Web Annotation JSON-LD.
 
-One export is one SELECT inside a REPEATABLE READ transaction: the rows come
-from a single snapshot (a claim written while the export runs is neither
-duplicated nor half-seen), memory stays flat however many rows there are, and
-no row causes another query (topics are aggregated in the same SELECT).
-
-CSV and JSON Lines are rendered by PostgreSQL itself and streamed out of
-`COPY (SELECT ...) TO STDOUT` as they arrive, several times faster than
-building each row in Python (bench/README.md). JSON and JSON-LD are built here
-from a server-side cursor. Both paths write values alike: decimals as exact
-strings, dates as YYYY-MM-DD, timestamps in UTC ISO 8601 with microseconds.
+One export is one `COPY (SELECT ...) TO STDOUT` inside a REPEATABLE READ
+transaction: the rows come from a single snapshot (a claim written while the
+export runs is neither duplicated nor half-seen), memory stays flat however many
+rows there are, and no row causes another query. Every format is rendered by
+PostgreSQL itself (CSV by COPY, the JSON formats by row_to_json and
+json_build_object) and streamed as it arrives; Python only joins the blocks.
+The topics of all claims are aggregated once, in a grouped subquery joined to
+the claims (topics_join). Values are written alike in every format: decimals as
+exact strings, dates as YYYY-MM-DD, timestamps in UTC ISO 8601 with microseconds.
 
 The CSV and JSON column order is EXPORT_COLUMNS, documented in README.md
 ("Using the API"); new columns are only ever appended.
 """
 
-import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from decimal import Decimal
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
-from django.db.models import F, OuterRef, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Greatest, Least, Substr
+from django.db.models.functions import Coalesce, Least, Substr
+from psycopg import sql as psycopg_sql
 
-from claims.models import Claim
+from claims.models import Claim, Topic
 
 AnyField = models.Field[Any, Any]
-# render(select, fields) -> the COPY statement; see copy_out.
-Renderer = Callable[[str, dict[str, AnyField]], str]
+# render(source, fields, base_url) -> the COPY statement; see copy_statement.
+Renderer = Callable[[str, dict[str, AnyField], str], str]
 
-# Rows fetched from the server-side cursor at a time, and rows per chunk sent.
-FETCH_ROWS = 2000
-SEND_ROWS = 500
 # Bytes of COPY output gathered into one chunk of the response.
 COPY_CHUNK_BYTES = 1 << 16
 # Characters of context before and after a quote in a TextQuoteSelector.
@@ -49,13 +43,13 @@ def _figure(field: str) -> Coalesce:
     return Coalesce(F(f"target_statement__{field}"), F(f"observation__{field}"))
 
 
-def _topic_names() -> ArraySubquery:
-    through = Claim.topics.through.objects.filter(claim_id=OuterRef("pk"))
-    return ArraySubquery(through.order_by("topic__name").values("topic__name"))
+# Filled from the topics join (TOPICS_JOIN), aggregated once for every claim, not
+# per row; the NULL here only gives the column its place and its type.
+TOPIC_NAMES = Value(None, output_field=ArrayField(models.TextField()))
 
 
 # (column, expression). The order is the documented column order.
-EXPORT_COLUMNS = [
+EXPORT_COLUMNS: list[tuple[str, Combinable]] = [
     ("id", F("id")),
     ("document_id", F("document_id")),
     ("document_title", F("document__title")),
@@ -76,7 +70,7 @@ EXPORT_COLUMNS = [
     ("speaker_name", F("speaker__name")),
     ("speaker_kind", F("speaker__kind")),
     ("speaker_role", F("speaker_role")),
-    ("topics", _topic_names()),
+    ("topics", TOPIC_NAMES),
     ("note", F("note")),
     ("status", F("status")),
     ("annotator", F("annotator__username")),
@@ -102,18 +96,22 @@ EXPORT_COLUMNS = [
 ]
 COLUMN_NAMES = [name for name, _ in EXPORT_COLUMNS]
 
-# Only JSON-LD needs the text around each quote.
-CONTEXT_COLUMNS = [
+# Only JSON-LD needs the text around each quote: the quote with up to CONTEXT_CHARS
+# before and after it, cut from the document in one substr (each cut decompresses the
+# document's text anew), then split into prefix and suffix (SQL_PREFIX, SQL_SUFFIX).
+PREFIX_CHARS = Least(F("start"), Value(CONTEXT_CHARS))
+CONTEXT_COLUMNS: list[tuple[str, Combinable]] = [
     (
-        "prefix",
+        "context",
         Substr(
             "document__text",
-            Greatest(F("start") - CONTEXT_CHARS + 1, Value(1)),
-            Least(F("start"), Value(CONTEXT_CHARS)),
+            F("start") - PREFIX_CHARS + 1,
+            PREFIX_CHARS + F("end") - F("start") + CONTEXT_CHARS,
         ),
     ),
-    ("suffix", Substr("document__text", F("end") + 1, Value(CONTEXT_CHARS))),
 ]
+SQL_PREFIX = f"left(x.x_context, least(x.x_start, {CONTEXT_CHARS}))"
+SQL_SUFFIX = f"substr(x.x_context, least(x.x_start, {CONTEXT_CHARS}) + x.x_end - x.x_start + 1)"
 
 
 def export_rows(
@@ -127,6 +125,14 @@ def export_rows(
     return rows
 
 
+def column_fields(rows: QuerySet[Claim, tuple[Any, ...]]) -> dict[str, AnyField]:
+    """Each column of `rows` (made by export_rows) and its model field."""
+    return {
+        alias.removeprefix("x_"): rows.query.annotations[alias].output_field
+        for alias in rows.query.annotation_select
+    }
+
+
 @contextmanager
 def snapshot() -> Iterator[None]:
     """One REPEATABLE READ transaction; inside an outer one (tests), its snapshot."""
@@ -137,23 +143,43 @@ def snapshot() -> Iterator[None]:
         yield
 
 
-def snapshot_rows(rows: QuerySet[Claim, tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Iterate `rows` from one snapshot through a server-side cursor."""
-    with snapshot():
-        yield from rows.iterator(chunk_size=FETCH_ROWS)
+def topics_join() -> str:
+    """Every claim's topic names (and tagging bodies for JSON-LD), grouped once by claim.
 
-
-def copy_out(claims: QuerySet[Claim], render: Renderer) -> Iterator[bytes]:
-    """Stream `COPY (...) TO STDOUT` of the export SELECT, as `render` wraps it.
-
-    `render(select, fields)` gets the SELECT (its columns aliased x_<name>) and
-    each column's model field, and returns the COPY statement.
+    Joined to the export as one grouped subquery: PostgreSQL reads the link table
+    once, in claim order, and merges it with the claims, where a subquery per row
+    cost one index probe per claim.
     """
-    rows = export_rows(claims)
-    fields = {name: rows.query.annotations[f"x_{name}"].output_field for name in COLUMN_NAMES}
+    link = Claim.topics.through._meta.db_table
+    topic = Topic._meta.db_table
+    # Table names are the models' own constants; nothing here comes from a request.
+    return (
+        "LEFT JOIN (SELECT link.claim_id,"  # noqa: S608
+        " array_agg(topic.name ORDER BY topic.name) AS names,"
+        " jsonb_agg(jsonb_build_object('type', 'TextualBody', 'purpose', 'tagging',"
+        " 'value', topic.name) ORDER BY topic.name) AS tags"
+        f" FROM {link} AS link JOIN {topic} AS topic ON topic.id = link.topic_id"
+        " GROUP BY link.claim_id) AS topics ON topics.claim_id = x.x_id"
+    )
+
+
+def copy_statement(claims: QuerySet[Claim], fmt: str, base_url: str = "") -> str:
+    """The one `COPY (SELECT ...) TO STDOUT` that renders `claims` in `fmt`.
+
+    The renderer gets the FROM clause (the export SELECT aliased x, its columns
+    x_<name>, joined to the topics as `topics`) and each column's model field.
+    """
+    columns = [*EXPORT_COLUMNS, *CONTEXT_COLUMNS] if fmt == "jsonld" else EXPORT_COLUMNS
+    rows = export_rows(claims, columns)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # mogrify quotes the filter values, no query
+        source = f"({cursor.cursor.mogrify(sql, params)}) AS x {topics_join()}"
+    return RENDERERS[fmt](source, column_fields(rows), base_url)
+
+
+def copy_out(statement: str) -> Iterator[bytes]:
+    """Stream the output of a COPY ... TO STDOUT `statement` from one snapshot."""
     with snapshot(), connection.cursor() as cursor:
-        sql, params = rows.query.sql_with_params()
-        statement = render(cursor.cursor.mogrify(sql, params), fields)
         log = cursor.debug_sql(statement) if hasattr(cursor, "debug_sql") else nullcontext()
         with log, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             buffer, size = [], 0
@@ -170,10 +196,21 @@ UTC_ISO = """to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
 # Cells starting with these would run as a formula in a spreadsheet (OWASP:
 # CSV injection): = + - @ tab and carriage return.
 SQL_FORMULA_START = "'=', '+', '-', '@', chr(9), chr(13)"
+# A line of JSON as one CSV field: PostgreSQL's JSON escapes every control
+# character, so a quote and a delimiter of \x01 and \x02 never occur and each line
+# is written as is (FORMAT text would double every backslash).
+ONE_JSON_PER_LINE = "WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+
+
+def _sql_column(name: str) -> str:
+    # A claim with no topics has no row in the topics join: an empty list, not null.
+    return "coalesce(topics.names, '{}')" if name == "topics" else f'x."x_{name}"'
 
 
 def _sql_value(name: str, field: AnyField) -> str:
-    column = f'x."x_{name}"'
+    """A column as exported: timestamps in UTC ISO 8601 with microseconds, decimals
+    as exact strings; anything else as PostgreSQL writes it (dates are YYYY-MM-DD)."""
+    column = _sql_column(name)
     if isinstance(field, models.DateTimeField):
         return UTC_ISO % column
     if isinstance(field, models.DecimalField):
@@ -181,83 +218,31 @@ def _sql_value(name: str, field: AnyField) -> str:
     return column
 
 
+def _is_free_text(field: AnyField) -> bool:
+    """Text someone typed: a choice (claim type, status, language) never starts a formula."""
+    if isinstance(field, ArrayField):
+        return True
+    return isinstance(field, models.CharField | models.TextField) and not field.choices
+
+
 def _sql_csv_cell(name: str, field: AnyField) -> str:
-    """A CSV cell: lists joined with '; ', text that could run as a formula quoted."""
+    """A CSV cell: lists joined with '; ', free text that could run as a formula quoted."""
     value = _sql_value(name, field)
     if isinstance(field, ArrayField):
         value = f"array_to_string({value}, '; ')"
-    elif not isinstance(field, models.CharField | models.TextField):
+    if not _is_free_text(field):
         return value
     return (
         f"CASE WHEN left({value}, 1) IN ({SQL_FORMULA_START}) THEN '''' || {value} ELSE {value} END"
     )
 
 
-def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
-    def render(select: str, fields: dict[str, AnyField]) -> str:
-        cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
-        # Column names are EXPORT_COLUMNS' constants; mogrify quoted the filter values.
-        return f"COPY (SELECT {cells} FROM ({select}) AS x) TO STDOUT WITH (FORMAT csv, HEADER)"  # noqa: S608
-
-    if bom:
-        yield "\ufeff".encode()
-    yield from copy_out(claims, render)
-
-
-def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
-    """JSON Lines from PostgreSQL's row_to_json.
-
-    CSV format with a quote and a delimiter that JSON text never holds raw
-    (PostgreSQL escapes control characters in JSON) writes each line as is.
-    """
-
-    def render(select: str, fields: dict[str, AnyField]) -> str:
-        values = ", ".join(f'{_sql_value(n, f)} AS "{n}"' for n, f in fields.items())
-        # As in csv_copy: constant column names, the SELECT quoted by mogrify.
-        return (
-            f"COPY (SELECT row_to_json(r)::text FROM (SELECT {values} FROM ({select}) AS x) AS r)"  # noqa: S608
-            " TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-        )
-
-    return copy_out(claims, render)
-
-
-def in_chunks(pieces: Iterable[str], head: str = "", tail: str = "") -> Iterator[bytes]:
-    """Join rendered rows into chunks of SEND_ROWS, encoded as UTF-8."""
-    buffer = [head]
-    for piece in pieces:
-        buffer.append(piece)
-        if len(buffer) >= SEND_ROWS:
-            yield "".join(buffer).encode()
-            buffer = []
-    buffer.append(tail)
-    yield "".join(buffer).encode()
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON shows it: decimals as exact strings, dates in ISO 8601."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=plain)
-
-
-def as_records(rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        yield dict(zip(COLUMN_NAMES, row, strict=True))
-
-
-def json_array(claims: QuerySet[Claim]) -> Iterator[bytes]:
-    rows = as_records(snapshot_rows(export_rows(claims)))
-    pieces = (("\n" if i == 0 else ",\n") + _json(record) for i, record in enumerate(rows))
-    return in_chunks(pieces, head="[", tail="\n]\n")
+def _sql_record(fields: dict[str, AnyField]) -> str:
+    """The columns of EXPORT_COLUMNS, named, as the row `r` that row_to_json(r) writes."""
+    values = ", ".join(
+        f'{_sql_value(n, f)} AS "{n}"' for n, f in fields.items() if n in COLUMN_NAMES
+    )
+    return f"CROSS JOIN LATERAL (SELECT {values}) AS r"
 
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -267,65 +252,128 @@ CLAIMTRACK_CONTEXT = {
     "offsetUnit": "ct:offsetUnit",
     "claim": {"@id": "ct:claim", "@type": "@json"},
 }
+TEXTUAL_BODY = "jsonb_build_object('type', 'TextualBody', 'purpose', '{}', 'value', {})"
+DOCUMENT_SOURCE = (
+    "'id', {base} || '/api/v1/documents/' || x.x_document_id || '/',"
+    " 'type', 'Text', 'format', 'text/plain'"
+)
 
 
-def annotation(record: dict[str, Any], base_url: str) -> dict[str, Any]:
+def _sql_annotation(base_url: str) -> str:
     """A claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/).
 
     The target selects the quote twice: by TextQuoteSelector (with prefix and
     suffix) and by TextPositionSelector, whose offsets count Unicode code
-    points as the model defines them, declared in offsetUnit.
+    points as the model defines them, declared in offsetUnit. The bodies are the
+    claim type (classifying), each topic (tagging) and the note (commenting);
+    every column is in `claim`.
     """
-    fields = {k: plain(v) for k, v in record.items() if k not in ("prefix", "suffix")}
-    bodies = [{"type": "TextualBody", "purpose": "classifying", "value": record["claim_type"]}]
-    bodies += [{"type": "TextualBody", "purpose": "tagging", "value": t} for t in record["topics"]]
-    if record["note"]:
-        bodies.append({"type": "TextualBody", "purpose": "commenting", "value": record["note"]})
-    source = {
-        "id": f"{base_url}/api/v1/documents/{record['document_id']}/",
-        "type": "Text",
-        "format": "text/plain",
-    }
-    if record["document_language"] != "und":
-        source["language"] = record["document_language"]
-    return {
-        "@context": [ANNO_CONTEXT, CLAIMTRACK_CONTEXT],
-        "id": f"{base_url}/api/v1/claims/{record['id']}/",
-        "type": "Annotation",
-        "motivation": "classifying",
-        "created": plain(record["created_at"]),
-        "modified": plain(record["updated_at"]),
-        "creator": {"type": "Person", "nickname": record["annotator"]},
-        "body": bodies,
-        "target": {
-            "type": "SpecificResource",
-            "source": source,
-            "selector": [
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": record["quote"],
-                    "prefix": record["prefix"],
-                    "suffix": record["suffix"],
-                },
-                {
-                    "type": "TextPositionSelector",
-                    "start": record["start"],
-                    "end": record["end"],
-                    "offsetUnit": "unicode code point",
-                },
-            ],
-        },
-        "claim": fields,
-    }
+    base = psycopg_sql.Literal(base_url).as_string(connection.connection)
+    context = psycopg_sql.Literal(json.dumps([ANNO_CONTEXT, CLAIMTRACK_CONTEXT]))
+    source = DOCUMENT_SOURCE.format(base=base)
+    return f"""json_build_object(
+        '@context', {context.as_string(connection.connection)}::json,
+        'id', {base} || '/api/v1/claims/' || x.x_id || '/',
+        'type', 'Annotation',
+        'motivation', 'classifying',
+        'created', r.created_at,
+        'modified', r.updated_at,
+        'creator', json_build_object('type', 'Person', 'nickname', x.x_annotator),
+        'body', jsonb_build_array({TEXTUAL_BODY.format("classifying", "x.x_claim_type")})
+            || coalesce(topics.tags, '[]')
+            || CASE WHEN x.x_note = '' THEN '[]'
+                ELSE jsonb_build_array({TEXTUAL_BODY.format("commenting", "x.x_note")}) END,
+        'target', json_build_object(
+            'type', 'SpecificResource',
+            'source', CASE WHEN x.x_document_language = 'und'
+                THEN json_build_object({source})
+                ELSE json_build_object({source}, 'language', x.x_document_language) END,
+            'selector', json_build_array(
+                json_build_object('type', 'TextQuoteSelector', 'exact', x.x_quote,
+                    'prefix', {SQL_PREFIX}, 'suffix', {SQL_SUFFIX}),
+                json_build_object('type', 'TextPositionSelector', 'start', x.x_start,
+                    'end', x.x_end, 'offsetUnit', 'unicode code point'))),
+        'claim', row_to_json(r))"""
+
+
+# Column names are EXPORT_COLUMNS' constants, the filter values and base_url quoted as
+# literals: nothing from a request is spliced into these statements unquoted.
+
+
+def render_csv(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
+    return (
+        f"COPY (SELECT {cells} FROM {source} ORDER BY x.x_id)"  # noqa: S608
+        " TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+
+
+def render_jsonl(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    return (
+        f"COPY (SELECT row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def render_json(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    """The JSON Lines records, each after a comma (see between_brackets)."""
+    return (
+        f"COPY (SELECT ',' || row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def render_jsonld(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+    """Each claim's annotation, after a comma (see between_brackets)."""
+    return (
+        f"COPY (SELECT ',' || {_sql_annotation(base_url)}::text"  # noqa: S608
+        f" FROM {source} {_sql_record(fields)}"
+        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
+    if bom:
+        yield "\ufeff".encode()
+    yield from copy_out(copy_statement(claims, "csv"))
+
+
+def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
+    """JSON Lines from PostgreSQL's row_to_json."""
+    return copy_out(copy_statement(claims, "jsonl"))
+
+
+def between_brackets(lines: Iterable[bytes], head: bytes, tail: bytes) -> Iterator[bytes]:
+    """COPY lines that each start with a comma, as the items of a JSON array.
+
+    PostgreSQL cannot tell the first row from the others without numbering them
+    all, so every row gets the comma and the first one is dropped here.
+    """
+    first = True
+    for block in lines:
+        if first and block:
+            block, first = block.removeprefix(b","), False
+        yield head + block
+        head = b""
+    yield head + tail
+
+
+def json_array(claims: QuerySet[Claim]) -> Iterator[bytes]:
+    """The records of JSON Lines as one JSON array, rendered by PostgreSQL."""
+    return between_brackets(copy_out(copy_statement(claims, "json")), b"[\n", b"]\n")
 
 
 def jsonld(claims: QuerySet[Claim], base_url: str) -> Iterator[bytes]:
     """An AnnotationCollection whose one page holds every annotation."""
-    names = [*COLUMN_NAMES, *(name for name, _ in CONTEXT_COLUMNS)]
-    rows = snapshot_rows(export_rows(claims, [*EXPORT_COLUMNS, *CONTEXT_COLUMNS]))
-    annotations = (annotation(dict(zip(names, row, strict=True)), base_url) for row in rows)
-    pieces = (("\n" if i == 0 else ",\n") + _json(a) for i, a in enumerate(annotations))
     collection = {"@context": ANNO_CONTEXT, "type": "AnnotationCollection", "label": "claims"}
-    head = _json(collection)[:-1] + ', "first": {"type": "AnnotationPage", "items": ['
+    head = json.dumps(collection)[:-1] + ', "first": {"type": "AnnotationPage", "items": [\n'
+    lines = copy_out(copy_statement(claims, "jsonld", base_url))
+    return between_brackets(lines, head.encode(), b"]}}\n")
 
-    return in_chunks(pieces, head=head, tail="\n]}}\n")
+
+RENDERERS: dict[str, Renderer] = {
+    "csv": render_csv,
+    "jsonl": render_jsonl,
+    "json": render_json,
+    "jsonld": render_jsonld,
+}

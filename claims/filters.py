@@ -23,6 +23,7 @@ from claims.models import (
     Stance,
     in_layer,
 )
+from claims.search import quotes_containing
 
 
 def any_variant(field: str, term: str) -> Q:
@@ -133,7 +134,7 @@ class ClaimFilter(filters.FilterSet):
         )
 
     def filter_quote(self, claims: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return claims.filter(any_variant("quote", value))
+        return quotes_containing(claims, value)
 
     def filter_document_text(
         self, claims: QuerySet[Claim], name: str, value: str

@@ -34,6 +34,7 @@ from annotations.models import (
 from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator, canonical_unit
+from claims.search import QUOTE_GRAMS
 from claims.tracking import Bound, TargetStatus
 from history.events import event_model, event_user
 from history.tracking import tracked
@@ -355,7 +356,8 @@ class Claim(AnchoredSpan):
             ),
         ]
         indexes = [
-            GinIndex(fields=["quote"], opclasses=["gin_trgm_ops"], name="claim_quote_trgm"),
+            # `q`: words of any length in either script (claims/search.py).
+            GinIndex(QUOTE_GRAMS, name="claim_quote_grams"),
             models.Index(fields=["document", "start"]),
             models.Index(fields=["claim_type", "status"]),
         ]

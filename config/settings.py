@@ -157,6 +157,12 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_database_url(VAR_DIR)
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
+# JIT off for every query: PostgreSQL compiles any query costed above jit_above_cost,
+# and a search or list page over a million claims is costed that high, yet returns
+# its page in milliseconds: compiling added about 0.4 s to each (issue 11). No query
+# here is a long analytic scan that compiling would repay.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured(
         "claimtrack runs on PostgreSQL only: DATABASE_URL must be postgres://"

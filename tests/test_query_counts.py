@@ -7,6 +7,7 @@ texts of documents they do not show in the database.
 The data is built once for the module (tests/conftest.py, built_once).
 """
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -212,13 +213,17 @@ EVIDENCE = [
     ("their revisions, each with its claim and document", "claims_targetrevision"),
     ("their metrics' observations, each with claim and document", "claims_observation"),
 ]
+# A claim page is found on ids and sort keys, then read whole (ClaimViewSet.paginate_queryset).
+CLAIM_PAGE = [
+    ("the page's claim ids, sorted, with the sort key", "claims_claim"),
+    ("those claims with speaker, users, statement and observation", "claims_claim"),
+    ("their topics", "claims_topic"),
+    ("the relations they make, with who made them", "claims_claimrelation"),
+]
 API_LISTS = {
     "/api/v1/documents/": [("the page of documents", "annotations_document")],
-    "/api/v1/claims/": [
-        ("the page of claims with speaker, users, statement and observation", "claims_claim"),
-        ("their topics", "claims_topic"),
-        ("the relations they make, with who made them", "claims_claimrelation"),
-    ],
+    "/api/v1/claims/": CLAIM_PAGE,
+    "/api/v1/claims/?q=新&ordering=-published": CLAIM_PAGE,
     "/api/v1/speakers/": [
         ("the page of speakers", "claims_speaker"),
         ("their aliases", "claims_speakeralias"),
@@ -235,6 +240,7 @@ API_LISTS = {
 API_ROWS = {
     "/api/v1/documents/": 3,
     "/api/v1/claims/": 15,
+    "/api/v1/claims/?q=新&ordering=-published": 5,  # from all three documents
     "/api/v1/speakers/": 3,
     "/api/v1/topics/": 4,
     "/api/v1/metrics/": 2,
@@ -244,6 +250,21 @@ API_ROWS = {
     "/api/v1/targets/tracking/": 2,
     "/api/v1/targets/due/?as_of=2030-01-01": 2,
 }
+
+
+def test_a_claim_page_deep_in_the_cursor_takes_the_same_queries(
+    query_data: QueryData, db: None, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = Claim.objects.order_by("id").values_list("id", flat=True)[0]
+    # The page after the first claim, as DRF encodes a position.
+    cursor = base64.b64encode(f"p={first}".encode()).decode()
+    api = api_as(query_data.reader)
+    with django_assert_num_queries(len(TOKEN + CLAIM_PAGE)) as captured:
+        response = api.get(f"/api/v1/claims/?cursor={cursor}")
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]) == API_ROWS["/api/v1/claims/"] - 1
+    assert_queries(captured, TOKEN + CLAIM_PAGE)
+    assert_no_document_text(captured)
 
 
 @pytest.mark.parametrize("path", list(API_LISTS))
