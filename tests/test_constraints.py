@@ -72,7 +72,9 @@ def test_a_span_cannot_reach_beyond_the_text(claim, seed_document):
     )
 
 
-def inserts_copies(claim: Claim, spans: list[tuple[int, int, int, str]]) -> tuple[str, list]:
+def inserts_copies(
+    claim: Claim, spans: list[tuple[int, int, int, str]]
+) -> tuple[str, list[int | str]]:
     """One INSERT of `claim` again for each (document_id, start, end, quote), unvalidated."""
     copy = (
         "SELECT %s, %s, %s, %s, annotator_id, status, review_comment, 1, now(), now(), "
