@@ -4,8 +4,8 @@
 suggestions all call create_claims(). A row is what ClaimWriteSerializer takes for a new
 claim, checked with the same DRF fields (so the same messages) and the same model rules
 (Claim.clean, the figure's clean, the relation's evidence rule), but against lookups
-read once per batch instead of queries per row. Then each table is written by one
-`INSERT ... SELECT FROM unnest(...)`, so a batch costs the same number of statements
+read once per batch instead of queries per row. Then each table is written by one COPY
+(annotations.bulk), so a batch costs the same number of statements
 whatever its size (see create_claims).
 
 The database still checks everything it checks for one claim: constraints, foreign
@@ -16,7 +16,6 @@ names: the request's user, or the command.
 
 import re
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from django.core.validators import (
     MinValueValidator,
     ProhibitNullCharactersValidator,
 )
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
@@ -39,6 +38,7 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from annotations.bulk import columns, draw_ids, insert
 from annotations.models import Document, ReviewStatus, span_errors
 from claims.api import (
     FIGURE_SERIALIZERS,
@@ -451,13 +451,15 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     has checked that (the API's permission, the commands' --annotator). Statements, whatever
     the number of rows: one lookup each for the documents, speakers, topics, metrics and
     related claims the rows name (none when no row names one), one drawing the ids, then
-    one INSERT per table written (claims, topic links, target statements, observations,
+    one COPY per table written (claims, topic links, target statements, observations,
     relations). Returns the rows as stored, in order, with their ids.
     """
     checked = check_rows(rows, by)
     now = timezone.now()
     with transaction.atomic():
-        claim_ids, relation_ids = draw_ids(len(checked), sum(len(new.relations) for new in checked))
+        claim_ids, relation_ids = draw_ids(
+            (Claim, len(checked)), (ClaimRelation, sum(len(new.relations) for new in checked))
+        )
         relation_id = iter(relation_ids)
         for new, claim_id in zip(checked, claim_ids, strict=True):
             new.claim.update(id=claim_id, created_at=now, updated_at=now)
@@ -482,55 +484,6 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
             insert(model, [columns(f) for new in checked if isinstance(f := new.figure, model)])
         insert(ClaimRelation, [columns(r) for new in checked for r in new.relations])
     return checked
-
-
-def columns(obj: models.Model) -> dict[str, Any]:
-    """A model instance as insert() takes it; without its primary key while it has none."""
-    return {
-        f.attname: getattr(obj, f.attname)
-        for f in obj._meta.concrete_fields
-        if not (f.primary_key and obj.pk is None)
-    }
-
-
-def draw_ids(claims: int, relations: int) -> tuple[list[int], list[int]]:
-    """Ids for the new claims and relations from their sequences, in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-            "FROM generate_series(1, %s)), "
-            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s))",
-            [Claim._meta.db_table, claims, ClaimRelation._meta.db_table, relations],
-        )
-        claim_ids, relation_ids = cursor.fetchone()
-    return claim_ids, relation_ids
-
-
-def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
-    """One COPY of `rows` (attname: value, the same columns in each) into the model's
-    table; nothing when there are none.
-
-    COPY fires the same triggers as INSERT and checks the same constraints, at a fraction
-    of the cost of binding arrays or VALUES lists (it streams rows in the wire format).
-    It runs on the driver's cursor, which Django does not log, so it is logged here, as
-    a query: a test counting queries counts it.
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in fields)
-    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-    attnames = [f.attname for f in fields]
-    started = time.monotonic()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in attnames])
-    if connection.queries_logged:
-        duration = time.monotonic() - started
-        connection.queries_log.append(
-            {"sql": f"{sql} ({len(rows)} rows)", "time": f"{duration:.3f}"}
-        )
 
 
 # ------------------------------------------------------------------- as read

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
+from annotations.bulk import insert
 from annotations.models import Document
 from claims.bulk import BulkRejected, create_claims
 from claims.models import (
@@ -160,3 +162,13 @@ def test_a_figure_keeps_its_decimal_value(annotator):
     created = create_claims(rows(2), by=annotator)
     figure = TargetStatement.objects.get(claim_id=created[1].claim["id"])
     assert figure.value == Decimal("35")
+
+
+def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annotator):
+    """COPY runs on the driver's cursor; its refusals still reach the API's error handler
+    as Django's errors (a 409, not a 500)."""
+    created = create_claims(rows(1), by=annotator)
+    claim = dict(created[0].claim, id=None, quote="不是这段文字")
+    del claim["id"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Claim, [claim])

@@ -175,16 +175,16 @@ def test_two_imports_of_the_same_text_at_once_store_it_once(tmp_path):
             connection.close()
 
     # Each import's first look finds nothing, as when both look before either commits.
-    real_by_text = Document.objects.by_text
+    real_by_hashes = Document.objects.by_hashes
     looked = threading.local()
 
-    def by_text(text):
+    def by_hashes(hashes):
         if getattr(looked, "once", False):
-            return real_by_text(text)
+            return real_by_hashes(hashes)
         looked.once = True
         return Document.objects.none()
 
-    with patch.object(Document.objects, "by_text", side_effect=by_text):
+    with patch.object(Document.objects, "by_hashes", side_effect=by_hashes):
         threads = [threading.Thread(target=run, args=(path,)) for path in paths]
         for thread in threads:
             thread.start()
@@ -193,3 +193,33 @@ def test_two_imports_of_the_same_text_at_once_store_it_once(tmp_path):
     assert sorted(len(r.imported) for r in reports) == [0, 1]
     assert all(not r.error for r in reports), [r.error for r in reports]
     assert Document.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_file_of_new_documents_costs_three_statements(tmp_path, django_assert_num_queries):
+    from annotations.importing import import_file
+
+    for count in (2, 20):
+        path = tmp_path / f"{count}.jsonl"
+        path.write_text(
+            "\n".join(json.dumps({"text": f"第{count}批第{n}篇。"}) for n in range(count))
+        )
+        # 1 the texts already stored; 2 savepoint; 3 the new ids; 4 one COPY of the
+        # documents; 5 release the savepoint.
+        with django_assert_num_queries(5):
+            report = import_file(path)
+        assert (len(report.imported), report.error) == (count, "")
+    assert Document.objects.count() == 22
+
+
+@pytest.mark.django_db
+def test_a_value_the_database_refuses_is_named_by_its_field():
+    """Validation leaves the CHECKs to the database; its refusal still names the field."""
+    from django.core.exceptions import ValidationError
+
+    document = Document.objects.checked_from_raw("正文。", title="标题")
+    document.language = "xx"  # as if validation had missed it
+    with pytest.raises(ValidationError) as refused:
+        document.save_new()
+    assert list(refused.value.message_dict) == ["language"]
+    assert not Document.objects.exists()
