@@ -9,6 +9,7 @@ in Python without a query, then a file's new documents are written at once
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +73,15 @@ def read_records(suffix: str, raw: bytes) -> list[object]:
     return data if isinstance(data, list) else [data]
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def unstorable_character(value: str) -> str:
     """What PostgreSQL cannot store in text: NUL, or half of a UTF-16 surrogate pair
     (JSON's "\\ud800" escapes decode to one); empty when there is none."""
     if "\x00" in value:
         return "a NUL character"
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if LONE_SURROGATE.search(value):
         return "a lone surrogate (half of a UTF-16 pair), not a character"
     return ""
 
