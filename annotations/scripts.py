@@ -41,6 +41,6 @@ def is_traditional(text: str) -> bool:
     simplified: str = _converter("t2s").convert(sample)
     traditional: str = _converter("s2t").convert(sample)
     # map(operator.ne) compares in C: a generator here cost 2 ms a document on import.
-    to_simplified = sum(map(operator.ne, sample, simplified))
-    to_traditional = sum(map(operator.ne, sample, traditional))
+    to_simplified: int = sum(map(operator.ne, sample, simplified))
+    to_traditional: int = sum(map(operator.ne, sample, traditional))
     return to_simplified > to_traditional

@@ -253,7 +253,7 @@ class TargetStatementSerializer(StrictFieldsMixin, serializers.ModelSerializer[T
 
     class Meta:
         model = TargetStatement
-        fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "deadline", "target"]
+        fields = [*FIGURE_FIELDS, "bound", "metric", "subject", "scope", "deadline", "target"]
         read_only_fields = ["target"]
 
 
