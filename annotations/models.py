@@ -119,8 +119,12 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             traditional = is_traditional(document.text)
             document.language = Language.ZH_HANT if traditional else Language.ZH_HANS
         # The hash is derived on save; uniqueness is the duplicate check of the caller.
+        # imported_by is the request's or command's user: its foreign key is the
+        # database's to hold (Django would look the user up again for every document).
         document.full_clean(
-            exclude=["content_hash"], validate_unique=False, validate_constraints=False
+            exclude=["content_hash", "imported_by"],
+            validate_unique=False,
+            validate_constraints=False,
         )
         document.content_hash = content_hash(document.text)
         return document
