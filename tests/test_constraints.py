@@ -99,6 +99,8 @@ def test_one_bad_span_among_many_inserted_rows_fails_the_statement(claim, seed_d
     missing = (987654321, claim.start, claim.end, claim.quote)
     for bad in (shifted, beyond, missing):
         fails(*inserts_copies(claim, [good, bad, good]))
+        # More than four spans in one text: checked in 64-character pieces.
+        fails(*inserts_copies(claim, [good, good, good, good, bad, good]))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(*inserts_copies(claim, [good, good]))
         assert Claim.objects.filter(quote=claim.quote).count() == 3
