@@ -2,20 +2,25 @@
 
 Each file is one transaction: either every new document in it is stored, or,
 when any record is bad, none is. Texts already stored (same canonical text)
-are reported as duplicates and skipped, never stored twice.
+are reported as duplicates and skipped, never stored twice. Records are checked
+in Python without a query, then a file's new documents are written at once
+(store_new: three statements, whatever their number).
 """
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from annotations.models import Document, DuplicateText
+from annotations.bulk import columns, draw_ids, insert
+from annotations.models import Document, refused_field
 
 TEXT_SUFFIXES = {".txt", ".md"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
@@ -68,20 +73,23 @@ def read_records(suffix: str, raw: bytes) -> list[object]:
     return data if isinstance(data, list) else [data]
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def unstorable_character(value: str) -> str:
     """What PostgreSQL cannot store in text: NUL, or half of a UTF-16 surrogate pair
     (JSON's "\\ud800" escapes decode to one); empty when there is none."""
     if "\x00" in value:
         return "a NUL character"
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if LONE_SURROGATE.search(value):
         return "a lone surrogate (half of a UTF-16 pair), not a character"
     return ""
 
 
-def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
-    """Store one record as a new document; `defaults` fill the fields it lacks.
+def document_from_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
+    """One record as a new, valid, unsaved document; `defaults` fill the fields it lacks.
 
-    Raises ImportFailed naming the field, or DuplicateText when the text is stored.
+    Raises ImportFailed naming the field. No query: store_new writes them all at once.
     """
     if not isinstance(record, dict):
         raise ImportFailed("a record must be a JSON object")
@@ -113,7 +121,7 @@ def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
     if isinstance(authors, list):
         authors = "、".join(str(a) for a in authors)
     try:
-        return Document.objects.create_from_raw(
+        return Document.objects.checked_from_raw(
             text,
             pdf=pdf,
             title=str(record.get("title") or defaults.get("title") or ""),
@@ -125,8 +133,6 @@ def store_record(record: object, *, defaults: Mapping[str, Any]) -> Document:
             source_name=defaults.get("source_name", ""),
             imported_by=defaults.get("imported_by"),
         )
-    except DuplicateText:
-        raise
     except ValidationError as error:
         messages = "; ".join(
             f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items()
@@ -152,19 +158,65 @@ def import_bytes(name: str, raw: bytes, **defaults: Any) -> FileReport:
         return report
     try:
         records = read_records(suffix, raw)
-        with transaction.atomic():
-            for number, record in enumerate(records, start=1):
-                label = f"record {number}" if suffix in RECORD_SUFFIXES else "text"
-                try:
-                    document = store_record(record, defaults={**defaults, "source_name": name})
-                except DuplicateText as duplicate:
-                    report.duplicates.append((label, duplicate.existing))
-                    continue
-                except ImportFailed as error:
-                    raise ImportFailed(f"{label}: {error}") from None
-                report.imported.append(document)
+        labelled = []
+        for number, record in enumerate(records, start=1):
+            label = f"record {number}" if suffix in RECORD_SUFFIXES else "text"
+            try:
+                document = document_from_record(record, defaults={**defaults, "source_name": name})
+            except ImportFailed as error:
+                raise ImportFailed(f"{label}: {error}") from None
+            labelled.append((label, document))
+        report.imported, report.duplicates = store_new(labelled)
     except (ImportFailed, UnicodeDecodeError) as error:
         report.imported = []
         report.duplicates = []
         report.error = str(error)
     return report
+
+
+def store_new(
+    labelled: list[tuple[str, Document]], *, retry: bool = True
+) -> tuple[list[Document], list[tuple[str, Document]]]:
+    """Store the documents whose text is not stored yet, all in one transaction; return
+    them, and the others (label, the document already stored).
+
+    Three statements, however many documents: one finds the texts already stored, one
+    draws the new ids, one COPY writes the new documents (a text twice in the list is
+    stored once). Raises ImportFailed when the database refuses them (a CHECK).
+    """
+    hashes = [document.content_hash for _, document in labelled]
+    stored = {
+        document.content_hash: document
+        for document in Document.objects.filter(content_hash__in=hashes).only(
+            "id", "title", "content_hash"
+        )
+    }
+    new: list[Document] = []
+    duplicates: list[tuple[str, Document]] = []
+    for label, document in labelled:
+        existing = stored.get(document.content_hash)
+        if existing is not None:
+            duplicates.append((label, existing))
+            continue
+        stored[document.content_hash] = document
+        new.append(document)
+    if not new:
+        return new, duplicates
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            (ids,) = draw_ids((Document, len(new)))
+            for document, pk in zip(new, ids, strict=True):
+                document.pk, document.created_at, document.updated_at = pk, now, now
+            insert(Document, [columns(document) for document in new])
+    except IntegrityError as error:
+        refused = refused_field(error)
+        if refused is None and retry:
+            # Another writer stored one of these texts since we looked: this COPY waited
+            # for that one's commit on the unique hash, and a second look sees it.
+            return store_new(labelled, retry=False)
+        detail = "; ".join(f"{k}: {v}" for k, v in refused.items()) if refused else str(error)
+        raise ImportFailed(
+            f"nothing saved, the database refused it: {detail.splitlines()[0]}"
+        ) from None
+    return new, duplicates

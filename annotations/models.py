@@ -99,16 +99,20 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def by_text(self, text: str) -> "DocumentQuerySet":
         return self.filter(content_hash=content_hash(text))
 
-    def create_from_raw(
-        self, raw_text: str, *, pdf: bool | None = None, commit: bool = True, **metadata: Any
-    ) -> "Document":
-        """A new document from its raw text, as the import command, the API and the admin make it.
+    def by_hashes(self, hashes: list[str]) -> "DocumentQuerySet":
+        """The documents whose canonical text has one of these content hashes."""
+        return self.filter(content_hash__in=hashes)
 
-        The canonical text is derived (Document.from_raw); without a title the
-        first line is the title, without a language the script is detected.
-        Raises ValidationError naming the field, or DuplicateText when the
-        canonical text is already stored (one query). With commit=False the
-        valid document is returned unsaved, for a form that saves it later.
+    def checked_from_raw(
+        self, raw_text: str, *, pdf: bool | None = None, **metadata: Any
+    ) -> "Document":
+        """A new, valid, unsaved document from its raw text; no query.
+
+        The canonical text is derived (Document.from_raw); without a title the first
+        line is the title, without a language the script is detected. Raises
+        ValidationError naming the field. The CHECK constraints are left to the
+        database, which holds them (Document.save_new names the field of a refusal):
+        Django would ask it one query per constraint.
         """
         document = Document.from_raw(raw_text, pdf=pdf, **metadata)
         if not document.title:
@@ -116,22 +120,32 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         if not document.language:
             traditional = is_traditional(document.text)
             document.language = Language.ZH_HANT if traditional else Language.ZH_HANS
-        # The hash is derived on save; uniqueness is the duplicate check below.
-        document.full_clean(exclude=["content_hash"], validate_unique=False)
+        # The hash is derived on save; uniqueness is the duplicate check of the caller.
+        # imported_by is the request's or command's user: its foreign key is the
+        # database's to hold (Django would look the user up again for every document).
+        document.full_clean(
+            exclude=["content_hash", "imported_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        document.content_hash = content_hash(document.text)
+        return document
+
+    def create_from_raw(
+        self, raw_text: str, *, pdf: bool | None = None, commit: bool = True, **metadata: Any
+    ) -> "Document":
+        """A new document from its raw text, as the API and the admin make it.
+
+        checked_from_raw, then DuplicateText when the canonical text is already stored
+        (one query). With commit=False the valid document is returned unsaved, for a
+        form that saves it later.
+        """
+        document = self.checked_from_raw(raw_text, pdf=pdf, **metadata)
         existing = Document.objects.by_text(document.text).first()
         if existing is not None:
             raise DuplicateText(existing)
         if commit:
-            try:
-                with transaction.atomic():
-                    document.save()
-            except IntegrityError:
-                # Another writer stored the same text since we looked: this save waited
-                # for that one's commit on the unique hash, and can now see it.
-                existing = Document.objects.by_text(document.text).first()
-                if existing is None:
-                    raise
-                raise DuplicateText(existing) from None
+            document.save_new()
         return document
 
 
@@ -139,6 +153,18 @@ def published_or_oldest(document: str = "") -> Coalesce:
     """A document's publication date, or the oldest date when it has none, so that
     undated documents sort as oldest. `document` is the path to it: "document__"."""
     return Coalesce(f"{document}published_on", Value(datetime.date.min))
+
+
+def refused_field(error: IntegrityError) -> dict[str, str] | None:
+    """The field a CHECK constraint of Document refused, as a ValidationError's dict;
+    None for any other refusal."""
+    diagnostics = getattr(error.__cause__, "diag", None)
+    name = getattr(diagnostics, "constraint_name", None)
+    for constraint in Document._meta.constraints:
+        if constraint.name == name and isinstance(constraint, models.CheckConstraint):
+            field = CONSTRAINT_FIELDS.get(constraint.name, "__all__")
+            return {field: f"The database refused the value ({constraint.name})."}
+    return None
 
 
 # The texts are not copied into every event: content_hash says when the text changed.
@@ -202,6 +228,23 @@ class Document(models.Model):
         self.content_hash = content_hash(self.text)
         super().save(*args, **kwargs)
 
+    def save_new(self) -> None:
+        """Insert it; DuplicateText if its text was stored meanwhile, ValidationError
+        naming the field a CHECK constraint refused."""
+        try:
+            with transaction.atomic():
+                self.save()
+        except IntegrityError as error:
+            # Another writer stored the same text since we looked: this save waited
+            # for that one's commit on the unique hash, and can now see it.
+            existing = Document.objects.by_text(self.text).first()
+            if existing is not None:
+                raise DuplicateText(existing) from None
+            refused = refused_field(error)
+            if refused is None:
+                raise
+            raise ValidationError(refused) from None
+
     @classmethod
     def from_raw(cls, raw_text: str, *, pdf: bool | None = None, **metadata: Any) -> "Document":
         """An unsaved document whose canonical text is derived from `raw_text`."""
@@ -237,6 +280,16 @@ class Document(models.Model):
     def context(self, start: int, end: int, width: int = 32) -> tuple[str, str]:
         """Prefix and suffix around a span, as in a W3C TextQuoteSelector."""
         return self.text[max(0, start - width) : start], self.text[end : end + width]
+
+
+# The field each CHECK constraint of Document holds, to name it in a refusal.
+CONSTRAINT_FIELDS = {
+    "document_language_valid": "language",
+    "document_line_breaks_valid": "line_breaks",
+    "document_hash_matches_text": "text",
+    "document_text_not_empty": "text",
+    "document_title_not_empty": "title",
+}
 
 
 class ReviewStatus(models.TextChoices):

@@ -37,6 +37,7 @@ from claims.figures import Change, Comparator, canonical_unit
 from claims.search import QUOTE_GRAMS
 from claims.tracking import Bound, TargetStatus
 from history.events import event_model, event_user
+from history.tracking import LEVEL as history_level
 from history.tracking import tracked
 from projects.models import DEFAULT_PROJECT_ID, Guidelines, Project
 
@@ -368,13 +369,9 @@ class Claim(AnchoredSpan):
 
     def clean(self) -> None:
         super().clean()
-        if self.speaker_id is None and self.attribution != Attribution.AUTHORIAL:
-            raise ValidationError(
-                {
-                    "speaker": "A direct quote or reported speech needs a speaker; "
-                    "a claim without one is authorial."
-                }
-            )
+        errors = speaker_errors(self.speaker_id, self.attribution)
+        if errors:
+            raise ValidationError(errors)
 
     def reopen_if_rejected(self) -> None:
         """Her edit of a rejected claim makes it a draft again (not yet saved).
@@ -543,6 +540,17 @@ class Claim(AnchoredSpan):
         return changes
 
 
+def speaker_errors(speaker_id: int | None, attribution: str) -> dict[str, str]:
+    """Only an authorial claim has no speaker (a CHECK holds it too); Claim.clean and
+    claims.bulk ask here."""
+    if speaker_id is None and attribution != Attribution.AUTHORIAL:
+        return {
+            "speaker": "A direct quote or reported speech needs a speaker; "
+            "a claim without one is authorial."
+        }
+    return {}
+
+
 # A claim's topic links are rows of their own. Their events show in the claim's
 # history and let its topics at any moment be replayed (topic_ids_at).
 # pghistory makes the base class at run time.
@@ -553,6 +561,7 @@ class ClaimTopicEvent(
         pghistory.DeleteEvent(),
         obj_field=None,
         append_only=True,
+        level=history_level,
     )
 ):
     pass
@@ -1175,7 +1184,7 @@ class TargetStatement(BoundedFigure):
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}
 
 
-@pghistory.track(pghistory.InsertEvent(), append_only=True)
+@pghistory.track(pghistory.InsertEvent(), append_only=True, level=history_level)
 class TargetRevision(models.Model):
     """A later statement changed a target. `changes` maps field to [before, after].
 
@@ -1325,26 +1334,32 @@ class ClaimRelation(models.Model):
     def clean(self) -> None:
         if self.source_id and self.source_id == self.target_id:
             raise ValidationError({"target": "A claim cannot relate to itself."})
-        if (
-            self.kind == RelationKind.EVIDENCE_FOR
-            and self.source_id
-            and self.target_id
-            and (self.source.claim_type, self.target.claim_type)
-            != (ClaimType.OBSERVATION, ClaimType.TARGET)
-        ):
-            raise ValidationError(
-                {"kind": "Evidence runs from an observation-type claim to a target-type claim."}
-            )
-        if self.kind == RelationKind.EVIDENCE_FOR:
-            observed = Observation.objects.filter(claim=self.source_id).first()
-            stated = TargetStatement.objects.filter(claim=self.target_id).first()
-            if observed and stated and stated.metric_id and observed.metric_id != stated.metric_id:
-                raise ValidationError(
-                    {
-                        "kind": f"The observation measures {observed.metric}, the target "
-                        f"{stated.metric}: a figure of another metric is not evidence for it."
-                    }
-                )
+        if self.kind != RelationKind.EVIDENCE_FOR or not (self.source_id and self.target_id):
+            return
+        observed = Observation.objects.filter(claim=self.source_id).first()
+        stated = TargetStatement.objects.filter(claim=self.target_id).first()
+        errors = evidence_errors(
+            (self.source.claim_type, self.target.claim_type),
+            observed.metric if observed else None,
+            stated.metric if stated else None,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def evidence_errors(
+    types: tuple[str, str], observed: Metric | None, stated: Metric | None
+) -> dict[str, str]:
+    """Why an evidence_for relation between claims of these `types` (source, target), with
+    these metrics (the observation's, the target statement's), is wrong; empty if it is not."""
+    if types != (ClaimType.OBSERVATION, ClaimType.TARGET):
+        return {"kind": "Evidence runs from an observation-type claim to a target-type claim."}
+    if observed is not None and stated is not None and observed.pk != stated.pk:
+        return {
+            "kind": f"The observation measures {observed}, the target {stated}: a figure "
+            "of another metric is not evidence for it."
+        }
+    return {}
 
 
 class SuggestionKind(models.TextChoices):

@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 
 from annotations.models import Document
 from claims import suggestions, tracking
+from claims.bulk import BulkRejected, create_claims
 from claims.figures import Figure
 from claims.models import (
     FIGURE_FIELDS,
@@ -43,11 +44,9 @@ from claims.models import (
     ClaimType,
     Layer,
     Metric,
-    Observation,
     StatedFigure,
     SuggestionDismissal,
     Target,
-    TargetStatement,
 )
 from claims.permissions import signed_in
 from claims.tracking import TargetStatus, as_json
@@ -294,42 +293,29 @@ class SuggestionAcceptView(ApiViewMixin, APIView):
             # Lock the document so two accepts of one suggestion make one claim.
             Document.objects.select_for_update().filter(pk=document.pk).first()
             suggestion, wanted = chosen(request, document)
-            claim = accept(suggestion, document, signed_in(request.user), wanted.get("metric"))
+            claim_id = accept(suggestion, document, signed_in(request.user), wanted.get("metric"))
         return Response(
-            {"claim_id": claim.pk, "url": reverse("admin:claims_claim_change", args=[claim.pk])},
+            {"claim_id": claim_id, "url": reverse("admin:claims_claim_change", args=[claim_id])},
             status=status.HTTP_201_CREATED,
         )
 
 
 def accept(
     suggestion: suggestions.Suggestion, document: Document, user: User, metric: Metric | None
-) -> Claim:
-    """A draft claim of the suggested kind with its figure; all or nothing, all validated."""
-    claim = Claim(
-        document=document,
-        start=suggestion.start,
-        end=suggestion.end,
-        quote=suggestion.quote,
-        claim_type=suggestion.kind,
-        attribution=Attribution.AUTHORIAL,
-        annotator=user,
-        note="Accepted from a suggestion.",
-    )
-    claim.full_clean()
-    claim.save()
+) -> int:
+    """A draft claim of the suggested kind with its figure, written by the one path for new
+    claims (claims.bulk): all or nothing, all validated. Returns its id."""
     figure: dict[str, Any] = {
-        "claim": claim,
         "number_text": suggestion.figure.number_text,
         "comparator": suggestion.figure.comparator,
         "change": suggestion.figure.change,
         "value": suggestion.figure.value,
         "value_high": suggestion.figure.value_high,
         "unit": suggestion.figure.unit,
-        "metric": metric,
+        "metric": metric.pk if metric is not None else None,
     }
-    stated: TargetStatement | Observation
     if suggestion.kind == ClaimType.TARGET:
-        stated = TargetStatement(**figure, deadline=suggestion.deadline, bound=suggestion.bound)
+        figure |= {"deadline": suggestion.deadline, "bound": suggestion.bound}
     else:
         if metric is None or suggestion.period_start is None or suggestion.period_end is None:
             raise exceptions.ValidationError(
@@ -339,12 +325,23 @@ def accept(
                     "or the document's date)."
                 }
             )
-        stated = Observation(
-            **figure, period_start=suggestion.period_start, period_end=suggestion.period_end
-        )
-    stated.full_clean()
-    stated.save()
-    return claim
+        figure |= {"period_start": suggestion.period_start, "period_end": suggestion.period_end}
+    row = {
+        "document": document.pk,
+        "start": suggestion.start,
+        "end": suggestion.end,
+        "quote": suggestion.quote,
+        "claim_type": suggestion.kind,
+        "attribution": Attribution.AUTHORIAL,
+        "note": "Accepted from a suggestion.",
+        "figure": figure,
+    }
+    try:
+        (created,) = create_claims([row], by=user)
+    except BulkRejected as rejected:
+        raise exceptions.ValidationError(rejected.errors[0]["errors"]) from None
+    claim_id: int = created.claim["id"]
+    return claim_id
 
 
 @extend_schema(request=SuggestionChoiceSerializer, responses=OpenApiTypes.OBJECT)

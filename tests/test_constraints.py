@@ -72,6 +72,41 @@ def test_a_span_cannot_reach_beyond_the_text(claim, seed_document):
     )
 
 
+def inserts_copies(
+    claim: Claim, spans: list[tuple[int, int, int, str]]
+) -> tuple[str, list[int | str]]:
+    """One INSERT of `claim` again for each (document_id, start, end, quote), unvalidated."""
+    copy = (
+        "SELECT %s, %s, %s, %s, annotator_id, status, review_comment, 1, now(), now(), "
+        "claim_type, speaker_id, speaker_role, attribution, stance, modality, note "
+        "FROM claims_claim WHERE id = %s"
+    )
+    sql = (
+        'INSERT INTO claims_claim (document_id, start, "end", quote, annotator_id, status, '
+        "review_comment, version, created_at, updated_at, claim_type, speaker_id, "
+        "speaker_role, attribution, stance, modality, note) "
+    ) + " UNION ALL ".join([copy] * len(spans))
+    return sql, [value for span in spans for value in (*span, claim.pk)]
+
+
+def test_one_bad_span_among_many_inserted_rows_fails_the_statement(claim, seed_document):
+    """Inserted rows are checked per statement (claims.bulk writes thousands at once): a
+    quote that differs, an end beyond the text or a missing document in any row fails all."""
+    text, document = seed_document.text, seed_document.pk
+    good = (document, claim.start, claim.end, claim.quote)
+    shifted = (document, claim.start + 1, claim.end + 1, claim.quote)
+    beyond = (document, len(text) - 1, len(text) + 1, text[-1])
+    missing = (987654321, claim.start, claim.end, claim.quote)
+    for bad in (shifted, beyond, missing):
+        fails(*inserts_copies(claim, [good, bad, good]))
+        # More than four spans in one text: checked in 64-character pieces.
+        fails(*inserts_copies(claim, [good, good, good, good, bad, good]))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(*inserts_copies(claim, [good, good]))
+        assert Claim.objects.filter(quote=claim.quote).count() == 3
+        transaction.set_rollback(True)
+
+
 def test_offsets_count_code_points_in_the_database_too(alice):
     document = Document.from_raw("𠮷野家说：😀目标是增长5%。", title="astral", language="zh-Hans")
     document.save()

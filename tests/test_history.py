@@ -203,7 +203,7 @@ def test_admin_edits_of_speakers_and_documents_are_in_their_history(
         ["张玉卓", "张玉卓 (国资委)"],
     )
     new_alias = zhang.aliases.get(name="张主任")
-    added = find(entries, event="insert", object_id=str(new_alias.pk))
+    added = find(entries, event="insert", model="claims.SpeakerAlias", object_id=str(new_alias.pk))
     assert (added["username"], added["changes"]["name"]) == ("rachel", [None, "张主任"])
 
     page = logged_in(ada).get(f"/admin/annotations/document/{seed_document.pk}/change/")

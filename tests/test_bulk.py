@@ -1,0 +1,174 @@
+"""The bulk write path (claims.bulk): a constant number of statements per batch, the
+claims as the API reads them, every bad row reported, nothing half-written, history kept.
+On the demo corpus, so that rows refer to documents, speakers, topics, metrics and claims
+that already have several of each."""
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from annotations.bulk import insert
+from annotations.models import Document
+from claims.bulk import BulkRejected, create_claims
+from claims.models import (
+    Claim,
+    ClaimRelation,
+    ClaimTopicEvent,
+    Metric,
+    Observation,
+    Speaker,
+    TargetStatement,
+    Topic,
+)
+from tests.api_support import api_as
+
+
+@pytest.fixture
+def annotator(demo: None) -> User:
+    return User.objects.get(username="annotator")
+
+
+def rows(count: int) -> list[dict[str, Any]]:
+    """`count` new claims of every kind the path writes: with a speaker and two topics,
+    a target with its figure, an observation with its figure and an evidence relation."""
+    documents = list(Document.objects.order_by("id"))
+    speaker = Speaker.objects.order_by("id").first()
+    topics = list(Topic.objects.order_by("id").values_list("id", flat=True)[:2])
+    stated = TargetStatement.objects.filter(metric__isnull=False).order_by("id").first()
+    assert speaker is not None
+    assert stated is not None
+    metric, target = stated.metric, stated.claim
+    assert metric is not None
+    made = []
+    for number in range(count):
+        document = documents[number % len(documents)]
+        start = (number * 37) % (len(document.text) - 40)
+        row: dict[str, Any] = {
+            "document": document.pk,
+            "start": start,
+            "end": start + 12,
+            "quote": document.text[start : start + 12],
+            "claim_type": "assessment",
+            "attribution": "reported",
+            "speaker": speaker.pk,
+            "topics": topics,
+        }
+        if number % 3 == 1:
+            row |= {
+                "claim_type": "target",
+                "figure": {"number_text": "35%", "value": "35", "unit": "%", "metric": metric.pk},
+            }
+        elif number % 3 == 2:
+            row |= {
+                "claim_type": "observation",
+                "figure": {
+                    "number_text": "2.2万亿元",
+                    "value": "22000",
+                    "unit": "亿元",
+                    "metric": metric.pk,
+                    "period_start": "2024-01-01",
+                    "period_end": "2024-12-31",
+                },
+                "relations": [{"target": target.pk, "kind": "evidence_for", "note": "证据"}],
+            }
+        made.append(row)
+    return made
+
+
+@pytest.mark.parametrize("count", [6, 60])
+def test_a_batch_costs_the_same_statements_whatever_its_size(
+    annotator, count, django_assert_num_queries
+):
+    batch = rows(count)
+    # 1-5 the documents (with their texts), speakers, topics, metrics and related claims
+    # the rows name; 6 savepoint; 7 the ids of the claims and relations; 8-12 one COPY
+    # each into claims, topic links, target statements, observations and relations;
+    # 13 release the savepoint.
+    with django_assert_num_queries(13):
+        created = create_claims(batch, by=annotator)
+    ids = [new.claim["id"] for new in created]
+    assert Claim.objects.filter(pk__in=ids, annotator=annotator).count() == count
+    assert Claim.topics.through.objects.filter(claim_id__in=ids).count() == 2 * count
+    assert TargetStatement.objects.filter(claim_id__in=ids).count() == len(range(1, count, 3))
+    assert Observation.objects.filter(claim_id__in=ids).count() == len(range(2, count, 3))
+    assert ClaimRelation.objects.filter(source_id__in=ids).count() == len(range(2, count, 3))
+
+
+def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
+    api = api_as(annotator)
+    response = api.post("/api/v1/claims/bulk/", json=rows(6))
+    assert response.status_code == 201, response.text
+    answered = response.json()
+    read = [api.get(f"/api/v1/claims/{claim['id']}/").json() for claim in answered]
+    assert answered == read
+    assert answered[1]["figure"]["value"] == "35.000000"
+    assert answered[2]["relations"][0]["kind"] == "evidence_for"
+
+
+def test_every_bad_row_is_reported_and_nothing_is_saved(annotator):
+    batch = rows(9)
+    before = Claim.objects.count()
+    batch[0]["quote"] = "不是这段文字"
+    batch[1]["figure"]["value"] = "很多"
+    batch[2]["relations"] = [batch[2]["relations"][0]] * 2
+    batch[3]["figure"] = {"value": "1"}  # an assessment has no figure
+    batch[4]["figure"] |= {"comparator": "range"}  # a range needs its upper value
+    batch[5]["annotator"] = 1  # forged
+    batch[6] = ["not", "an", "object"]  # type: ignore[call-overload]
+    batch[7]["topics"] = [999999]
+    batch[8]["speaker"] = "张玉卓"
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims(batch, by=annotator)
+    errors = {error["row"]: error["errors"] for error in rejected.value.errors}
+    assert sorted(errors) == list(range(9))
+    assert list(errors[0]) == ["quote"]
+    assert errors[1] == {"figure.value": ["A valid number is required."]}
+    assert errors[2] == {"relations.1": ["The same relation is listed twice."]}
+    assert errors[3] == {"figure": ["A assessment-type claim has no figure: send null."]}
+    assert list(errors[4]) == ["figure.value_high"]
+    assert errors[5] == {"annotator": ["This field cannot be set here."]}
+    assert list(errors[6]) == ["non_field_errors"]
+    assert errors[7] == {"topics": ['Invalid pk "999999" - object does not exist.']}
+    assert errors[8] == {"speaker": ["Incorrect type. Expected pk value, received str."]}
+    assert Claim.objects.count() == before
+
+
+def test_evidence_of_another_metric_is_refused(annotator):
+    batch = rows(3)[2:]
+    other = Metric.objects.exclude(pk=batch[0]["figure"]["metric"]).first()
+    assert other is not None
+    batch[0]["figure"]["metric"] = other.pk
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims(batch, by=annotator)
+    assert list(rejected.value.errors[0]["errors"]) == ["relations.0.kind"]
+
+
+def test_each_write_is_in_the_history_credited_to_the_annotator(annotator):
+    response = api_as(annotator).post("/api/v1/claims/bulk/", json=rows(3))
+    assert response.status_code == 201, response.text
+    observation = response.json()[2]
+    entries = api_as(annotator).get(f"/api/v1/claims/{observation['id']}/history/").json()
+    inserted = {entry["model"] for entry in entries if entry["event"] == "insert"}
+    assert {"claims.Claim", "claims.Observation", "claims.ClaimRelation"} <= inserted
+    assert {entry["username"] for entry in entries} == {"annotator"}
+    linked = ClaimTopicEvent.objects.filter(claim_id=observation["id"], pgh_label="insert")
+    assert linked.count() == 2
+
+
+def test_a_figure_keeps_its_decimal_value(annotator):
+    created = create_claims(rows(2), by=annotator)
+    figure = TargetStatement.objects.get(claim_id=created[1].claim["id"])
+    assert figure.value == Decimal("35")
+
+
+def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annotator):
+    """COPY runs on the driver's cursor; its refusals still reach the API's error handler
+    as Django's errors (a 409, not a 500)."""
+    created = create_claims(rows(1), by=annotator)
+    claim = dict(created[0].claim, id=None, quote="不是这段文字")
+    del claim["id"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Claim, [claim])
