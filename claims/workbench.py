@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import Document, ReviewStatus
 from claims import permissions
@@ -76,7 +77,7 @@ def workbench_view(
     ).data
     context = {
         **admin.admin_site.each_context(request),
-        "title": f"Annotate: {document.title}",
+        "title": _("Annotate: %(title)s") % {"title": document.title},
         "document": document,
         "opts": Claim._meta,
         "workbench": {
@@ -160,7 +161,7 @@ def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateRespon
         raise PermissionDenied
     context = {
         **admin.admin_site.each_context(request),
-        "title": "Annotation progress",
+        "title": _("Annotation progress"),
         "opts": Claim._meta,
         "type_labels": ClaimType.labels,
         "status_labels": ReviewStatus.labels,
@@ -215,7 +216,7 @@ def restore_claim(*, claim_id: int, by: User) -> Claim:
     """
     record = deleted_claims().filter(id=claim_id).first()
     if record is None:
-        raise Http404(f"Claim #{claim_id} is not a deleted claim.")
+        raise Http404(_("Claim #%(id)s is not a deleted claim.") % {"id": claim_id})
     # Deleting a claim unlinks its topics first, in the same transaction.
     topic_ids = topic_ids_at(claim_id, record.pgh_created_at, before=True)
     with transaction.atomic():

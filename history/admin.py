@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from history.events import HistoryEntry, history_of
 
@@ -48,6 +49,6 @@ class HistoryAdminMixin:
         fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         return fields if "change_history" in fields else [*fields, "change_history"]
 
-    @admin.display(description="every change (who, when, before → after)")
+    @admin.display(description=_("every change (who, when, before → after)"))
     def change_history(self, obj: models.Model) -> SafeString | str:
         return "—" if obj.pk is None else history_table(obj)

@@ -95,7 +95,7 @@
           seg.classList.add("wb-hl", "wb-type-" + real[0].claim.claim_type);
           seg.dataset.claims = real.map((s) => s.claim.id).join(" ");
           seg.title = real
-            .map((s) => `#${s.claim.id} ${label("claim_type", s.claim.claim_type)} · ${s.claim.annotator} · ${s.claim.status}`)
+            .map((s) => `#${s.claim.id} ${label("claim_type", s.claim.claim_type)} · ${s.claim.annotator} · ${label("status", s.claim.status)}`)
             .join("\n");
           seg.style.boxShadow = real
             .map((s, depth) => `inset 0 -${3 * (depth + 1)}px 0 ${TYPE_COLOURS[s.claim.claim_type]}`)
@@ -135,7 +135,7 @@
   }
 
   function table(el, rowLabels, colLabels, cell) {
-    const head = "<tr><th></th>" + colLabels.map((c) => `<th>${esc(c)}</th>`).join("") + "<th>total</th></tr>";
+    const head = "<tr><th></th>" + colLabels.map((c) => `<th>${esc(c)}</th>`).join("") + "<th>" + esc(gettext("total")) + "</th></tr>";
     const rows = rowLabels.map((r) => {
       const cells = colLabels.map((_, j) => cell(r, j));
       return `<tr><th>${esc(r.label)}</th>${cells.map((n) => `<td>${n || ""}</td>`).join("")}<td>${cells.reduce((x, y) => x + y, 0)}</td></tr>`;
@@ -168,7 +168,7 @@
     const select = $("wb-filter-annotator");
     const chosen = select.value;
     const names = [...new Set([...annotators, data.me.username])].sort();
-    select.replaceChildren(new Option("all", ""), ...names.map((n) => new Option(n, n)));
+    select.replaceChildren(new Option(gettext("all"), ""), ...names.map((n) => new Option(n, n)));
     select.value = chosen;
   }
 
@@ -215,7 +215,7 @@
       return;
     }
     if (passage) {
-      if (!data.me.can_add) return showHere("You may read claims here but not add them.");
+      if (!data.me.can_add) return showHere(gettext("You may read claims here but not add them."));
       openNew(passage);
       return;
     }
@@ -230,7 +230,7 @@
 
   function showChooser(ids) {
     const here = $("wb-here");
-    here.replaceChildren(document.createTextNode("Claims here (innermost first): "));
+    here.replaceChildren(document.createTextNode(gettext("Claims here (innermost first): ")));
     for (const id of ids) {
       const c = claims.get(id);
       const b = document.createElement("button");
@@ -250,13 +250,13 @@
     selected = passage;
     const here = $("wb-here");
     here.replaceChildren(
-      `Selected characters ${passage.start}–${passage.end}: “Use selection as span” moves claim #${editing.id} there. `
+      interpolate(gettext("Selected characters %(start)s–%(end)s: “Use selection as span” moves claim #%(id)s there. "), { start: passage.start, end: passage.end, id: editing.id }, true)
     );
     if (data.me.can_add) {
       const b = document.createElement("button");
       b.type = "button";
       b.id = "wb-new-from-selection";
-      b.textContent = "New claim from it";
+      b.textContent = gettext("New claim from it");
       b.addEventListener("click", () => openNew(passage));
       here.append(b);
     }
@@ -265,7 +265,7 @@
 
   function useSelection() {
     if (!selected) {
-      showMessage("error", ["Select the new passage in the text first, then use it as the span."]);
+      showMessage("error", [gettext("Select the new passage in the text first, then use it as the span.")]);
       return;
     }
     moved = selected;
@@ -274,7 +274,7 @@
     clearMessage();
     $("wb-quote").textContent = moved.quote;
     $("wb-meta").textContent =
-      `characters ${moved.start}–${moved.end} (was ${editing.start}–${editing.end}) · saved with the next save, Esc discards`;
+      interpolate(gettext("characters %(start)s–%(end)s (was %(was_start)s–%(was_end)s) · saved with the next save, Esc discards"), { start: moved.start, end: moved.end, was_start: editing.start, was_end: editing.end }, true);
     window.getSelection().removeAllRanges();
     render();
   }
@@ -298,7 +298,7 @@
   function setupForm() {
     fillSelect("wb-claim_type", "claim_type");
     // No default type: a new claim has none until the annotator picks one (or presses 1-6).
-    $("wb-claim_type").prepend(new Option(`— choose (keys 1–${TYPES.length}) —`, ""));
+    $("wb-claim_type").prepend(new Option(interpolate(gettext("— choose (keys 1–%s) —"), [TYPES.length]), ""));
     for (const f of ["attribution", "stance", "modality"]) fillSelect("wb-" + f, f);
     fillSelect("wb-fig-comparator", "comparator");
     fillSelect("wb-fig-change", "change");
@@ -348,7 +348,7 @@
     $("wb-review-note").hidden = true;
     speaker = null;
     deleteArmed = false;
-    $("wb-delete").textContent = "Delete";
+    $("wb-delete").textContent = gettext("Delete");
     $("wb-speaker-options").hidden = true;
   }
 
@@ -357,9 +357,9 @@
     hideHere();
     pending = passage;
     editing = null;
-    $("wb-form-title").textContent = "New claim";
+    $("wb-form-title").textContent = gettext("New claim");
     $("wb-quote").textContent = passage.quote;
-    $("wb-meta").textContent = `characters ${passage.start}–${passage.end}`;
+    $("wb-meta").textContent = interpolate(gettext("characters %(start)s–%(end)s"), { start: passage.start, end: passage.end }, true);
     $("wb-attribution").value = "authorial";
     $("wb-claim_type").value = "";
     setEditable(true, { submit: false, delete: false, review: false });
@@ -374,13 +374,13 @@
     resetForm();
     pending = null;
     editing = claim;
-    $("wb-form-title").textContent = `Claim #${claim.id}`;
+    $("wb-form-title").textContent = interpolate(gettext("Claim #%s"), [claim.id]);
     $("wb-quote").textContent = claim.quote;
     $("wb-meta").textContent =
-      `characters ${claim.start}–${claim.end} · ${claim.annotator} · ${label("status", claim.status)}` +
-      (claim.reviewer ? ` by ${claim.reviewer}` : "") +
+      interpolate(gettext("characters %(start)s–%(end)s"), { start: claim.start, end: claim.end }, true) + ` · ${claim.annotator} · ${label("status", claim.status)}` +
+      (claim.reviewer ? " " + interpolate(gettext("by %s"), [claim.reviewer]) : "") +
       (claim.review_comment ? ` — “${claim.review_comment}”` : "") +
-      ` · version ${claim.version}`;
+      " · " + interpolate(gettext("version %s"), [claim.version]);
     $("wb-claim_type").value = claim.claim_type;
     speaker = claim.speaker ? { id: claim.speaker, name: claim.speaker_name } : null;
     $("wb-speaker-input").value = speaker ? speaker.name : "";
@@ -410,14 +410,14 @@
     note.hidden = claim.status !== "rejected" || !claim.review_comment;
     if (note.hidden) return;
     const next = claim.can.change
-      ? " Edit it and save (it becomes a draft again), submit it for review again, or delete it."
+      ? " " + gettext("Edit it and save (it becomes a draft again), submit it for review again, or delete it.")
       : "";
-    note.textContent = `Rejected by ${claim.reviewer || "a reviewer"}: “${claim.review_comment}”.${next}`;
-    $("wb-submit").textContent = "Resubmit for review";
+    note.textContent = interpolate(gettext("Rejected by %(reviewer)s: “%(comment)s”."), { reviewer: claim.reviewer || gettext("a reviewer"), comment: claim.review_comment }, true) + next;
+    $("wb-submit").textContent = gettext("Resubmit for review");
   }
 
   function setEditable(canChange, can) {
-    $("wb-submit").textContent = "Submit for review";
+    $("wb-submit").textContent = gettext("Submit for review");
     for (const el of form.querySelectorAll("#wb-meaning input, #wb-meaning select, #wb-meaning textarea, #wb-figure input, #wb-figure select")) {
       el.disabled = !canChange;
     }
@@ -487,7 +487,7 @@
       try {
         json = await response.json();
       } catch (e) {
-        json = { detail: `The server answered ${response.status} without JSON.` };
+        json = { detail: interpolate(gettext("The server answered %s without JSON."), [response.status]) };
       }
     }
     return { status: response.status, json };
@@ -524,7 +524,7 @@
     const reload = document.createElement("button");
     reload.type = "button";
     reload.id = "wb-reload";
-    reload.textContent = "Load their version";
+    reload.textContent = gettext("Load their version");
     reload.addEventListener("click", () => {
       claims.set(json.current.id, json.current);
       openClaim(json.current);
@@ -542,10 +542,10 @@
     end: "wb-quote",
   };
   const LABELS = {
-    "wb-quote": "Passage",
-    "wb-topics": "Topics",
-    "wb-speaker-input": "Speaker",
-    "wb-figure": "The number",
+    "wb-quote": gettext("Passage"),
+    "wb-topics": gettext("Topics"),
+    "wb-speaker-input": gettext("Speaker"),
+    "wb-figure": gettext("The number"),
   };
 
   function controlOf(field) {
@@ -573,10 +573,10 @@
 
   // Django's and DRF's stock messages, said as an instruction to the annotator.
   const PLAIN = [
-    [/^A valid number is required\.?$/, "enter a number"],
-    [/^(This field may not be blank|This field is required|This field may not be null)\.?$/, "fill this in"],
-    [/is not a valid choice\.?$/, "choose one of the options"],
-    [/^Date has wrong format/, "enter a date as YYYY-MM-DD"],
+    [/^A valid number is required\.?$/, gettext("enter a number")],
+    [/^(This field may not be blank|This field is required|This field may not be null)\.?$/, gettext("fill this in")],
+    [/is not a valid choice\.?$/, gettext("choose one of the options")],
+    [/^Date has wrong format/, gettext("enter a date as YYYY-MM-DD")],
   ];
 
   function plain(message) {
@@ -607,7 +607,7 @@
     p.className = "wb-field-error";
     p.id = el.id + "-error";
     p.setAttribute("role", "alert");
-    p.textContent = `${labelOf(el)}: ${text}`;
+    p.textContent = interpolate(gettext("%(label)s: %(problem)s"), { label: labelOf(el), problem: text }, true);
     // After the speaker box's wrapper, so the suggestion list stays under the input.
     (el.closest(".wb-speaker") || el).after(p);
     el.setAttribute("aria-describedby", p.id);
@@ -623,7 +623,7 @@
     if (status === 404 && editing) {
       claims.delete(editing.id);
       render();
-      showMessage("error", [`Claim #${editing.id} no longer exists: someone deleted it meanwhile.`]);
+      showMessage("error", [interpolate(gettext("Claim #%s no longer exists: someone deleted it meanwhile."), [editing.id])]);
       $("wb-message").scrollIntoView({ block: "nearest" });
       return;
     }
@@ -638,11 +638,11 @@
       } else if (field === "detail" || field === "non_field_errors") {
         lines.push(Array.isArray(messages) ? messages.join(" ") : String(messages));
       } else {
-        lines.push(`${humanField(field)}: ${said}`);
+        lines.push(interpolate(gettext("%(label)s: %(problem)s"), { label: humanField(field), problem: said }, true));
       }
     }
     if (lines.length || !first) {
-      showMessage("error", lines.length ? lines : [`The server answered ${status}.`]);
+      showMessage("error", lines.length ? lines : [interpolate(gettext("The server answered %s."), [status])]);
       $("wb-message").scrollIntoView({ block: "nearest" });
     }
     if (first) {
@@ -654,7 +654,7 @@
   async function save() {
     if (form.hidden || $("wb-save").hidden) return;
     if (!$("wb-claim_type").value) {
-      return showErrors({ status: 400, json: { claim_type: [`choose a type (keys 1–${TYPES.length})`] } });
+      return showErrors({ status: 400, json: { claim_type: [interpolate(gettext("choose a type (keys 1–%s)"), [TYPES.length])] } });
     }
     let result;
     if (pending) {
@@ -666,7 +666,7 @@
     if (result.status === 200 || result.status === 201) {
       claims.set(result.json.id, result.json);
       closeForm();
-      showHere(`Saved claim #${result.json.id}.`);
+      showHere(interpolate(gettext("Saved claim #%s."), [result.json.id]));
     } else {
       showErrors(result);
     }
@@ -679,7 +679,7 @@
     if (result.status === 200) {
       claims.set(result.json.id, result.json);
       openClaim(result.json);
-      showMessage("ok", [`Claim #${result.json.id} is now ${label("status", result.json.status)}.`]);
+      showMessage("ok", [interpolate(gettext("Claim #%(id)s is now %(status)s."), { id: result.json.id, status: label("status", result.json.status) }, true)]);
     } else {
       showErrors(result);
     }
@@ -691,7 +691,7 @@
     if (result.status === 204) {
       claims.delete(id);
       closeForm();
-      showHere(`Deleted claim #${id}. Deleted claims can be restored from the admin.`);
+      showHere(interpolate(gettext("Deleted claim #%s. Deleted claims can be restored from the admin."), [id]));
     } else {
       showErrors(result);
     }
@@ -754,7 +754,7 @@
       const b = document.createElement("button");
       b.type = "button";
       b.className = "wb-create";
-      b.textContent = `+ New speaker “${term}”`;
+      b.textContent = interpolate(gettext("+ New speaker “%s”"), [term]);
       b.addEventListener("click", () => createSpeaker(term));
       items.push(b);
     }
@@ -791,7 +791,7 @@
     // Two clicks, no modal dialog: the second click deletes.
     if (!deleteArmed) {
       deleteArmed = true;
-      $("wb-delete").textContent = "Click again to delete";
+      $("wb-delete").textContent = gettext("Click again to delete");
       return;
     }
     deleteClaim();
