@@ -152,17 +152,18 @@
   function renderProgress() {
     const all = [...claims.values()];
     const statuses = data.choices.status.map((c) => c[0]);
+    const statusLabels = data.choices.status.map((c) => c[1]);
     table(
       $("wb-progress-table"),
       TYPES.map((t) => ({ key: t, label: label("claim_type", t) })),
-      statuses,
+      statusLabels,
       (r, j) => all.filter((c) => c.claim_type === r.key && c.status === statuses[j]).length
     );
     const annotators = [...new Set(all.map((c) => c.annotator))].sort();
     table(
       $("wb-annotator-table"),
       annotators.map((a) => ({ key: a, label: a })),
-      statuses,
+      statusLabels,
       (r, j) => all.filter((c) => c.annotator === r.key && c.status === statuses[j]).length
     );
     const select = $("wb-filter-annotator");
