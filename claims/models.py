@@ -1143,7 +1143,7 @@ class TargetRevision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target} revised {self.revised_on}"
+        return _("%(target)s revised %(day)s") % {"target": self.target, "day": self.revised_on}
 
 
 @tracked()
@@ -1316,7 +1316,11 @@ class SuggestionDismissal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number_text} ({self.kind}) dismissed in {self.document_id}"
+        return _("%(figure)s (%(kind)s) dismissed in %(document)s") % {
+            "figure": self.number_text,
+            "kind": self.get_kind_display(),
+            "document": self.document_id,
+        }
 
 
 class StoredSuggestions(models.Model):
@@ -1352,4 +1356,4 @@ class StoredSuggestions(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"suggestions for document {self.document_id}"
+        return _("suggestions for document %(id)s") % {"id": self.document_id}
