@@ -379,7 +379,7 @@
     $("wb-quote").textContent = claim.quote;
     $("wb-meta").textContent =
       interpolate(gettext("characters %(start)s–%(end)s"), { start: claim.start, end: claim.end }, true) + ` · ${claim.annotator} · ${label("status", claim.status)}` +
-      (claim.reviewer ? " " + interpolate(gettext("by %s"), [claim.reviewer]) : "") +
+      (claim.reviewer ? " " + interpolate(pgettext("reviewed by", "by %s"), [claim.reviewer]) : "") +
       (claim.review_comment ? ` — “${claim.review_comment}”` : "") +
       " · " + interpolate(gettext("version %s"), [claim.version]);
     $("wb-claim_type").value = claim.claim_type;
