@@ -12,6 +12,8 @@ from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from annotations.importing import RECORD_SUFFIXES, TEXT_SUFFIXES, import_bytes
 from annotations.models import Document, Language, LineBreaks, document_texts
@@ -66,11 +68,11 @@ class DocumentListFilter(admin.RelatedFieldListFilter):
 
 def line_breaks_field() -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label="Line breaks",
+        label=_("Line breaks"),
         choices=[
-            ("", "Detect from the line shape"),
-            ("1", "PDF extraction: reflow"),
-            ("0", "Keep every line break"),
+            ("", _("Detect from the line shape")),
+            ("1", _("PDF extraction: reflow")),
+            ("0", _("Keep every line break")),
         ],
         coerce=lambda value: value == "1",
         empty_value=None,
@@ -96,13 +98,14 @@ class RawTextFormMixin(forms.ModelForm[Document]):
         derived = Document.from_raw(raw_text, pdf=pdf)
         self.instance.text, self.instance.line_breaks = derived.text, derived.line_breaks
         if not derived.text.strip():
-            self.add_error("raw_text", "The text is empty.")
+            self.add_error("raw_text", _("The text is empty."))
             return
         duplicate = Document.objects.by_text(derived.text).exclude(pk=self.instance.pk).first()
         if duplicate:
             self.add_error(
                 "raw_text",
-                f"This text is already stored as document #{duplicate.pk} “{duplicate.title}”.",
+                _("This text is already stored as document #%(id)s “%(title)s”.")
+                % {"id": duplicate.pk, "title": duplicate.title},
             )
 
     def _post_clean(self) -> None:
@@ -177,16 +180,24 @@ class ImportFilesForm(forms.Form):
     # Django's form metaclass moves declared fields into base_fields, so the
     # upload dict BaseForm.files is not shadowed at run time.
     files = MultipleFileField(  # type: ignore[assignment]
-        help_text=f"{', '.join(sorted(TEXT_SUFFIXES))} texts and "
-        f"{', '.join(sorted(RECORD_SUFFIXES))} records (text, title, outlet, author, date, url, "
-        "language, pdf). Each file is all or nothing; a text already stored is a duplicate."
+        label=_("Files"),
+        help_text=format_lazy(
+            _(
+                "{texts} texts and {records} records (text, title, outlet, author, date, url, "
+                "language, pdf). Each file is all or nothing; a text already stored is a duplicate."
+            ),
+            texts=", ".join(sorted(TEXT_SUFFIXES)),
+            records=", ".join(sorted(RECORD_SUFFIXES)),
+        ),
     )
     pdf = line_breaks_field()
-    outlet = forms.CharField(required=False)
-    authors = forms.CharField(required=False)
-    published_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    outlet = forms.CharField(label=_("Outlet"), required=False)
+    authors = forms.CharField(label=_("Authors"), required=False)
+    published_on = forms.DateField(label=_("Published on"), required=False, help_text="YYYY-MM-DD")
     language = forms.ChoiceField(
-        choices=[("", "Detect (simplified or traditional)"), *Language.choices], required=False
+        label=_("Language"),
+        choices=[("", _("Detect (simplified or traditional)")), *Language.choices],
+        required=False,
     )
 
     def clean_files(self) -> list[UploadedFile[bytes]]:
@@ -195,7 +206,8 @@ class ImportFilesForm(forms.Form):
         too_big = [str(f.name) for f in files if (f.size or 0) > MAX_IMPORT_FILE_BYTES]
         if too_big:
             raise forms.ValidationError(
-                f"Over {MAX_IMPORT_FILE_BYTES // 2**20} MB: {', '.join(too_big)}; nothing imported."
+                _("Over %(size)s MB: %(files)s; nothing imported.")
+                % {"size": MAX_IMPORT_FILE_BYTES // 2**20, "files": ", ".join(too_big)}
             )
         return files
 
@@ -227,11 +239,14 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Docume
     fieldsets = [
         (None, {"fields": ["title", "outlet", "authors", "published_on", "url", "language"]}),
         (
-            "Text (the canonical text is derived from the raw text, as on import)",
+            _("Text (the canonical text is derived from the raw text, as on import)"),
             {"fields": ["raw_text", "text", "line_breaks", "content_hash"]},
         ),
-        ("Provenance", {"fields": ["source_name", "imported_by", "created_at", "updated_at"]}),
-        ("History", {"fields": ["change_history"]}),
+        (
+            _("Provenance"),
+            {"fields": ["source_name", "imported_by", "created_at", "updated_at"]},
+        ),
+        (_("History"), {"fields": ["change_history"]}),
     ]
 
     def get_urls(self) -> list[URLPattern]:
@@ -256,7 +271,7 @@ class DocumentAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Docume
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import documents",
+            "title": _("Import documents"),
             "form": form,
             "reports": reports,
         }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import (
@@ -70,7 +71,7 @@ class DocumentCreateSerializer(StrictFieldsMixin):
 
     def validate_text(self, text: str) -> str:
         if not text.strip():
-            raise serializers.ValidationError("The text is empty.")
+            raise serializers.ValidationError(_("The text is empty."))
         return text
 
     def create(self, validated_data: dict[str, Any]) -> Document:

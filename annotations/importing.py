@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations.bulk import columns, draw_ids, insert
 from annotations.models import Document, refused_field
@@ -40,10 +41,21 @@ class FileReport:
 
     def summary(self) -> str:
         if self.error:
-            return f"{self.name}: FAILED, nothing saved: {self.error}"
-        parts = [f"imported #{d.pk} {d.title!r} ({d.line_breaks})" for d in self.imported]
-        parts += [f"{label}: duplicate of #{d.pk} {d.title!r}" for label, d in self.duplicates]
-        return f"{self.name}: " + "; ".join(parts or ["no records"])
+            return _("%(file)s: FAILED, nothing saved: %(error)s") % {
+                "file": self.name,
+                "error": self.error,
+            }
+        parts = [
+            _("imported #%(id)s %(title)r (%(line_breaks)s)")
+            % {"id": d.pk, "title": d.title, "line_breaks": d.line_breaks}
+            for d in self.imported
+        ]
+        parts += [
+            _("%(record)s: duplicate of #%(id)s %(title)r")
+            % {"record": label, "id": d.pk, "title": d.title}
+            for label, d in self.duplicates
+        ]
+        return f"{self.name}: " + "; ".join(parts or [_("no records")])
 
 
 def parse_json(content: str, where: str) -> object:
@@ -54,9 +66,12 @@ def parse_json(content: str, where: str) -> object:
     try:
         return json.loads(content)
     except json.JSONDecodeError as error:
-        raise ImportFailed(f"{where}: not valid JSON at line {error.lineno}: {error.msg}") from None
+        raise ImportFailed(
+            _("%(where)s: not valid JSON at line %(line)s: %(error)s")
+            % {"where": where, "line": error.lineno, "error": error.msg}
+        ) from None
     except RecursionError:
-        raise ImportFailed(f"{where}: JSON nested too deeply") from None
+        raise ImportFailed(_("%(where)s: JSON nested too deeply") % {"where": where}) from None
 
 
 def read_records(suffix: str, raw: bytes) -> list[object]:
@@ -65,11 +80,11 @@ def read_records(suffix: str, raw: bytes) -> list[object]:
         return [{"text": content}]
     if suffix == ".jsonl":
         return [
-            parse_json(line, f"line {number}")
+            parse_json(line, _("line %(number)s") % {"number": number})
             for number, line in enumerate(content.splitlines(), start=1)
             if line.strip()
         ]
-    data = parse_json(content, "the file")
+    data = parse_json(content, _("the file"))
     return data if isinstance(data, list) else [data]
 
 
@@ -80,9 +95,9 @@ def unstorable_character(value: str) -> str:
     """What PostgreSQL cannot store in text: NUL, or half of a UTF-16 surrogate pair
     (JSON's "\\ud800" escapes decode to one); empty when there is none."""
     if "\x00" in value:
-        return "a NUL character"
+        return _("a NUL character")
     if LONE_SURROGATE.search(value):
-        return "a lone surrogate (half of a UTF-16 pair), not a character"
+        return _("a lone surrogate (half of a UTF-16 pair), not a character")
     return ""
 
 
@@ -92,31 +107,35 @@ def document_from_record(record: object, *, defaults: Mapping[str, Any]) -> Docu
     Raises ImportFailed naming the field. No query: store_new writes them all at once.
     """
     if not isinstance(record, dict):
-        raise ImportFailed("a record must be a JSON object")
+        raise ImportFailed(_("a record must be a JSON object"))
     unknown = set(record) - RECORD_FIELDS
     if unknown:
         raise ImportFailed(
-            f"unknown field(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(RECORD_FIELDS))}"
+            _("unknown field(s) %(unknown)s; known: %(known)s")
+            % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(sorted(RECORD_FIELDS))}
         )
     for name, value in record.items():
         values = value if isinstance(value, list) else [value]
         for item in values:
             problem = unstorable_character(item) if isinstance(item, str) else ""
             if problem:
-                raise ImportFailed(f"{name}: contains {problem}")
+                raise ImportFailed(
+                    _("%(field)s: contains %(problem)s") % {"field": name, "problem": problem}
+                )
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise ImportFailed("text: missing or empty")
+        raise ImportFailed(_("text: missing or empty"))
     pdf = record.get("pdf", defaults.get("pdf"))
     if pdf is not None and not isinstance(pdf, bool):
-        raise ImportFailed("pdf: must be true or false")
+        raise ImportFailed(_("pdf: must be true or false"))
     published_on = None
     if record.get("date"):
         try:
             published_on = datetime.date.fromisoformat(str(record["date"]))
         except ValueError:
-            raise ImportFailed(f"date: {record['date']!r} is not a date (YYYY-MM-DD)") from None
+            raise ImportFailed(
+                _("date: %(date)r is not a date (YYYY-MM-DD)") % {"date": record["date"]}
+            ) from None
     authors = record.get("authors", record.get("author", defaults.get("authors", "")))
     if isinstance(authors, list):
         authors = "、".join(str(a) for a in authors)
@@ -154,13 +173,19 @@ def import_bytes(name: str, raw: bytes, **defaults: Any) -> FileReport:
     report = FileReport(name)
     suffix = Path(name).suffix.lower()
     if suffix not in TEXT_SUFFIXES | RECORD_SUFFIXES:
-        report.error = f"unsupported file type {suffix!r} (use .txt, .md, .json or .jsonl)"
+        report.error = _("unsupported file type %(suffix)r (use .txt, .md, .json or .jsonl)") % {
+            "suffix": suffix
+        }
         return report
     try:
         records = read_records(suffix, raw)
         labelled = []
         for number, record in enumerate(records, start=1):
-            label = f"record {number}" if suffix in RECORD_SUFFIXES else "text"
+            label = (
+                _("record %(number)s") % {"number": number}
+                if suffix in RECORD_SUFFIXES
+                else _("text")
+            )
             try:
                 document = document_from_record(record, defaults={**defaults, "source_name": name})
             except ImportFailed as error:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from annotations.canonical import canonicalise
 from annotations.scripts import is_traditional
@@ -49,15 +50,15 @@ class URLField(models.URLField[str, str]):
 
 
 class Language(models.TextChoices):
-    ZH_HANS = "zh-Hans", "Chinese, simplified"
-    ZH_HANT = "zh-Hant", "Chinese, traditional"
-    EN = "en", "English"
-    OTHER = "und", "Other or undetermined"
+    ZH_HANS = "zh-Hans", _("Chinese, simplified")
+    ZH_HANT = "zh-Hant", _("Chinese, traditional")
+    EN = "en", _("English")
+    OTHER = "und", _("Other or undetermined")
 
 
 class LineBreaks(models.TextChoices):
-    KEPT = "kept", "kept as imported"
-    REFLOWED = "reflowed", "reflowed (PDF line breaks inside sentences removed)"
+    KEPT = "kept", _("kept as imported")
+    REFLOWED = "reflowed", _("reflowed (PDF line breaks inside sentences removed)")
 
 
 def document_texts(via: str = "") -> list[str]:
@@ -87,8 +88,11 @@ class DuplicateText(ValidationError):
     def __init__(self, existing: "Document") -> None:
         super().__init__(
             {
-                "text": f"This text is already stored as document #{existing.pk} "
-                f"{existing.title!r}; it is not stored twice."
+                "text": _(
+                    "This text is already stored as document #%(id)s %(title)r; "
+                    "it is not stored twice."
+                )
+                % {"id": existing.pk, "title": existing.title}
             },
             code="duplicate",
         )
@@ -170,31 +174,48 @@ def refused_field(error: IntegrityError) -> dict[str, str] | None:
 # The texts are not copied into every event: content_hash says when the text changed.
 @tracked(exclude=["raw_text", "text"])
 class Document(models.Model):
-    title = models.CharField(max_length=500)
-    outlet = models.CharField(max_length=200, blank=True, help_text="Newspaper, site or body")
-    authors = models.CharField(max_length=500, blank=True, help_text="As credited")
-    published_on = models.DateField(null=True, blank=True)
-    url = URLField(max_length=2000, blank=True, verbose_name="URL")
-    language = models.CharField(max_length=8, choices=Language.choices)
-    raw_text = models.TextField(help_text="The text exactly as imported.")
+    title = models.CharField(_("title"), max_length=500)
+    outlet = models.CharField(
+        _("outlet"), max_length=200, blank=True, help_text=_("Newspaper, site or body")
+    )
+    authors = models.CharField(_("authors"), max_length=500, blank=True, help_text=_("As credited"))
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = URLField(max_length=2000, blank=True, verbose_name=_("URL"))
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    raw_text = models.TextField(_("raw text"), help_text=_("The text exactly as imported."))
     text = models.TextField(
-        help_text="Canonical text. Claim offsets count its code points; "
-        "it cannot change once a claim is anchored in it."
+        _("text"),
+        help_text=_(
+            "Canonical text. Claim offsets count its code points; "
+            "it cannot change once a claim is anchored in it."
+        ),
     )
     line_breaks = models.CharField(
-        max_length=10, choices=LineBreaks.choices, default=LineBreaks.KEPT
+        _("line breaks"), max_length=10, choices=LineBreaks.choices, default=LineBreaks.KEPT
     )
     content_hash = models.CharField(
-        max_length=64, unique=True, editable=False, help_text="SHA-256 of the canonical text"
+        _("content hash"),
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text=_("SHA-256 of the canonical text"),
     )
     source_name = models.CharField(
-        max_length=300, blank=True, help_text="File or record it was imported from"
+        _("source name"),
+        max_length=300,
+        blank=True,
+        help_text=_("File or record it was imported from"),
     )
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DocumentQuerySet.as_manager()
     # Its metadata, and the suggestions dismissed in it (claims' events, named as a label
@@ -202,6 +223,8 @@ class Document(models.Model):
     history_events = ("annotations.DocumentEvent", "claims.SuggestionDismissalEvent")
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["-published_on", "id"]
         constraints = [
             choices_constraint("language", Language, "document_language_valid"),
@@ -262,13 +285,15 @@ class Document(models.Model):
 
     def clean(self) -> None:
         if not self.text.strip():
-            raise ValidationError({"text": "The text is empty."})
+            raise ValidationError({"text": _("The text is empty.")})
         if self.pk and self.text_changed() and self.anchored_span_count():
             raise ValidationError(
                 {
-                    "text": "This document has claims anchored in its text, so the text cannot "
-                    "change: every claim's offsets depend on it. Import the new text as a new "
-                    "document instead."
+                    "text": _(
+                        "This document has claims anchored in its text, so the text cannot "
+                        "change: every claim's offsets depend on it. Import the new text as a new "
+                        "document instead."
+                    )
                 }
             )
 
@@ -293,10 +318,10 @@ CONSTRAINT_FIELDS = {
 
 
 class ReviewStatus(models.TextChoices):
-    DRAFT = "draft", "draft"
-    SUBMITTED = "submitted", "submitted for review"
-    ACCEPTED = "accepted", "accepted"
-    REJECTED = "rejected", "rejected"
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted for review")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
 
 
 class AnchoredSpan(models.Model):
@@ -308,16 +333,24 @@ class AnchoredSpan(models.Model):
     """
 
     document = models.ForeignKey(
-        Document, on_delete=models.PROTECT, related_name="%(app_label)s_%(class)ss"
+        Document,
+        on_delete=models.PROTECT,
+        related_name="%(app_label)s_%(class)ss",
+        verbose_name=_("document"),
     )
-    start = models.PositiveIntegerField(help_text="Code-point offset, inclusive")
-    end = models.PositiveIntegerField(help_text="Code-point offset, exclusive")
-    quote = models.TextField(help_text="Must equal the document text from start to end")
+    start = models.PositiveIntegerField(_("start"), help_text=_("Code-point offset, inclusive"))
+    end = models.PositiveIntegerField(_("end"), help_text=_("Code-point offset, exclusive"))
+    quote = models.TextField(
+        _("quote"), help_text=_("Must equal the document text from start to end")
+    )
     annotator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="%(app_label)s_%(class)ss"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="%(app_label)s_%(class)ss",
+        verbose_name=_("annotator"),
     )
     status = models.CharField(
-        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -325,14 +358,18 @@ class AnchoredSpan(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reviewed_%(app_label)s_%(class)ss",
+        verbose_name=_("reviewer"),
     )
-    review_comment = models.TextField(blank=True)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Raised by every save; a stale save is refused"
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by every save; a stale save is refused"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -370,15 +407,24 @@ def span_errors(text: str | None, start: int | None, end: int | None, quote: str
     if text is None or start is None or end is None:
         return {}
     if start < 0:
-        return {"start": f"start must be 0 or more, got {start}."}
+        return {"start": _("start must be 0 or more, got %(start)s.") % {"start": start}}
     if end <= start:
-        return {"end": f"end ({end}) must be greater than start ({start})."}
+        return {
+            "end": _("end (%(end)s) must be greater than start (%(start)s).")
+            % {"end": end, "start": start}
+        }
     if end > len(text):
-        return {"end": f"end ({end}) is beyond the document, which has {len(text)} characters."}
+        return {
+            "end": _("end (%(end)s) is beyond the document, which has %(length)s characters.")
+            % {"end": end, "length": len(text)}
+        }
     expected = text[start:end]
     if quote != expected:
         return {
-            "quote": f"quote does not match the document text at {start}–{end}: "
-            f"the text there is {expected!r}, the quote is {quote!r}."
+            "quote": _(
+                "quote does not match the document text at %(start)s–%(end)s: "
+                "the text there is %(expected)r, the quote is %(quote)r."
+            )
+            % {"start": start, "end": end, "expected": expected, "quote": quote}
         }
     return {}

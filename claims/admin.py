@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from annotations.admin import DocumentListFilter, ListWithoutTexts
 from annotations.models import Document, ReviewStatus, document_texts
@@ -62,7 +64,7 @@ class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin[Speaker]):
             super().get_queryset(request).select_related("organization").prefetch_related("aliases")
         )
 
-    @admin.display(description="aliases")
+    @admin.display(description=_("aliases"))
     def alias_list(self, speaker: Speaker) -> str:
         return "、".join(alias.name for alias in speaker.aliases.all())
 
@@ -151,8 +153,8 @@ class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation,
 class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]):
     model = ClaimRelation
     fk_name = "source"
-    verbose_name = "relation this claim makes"
-    verbose_name_plural = "relations this claim makes"
+    verbose_name = _("relation this claim makes")
+    verbose_name_plural = _("relations this claim makes")
     fields = ["kind", "target", "note", "created_by"]
     autocomplete_fields = ["target"]
     readonly_fields = ["created_by"]
@@ -191,7 +193,10 @@ def one_claim_of_type(
         raise PermissionDenied
     claims = list(queryset.select_related("document", "target_statement")[:2])
     if len(claims) != 1 or claims[0].claim_type != claim_type:
-        messages.error(request, f"Select exactly one {claim_type}-type claim.")
+        messages.error(
+            request,
+            _("Select exactly one %(type)s-type claim.") % {"type": ClaimType(claim_type).label},
+        )
         return None
     return claims[0]
 
@@ -201,7 +206,7 @@ def prefilled_add_form(model: str, claim: Claim, values: dict[str, Any]) -> Http
     return HttpResponseRedirect(f"{reverse(f'admin:claims_{model}_add')}?{query}")
 
 
-@admin.action(description="Create target from this claim")
+@admin.action(description=_("Create target from this claim"))
 def create_target_from_claim(
     modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
 ) -> HttpResponseRedirect | None:
@@ -214,7 +219,7 @@ def create_target_from_claim(
     return prefilled_add_form("target", claim, values)
 
 
-@admin.action(description="Make observation from this claim")
+@admin.action(description=_("Make observation from this claim"))
 def make_observation_from_claim(
     modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet[Claim]
 ) -> HttpResponseRedirect | None:
@@ -222,7 +227,7 @@ def make_observation_from_claim(
     if claim is None:
         return None
     if hasattr(claim, "observation"):
-        messages.error(request, f"Claim #{claim.pk} already has its observation.")
+        messages.error(request, _("Claim #%(id)s already has its observation.") % {"id": claim.pk})
         return None
     values = suggestions.prefill(claim, ClaimType.OBSERVATION, list(Metric.objects.all()))
     values |= {"claim": claim.pk}
@@ -273,10 +278,10 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     inlines = [TargetStatementInline, ObservationInline, ClaimRelationInline]
     actions = [create_target_from_claim, make_observation_from_claim]
     fieldsets = [
-        ("Passage", {"fields": ["document", *SPAN_FIELDS]}),
-        ("Meaning", {"fields": [*MEANING_FIELDS]}),
+        (_("Passage"), {"fields": ["document", *SPAN_FIELDS]}),
+        (_("Meaning"), {"fields": [*MEANING_FIELDS]}),
         (
-            "Review",
+            _("Review"),
             {
                 "fields": [
                     "status",
@@ -291,10 +296,10 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
                 ]
             },
         ),
-        ("History", {"fields": ["change_history"]}),
+        (_("History"), {"fields": ["change_history"]}),
     ]
 
-    @admin.display(description="quote", ordering="quote")
+    @admin.display(description=_("quote"), ordering="quote")
     def quote_excerpt(self, claim: Claim) -> str:
         return claim.quote if len(claim.quote) <= 60 else claim.quote[:59] + "…"
 
@@ -334,7 +339,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "title": "Discourse network",
+            "title": _("Discourse network"),
             "opts": Claim._meta,
             "variables": networks.VARIABLES,
             "network_types": networks.NETWORK_TYPES[:2],
@@ -365,7 +370,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Deleted claims",
+            "title": _("Deleted claims"),
             "opts": self.opts,
             "records": records,
         }
@@ -375,11 +380,11 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         try:
             claim_id = int(request.POST.get("claim_id", ""))
         except ValueError:
-            messages.error(request, "claim_id: not a claim number.")
+            messages.error(request, _("claim_id: not a claim number."))
             return HttpResponseRedirect(request.path)
         record = workbench.deleted_claims().filter(id=claim_id).first()
         if record is None:
-            messages.error(request, f"Claim #{claim_id} is not a deleted claim.")
+            messages.error(request, _("Claim #%(id)s is not a deleted claim.") % {"id": claim_id})
             return HttpResponseRedirect(request.path)
         deleted_by_id = context_user_id(record.pgh_context)
         if not permissions.can_restore_claim(request.user, record.annotator_id, deleted_by_id):
@@ -387,9 +392,15 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         try:
             claim = workbench.restore_claim(claim_id=claim_id, by=signed_in(request.user))
         except (ValidationError, IntegrityError) as error:
-            messages.error(request, f"Claim #{claim_id} could not be restored: {error}")
+            messages.error(
+                request,
+                _("Claim #%(id)s could not be restored: %(error)s")
+                % {"id": claim_id, "error": error},
+            )
             return HttpResponseRedirect(request.path)
-        messages.success(request, f"Restored claim #{claim.pk}: {claim}")
+        messages.success(
+            request, _("Restored claim #%(id)s: %(claim)s") % {"id": claim.pk, "claim": claim}
+        )
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
@@ -464,13 +475,13 @@ class TargetRevisionInline(admin.TabularInline[TargetRevision, Target]):
 class TargetStatusFilter(admin.SimpleListFilter):
     """By status as of today, the override taking precedence (computed in Python)."""
 
-    title = "status today"
+    title = _("status today")
     parameter_name = "status"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
-    ) -> list[tuple[str, str]]:
-        return TargetStatus.choices
+    ) -> list[tuple[str, StrOrPromise]]:
+        return [(value, label) for value, label in TargetStatus.choices]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() is None:
@@ -481,13 +492,13 @@ class TargetStatusFilter(admin.SimpleListFilter):
 
 
 class DueFilter(admin.SimpleListFilter):
-    title = "due"
+    title = _("due")
     parameter_name = "due"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
-    ) -> list[tuple[str, str]]:
-        return [("due", "deadline passed or this year"), ("passed", "deadline passed")]
+    ) -> list[tuple[str, StrOrPromise]]:
+        return [("due", _("deadline passed or this year")), ("passed", _("deadline passed"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
@@ -523,10 +534,13 @@ class TargetAdminForm(forms.ModelForm[Target]):
             return None
         claim = Claim.objects.filter(pk=claim_id).select_related("target_statement").first()
         if claim is None or claim.claim_type != ClaimType.TARGET:
-            raise ValidationError(f"Claim #{claim_id} is not a target-type claim.")
+            raise ValidationError(_("Claim #%(id)s is not a target-type claim.") % {"id": claim_id})
         stated = getattr(claim, "target_statement", None)
         if stated is not None and stated.target_id is not None:
-            raise ValidationError(f"Claim #{claim_id} already states target #{stated.target_id}.")
+            raise ValidationError(
+                _("Claim #%(id)s already states target #%(target)s.")
+                % {"id": claim_id, "target": stated.target_id}
+            )
         return claim
 
     def clean(self) -> dict[str, Any]:
@@ -538,8 +552,11 @@ class TargetAdminForm(forms.ModelForm[Target]):
         if stated is not None and stated.metric_id and metric and stated.metric_id != metric.pk:
             self.add_error(
                 "metric",
-                f"The claim's statement is about {stated.metric}; a target of another metric "
-                "would not be the one it states.",
+                _(
+                    "The claim's statement is about %(metric)s; a target of another metric "
+                    "would not be the one it states."
+                )
+                % {"metric": stated.metric},
             )
         return cleaned
 
@@ -566,12 +583,12 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
     fieldsets = [
         (None, {"fields": ["title", "metric", "subject", "scope", "set_by", "from_claim"]}),
         (
-            "Figure in force (changed by restatements, which record revisions)",
+            _("Figure in force (changed by restatements, which record revisions)"),
             {"fields": [*FIGURE_IN_FORCE]},
         ),
-        ("Baseline", {"fields": ["baseline_value", "baseline_period"]}),
+        (_("Baseline"), {"fields": ["baseline_value", "baseline_period"]}),
         (
-            "Reviewer's verdict (the computed status is kept beside it)",
+            _("Reviewer's verdict (the computed status is kept beside it)"),
             {
                 "fields": [
                     *("status_override", "status_override_reason"),
@@ -579,7 +596,10 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
                 ]
             },
         ),
-        ("History (revisions and linked statements included)", {"fields": ["change_history"]}),
+        (
+            _("History (revisions and linked statements included)"),
+            {"fields": ["change_history"]},
+        ),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Target | None = None) -> list[str]:
@@ -593,9 +613,9 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
         targets = cast(TargetQuerySet, super().get_queryset(request))
         return targets.with_evidence().select_related("set_by")
 
-    @admin.display(description="computed status today")
+    @admin.display(description=_("computed status today"))
     def computed_status(self, target: Target) -> str:
-        return TargetStatus(target.status()).label
+        return str(TargetStatus(target.status()).label)
 
     def get_urls(self) -> list[URLPattern]:
         restate = self.admin_site.admin_view(self.restate_view)
@@ -644,19 +664,29 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
         raw = request.POST.get("claim_id", "").strip().lstrip("#")
         claim = Claim.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if claim is None:
-            messages.error(request, f"claim_id: {raw!r} is not a claim number.")
+            messages.error(request, _("claim_id: %(raw)r is not a claim number.") % {"raw": raw})
             return back
         try:
             revision = target.restate(claim, by=signed_in(request.user))
         except ValidationError as error:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-            messages.error(request, f"Claim #{claim.pk} not linked. {problems}")
+            messages.error(
+                request,
+                _("Claim #%(id)s not linked. %(problems)s")
+                % {"id": claim.pk, "problems": problems},
+            )
             return back
         if revision is None:
-            messages.success(request, f"Claim #{claim.pk} restates the target; nothing changed.")
+            messages.success(
+                request, _("Claim #%(id)s restates the target; nothing changed.") % {"id": claim.pk}
+            )
         else:
             changed = ", ".join(revision.changes)
-            messages.success(request, f"Claim #{claim.pk} linked; revision recorded: {changed}.")
+            messages.success(
+                request,
+                _("Claim #%(id)s linked; revision recorded: %(changed)s.")
+                % {"id": claim.pk, "changed": changed},
+            )
         return back
 
 
@@ -729,8 +759,11 @@ class ClaimPartAdmin(admin.ModelAdmin[Any]):
                 if claim is not None and not permissions.can_change_claim(user, claim):
                     self.add_error(
                         claim_field,
-                        f"You may not change claim #{claim.pk} ({claim.get_status_display()}), "
-                        "so you may not add to it either.",
+                        _(
+                            "You may not change claim #%(id)s (%(status)s), "
+                            "so you may not add to it either."
+                        )
+                        % {"id": claim.pk, "status": claim.get_status_display()},
                     )
                 return cleaned
 

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -87,6 +87,9 @@ from history.api import HistoryMixin
 
 _MT = TypeVar("_MT", bound=Model)
 
+# The 404 of a claim someone deleted between our reading it and writing it.
+DELETED_MEANWHILE = _("Claim #%(id)s was deleted meanwhile.")
+
 
 class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker]):
     aliases = serializers.SlugRelatedField[SpeakerAlias](
@@ -111,7 +114,10 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker])
     def validate_name(self, name: str) -> str:
         alias = SpeakerAlias.objects.filter(name=name).select_related("speaker").first()
         if alias is not None and alias.speaker != self.instance:
-            raise serializers.ValidationError(f"{name!r} is already an alias of {alias.speaker}.")
+            raise serializers.ValidationError(
+                _("%(name)r is already an alias of %(speaker)s.")
+                % {"name": name, "speaker": alias.speaker}
+            )
         return name
 
 
@@ -377,7 +383,7 @@ class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim
         # A relation is always whole, even inside a PATCH (which makes nested fields optional).
         missing = [name for name in ("target", "kind") if name not in attrs]
         if missing:
-            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+            raise serializers.ValidationError(dict.fromkeys(missing, _("This field is required.")))
         return attrs
 
 
@@ -468,7 +474,7 @@ class FigureField(serializers.Field[dict[str, Any], dict[str, Any], object, Any]
     """A JSON object (checked against the claim's type in ClaimWriteSerializer) or null."""
 
     default_error_messages = {
-        "not_object": "The figure must be a JSON object, or null to remove it.",
+        "not_object": _("The figure must be a JSON object, or null to remove it."),
     }
 
     def to_internal_value(self, data: object) -> dict[str, Any]:
@@ -567,7 +573,10 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         serializer_class = FIGURE_SERIALIZERS.get(claim.claim_type)
         if serializer_class is None:
             raise serializers.ValidationError(
-                {"figure": f"A {claim.claim_type}-type claim has no figure: send null."}
+                {
+                    "figure": _("A %(type)s-type claim has no figure: send null.")
+                    % {"type": claim.get_claim_type_display()}
+                }
             )
         model = serializer_class.Meta.model
         existing = self.instance.stated_figure() if self.instance else None
@@ -601,8 +610,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         ):
             raise serializers.ValidationError(
                 {
-                    "figure": f"A {claim.claim_type}-type claim cannot keep its "
-                    f"{existing._meta.verbose_name}: send its new figure, or null to remove it."
+                    "figure": _(
+                        "A %(type)s-type claim cannot keep its %(figure)s: "
+                        "send its new figure, or null to remove it."
+                    )
+                    % {
+                        "type": claim.get_claim_type_display(),
+                        "figure": existing._meta.verbose_name,
+                    }
                 }
             )
 
@@ -613,7 +628,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         if self.instance is None:
             if after not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
                 raise serializers.ValidationError(
-                    {"status": "A new claim is a draft or submitted; reviewers then decide."}
+                    {"status": _("A new claim is a draft or submitted; reviewers then decide.")}
                 )
         elif after != before:
             if after == ReviewStatus.SUBMITTED and before == ReviewStatus.DRAFT:
@@ -630,17 +645,18 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
                 allowed = is_reviewer(user)
             if not allowed:
                 raise exceptions.PermissionDenied(
-                    f"You may not move this claim from {before} to {after}."
+                    _("You may not move this claim from %(before)s to %(after)s.")
+                    % {"before": before, "after": after}
                 )
             if after in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
                 attrs["reviewer"], attrs["reviewed_at"] = user, timezone.now()
                 claim.reviewer, claim.reviewed_at = user, attrs["reviewed_at"]
         comment_before = self.instance.review_comment if self.instance else ""
         if attrs.get("review_comment", comment_before) != comment_before and not is_reviewer(user):
-            raise exceptions.PermissionDenied("Only reviewers write review comments.")
+            raise exceptions.PermissionDenied(_("Only reviewers write review comments."))
         if claim.status == ReviewStatus.REJECTED and not claim.review_comment:
             raise serializers.ValidationError(
-                {"review_comment": "A rejection needs a comment saying why."}
+                {"review_comment": _("A rejection needs a comment saying why.")}
             )
 
     def create(self, validated_data: dict[str, Any]) -> Claim:
@@ -826,7 +842,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         """The claim as stored now, with everything ClaimSerializer shows."""
         stored = self.get_queryset().filter(pk=claim.pk).first()
         if stored is None:
-            raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
+            raise exceptions.NotFound(DELETED_MEANWHILE % {"id": claim.pk})
         return stored
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -863,7 +879,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         except StaleVersion as stale:
             return self.stale(stale)
         except Claim.DoesNotExist:  # deleted between reading it and locking it
-            raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.") from None
+            raise exceptions.NotFound(DELETED_MEANWHILE % {"id": claim.pk}) from None
         claim = self.reread(claim)
         return Response(self.as_read(claim), headers={"ETag": etag(claim)})
 
@@ -875,7 +891,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         with transaction.atomic():
             stored = Claim.objects.select_for_update().filter(pk=claim.pk).first()
             if stored is None:
-                raise exceptions.NotFound(f"Claim #{claim.pk} was deleted meanwhile.")
+                raise exceptions.NotFound(DELETED_MEANWHILE % {"id": claim.pk})
             if stored.version != expected:
                 return self.stale(StaleVersion.of(stored, expected or 0))
             stored.delete()  # with its figure and the relations it makes
@@ -904,7 +920,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         if not isinstance(rows, list) or not rows:
             # No rows to report on: the shape DRF gives a body that is not JSON at all.
             return Response(
-                {"detail": "No claim was saved: send a non-empty JSON array of claims."},
+                {"detail": _("No claim was saved: send a non-empty JSON array of claims.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         # claims.bulk imports this module for its serializers: imported here, not above.

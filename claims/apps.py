@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ClaimsConfig(AppConfig):
     name = "claims"
-    verbose_name = "Claims and targets"
+    verbose_name = _("Claims and targets")
 
     def ready(self) -> None:
         from claims.roles import ensure_role_groups

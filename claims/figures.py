@@ -79,25 +79,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from annotations import sentences
 
 
 class Comparator(models.TextChoices):
-    EXACT = "exact", "exactly"
-    ABOUT = "about", "about (左右, 约)"
-    NEARLY = "nearly", "nearly (近, 接近)"
-    AT_LEAST = "at_least", "at least (以上, 不低于, 至少)"
-    MORE_THAN = "more_than", "more than (超过, 超, 多)"
-    AT_MOST = "at_most", "at most (以内, 不超过, 以下)"
-    LESS_THAN = "less_than", "less than (不到, 低于, 不足)"
-    RANGE = "range", "range (5%-10%)"
+    EXACT = "exact", _("exactly")
+    ABOUT = "about", _("about (左右, 约)")
+    NEARLY = "nearly", _("nearly (近, 接近)")
+    AT_LEAST = "at_least", _("at least (以上, 不低于, 至少)")
+    MORE_THAN = "more_than", _("more than (超过, 超, 多)")
+    AT_MOST = "at_most", _("at most (以内, 不超过, 以下)")
+    LESS_THAN = "less_than", _("less than (不到, 低于, 不足)")
+    RANGE = "range", _("range (5%-10%)")
 
 
 class Change(models.TextChoices):
-    LEVEL = "level", "level"
-    INCREASE = "increase", "increase"
-    DECREASE = "decrease", "decrease"
+    LEVEL = "level", _("level")
+    INCREASE = "increase", _("increase")
+    DECREASE = "decrease", _("decrease")
 
 
 class FigureError(ValueError):

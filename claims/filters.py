@@ -9,7 +9,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_stubs_ext import StrOrPromise
 
 from annotations.models import Document, ReviewStatus
 from annotations.scripts import search_variants
@@ -45,7 +47,7 @@ class WholeNumberFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def id_filter(label: str, **kwargs: Any) -> WholeNumberFilter:
+def id_filter(label: StrOrPromise, **kwargs: Any) -> WholeNumberFilter:
     # Bounded to PostgreSQL's bigint, so a huge id is a 400 rather than a database error.
     return WholeNumberFilter(label=label, min_value=1, max_value=2**63 - 1, **kwargs)
 
@@ -55,35 +57,35 @@ class ClaimFilter(filters.FilterSet):
     stance = filters.MultipleChoiceFilter(choices=Stance.choices)
     attribution = filters.MultipleChoiceFilter(choices=Attribution.choices)
     modality = filters.MultipleChoiceFilter(choices=Modality.choices)
-    status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label="Review status")
-    speaker = id_filter("Speaker id", field_name="speaker_id")
+    status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label=_("Review status"))
+    speaker = id_filter(_("Speaker id"), field_name="speaker_id")
     speaker_name = filters.CharFilter(
         method="filter_speaker_name",
-        label="Speaker name or alias, exactly, in either script (张玉卓 also finds 張玉卓)",
+        label=_("Speaker name or alias, exactly, in either script (张玉卓 also finds 張玉卓)"),
     )
-    document = id_filter("Document id", field_name="document_id")
-    outlet = filters.CharFilter(field_name="document__outlet", label="Document outlet, exactly")
+    document = id_filter(_("Document id"), field_name="document_id")
+    outlet = filters.CharFilter(field_name="document__outlet", label=_("Document outlet, exactly"))
     published = filters.DateFromToRangeFilter(
         field_name="document__published_on",
-        label="Document publication date: published_after, published_before (inclusive)",
+        label=_("Document publication date: published_after, published_before (inclusive)"),
     )
-    topic = id_filter("Topic id", method="filter_topic")
-    annotator = id_filter("Annotator (user id)", field_name="annotator_id")
+    topic = id_filter(_("Topic id"), method="filter_topic")
+    annotator = id_filter(_("Annotator (user id)"), field_name="annotator_id")
     has_target = filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has", label="Has a target statement"
+        choices=YES_NO, method="filter_has", label=_("Has a target statement")
     )
     has_observation = filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has", label="Has an observation"
+        choices=YES_NO, method="filter_has", label=_("Has an observation")
     )
     metric = id_filter(
-        "Metric id of the claim's target statement or observation", method="filter_metric"
+        _("Metric id of the claim's target statement or observation"), method="filter_metric"
     )
     # Bounded, else a 500: the year lookup builds datetime.date(value, 1, 1), years 1 to 9999.
     deadline_year = WholeNumberFilter(
         method="filter_deadline_year",
         min_value=1,
         max_value=9999,
-        label="Year of the stated (or linked target's) deadline",
+        label=_("Year of the stated (or linked target's) deadline"),
     )
     layer = filters.ChoiceFilter(
         choices=Layer.choices,
@@ -92,11 +94,11 @@ class ClaimFilter(filters.FilterSet):
     )
     q = filters.CharFilter(
         method="filter_quote",
-        label="Text in the claim's quote, in either script (大数据 also finds 大資料)",
+        label=_("Text in the claim's quote, in either script (大数据 also finds 大資料)"),
     )
     document_q = filters.CharFilter(
         method="filter_document_text",
-        label="Text anywhere in the claim's document, in either script",
+        label=_("Text anywhere in the claim's document, in either script"),
     )
 
     class Meta:

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from annotations.models import (
@@ -46,9 +47,9 @@ if TYPE_CHECKING:  # a class that exists only in the stubs
 
 
 class SpeakerKind(models.TextChoices):
-    PERSON = "person", "person"
-    ORGANISATION = "organisation", "organisation or body"
-    GROUP = "group", "group of people (代表委员)"
+    PERSON = "person", _("person")
+    ORGANISATION = "organisation", _("organisation or body")
+    GROUP = "group", _("group of people (代表委员)")
 
 
 class SpeakerQuerySet(models.QuerySet["Speaker"]):
@@ -67,9 +68,13 @@ class SpeakerQuerySet(models.QuerySet["Speaker"]):
 
 @tracked()
 class Speaker(models.Model):
-    name = models.CharField(max_length=200, unique=True, help_text="Usual name, as in the sources")
-    kind = models.CharField(max_length=12, choices=SpeakerKind.choices, default=SpeakerKind.PERSON)
-    description = models.TextField(blank=True)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, help_text=_("Usual name, as in the sources")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=SpeakerKind.choices, default=SpeakerKind.PERSON
+    )
+    description = models.TextField(_("description"), blank=True)
     organization = models.ForeignKey(
         "self",
         null=True,
@@ -77,14 +82,19 @@ class Speaker(models.Model):
         on_delete=models.PROTECT,
         related_name="members",
         limit_choices_to={"kind": SpeakerKind.ORGANISATION},
-        help_text="The organisation this speaker speaks for (a speaker of kind organisation), "
-        "as the text states it or a reviewer sets it; networks can then use either level",
+        help_text=_(
+            "The organisation this speaker speaks for (a speaker of kind organisation), "
+            "as the text states it or a reviewer sets it; networks can then use either level"
+        ),
+        verbose_name=_("organization"),
     )
 
     objects = SpeakerQuerySet.as_manager()
     history_events = ("claims.SpeakerEvent", "claims.SpeakerAliasEvent")
 
     class Meta:
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
         ordering = ["name"]
         constraints = [
             choices_constraint("kind", SpeakerKind, "speaker_kind_valid"),
@@ -109,18 +119,21 @@ class Speaker(models.Model):
             and Speaker.objects.filter(organization_id=self.pk).exists()
         ):
             raise ValidationError(
-                {"kind": "Speakers belong to this organisation, so it stays an organisation."}
+                {"kind": _("Speakers belong to this organisation, so it stays an organisation.")}
             )
         organization = self.organization
         if organization is None:
             return
         if organization.pk is not None and organization.pk == self.pk:
-            raise ValidationError({"organization": "A speaker cannot be its own organisation."})
+            raise ValidationError({"organization": _("A speaker cannot be its own organisation.")})
         if organization.kind != SpeakerKind.ORGANISATION:
             raise ValidationError(
                 {
-                    "organization": f"{organization.name} is a {organization.kind}, not an "
-                    "organisation: only a speaker of kind organisation can have members."
+                    "organization": _(
+                        "%(name)s is a %(kind)s, not an organisation: only a speaker of kind "
+                        "organisation can have members."
+                    )
+                    % {"name": organization.name, "kind": organization.get_kind_display()}
                 }
             )
 
@@ -129,12 +142,15 @@ class Speaker(models.Model):
 class SpeakerAlias(models.Model):
     """Another name for a speaker: the other script, a short name, a former name."""
 
-    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200, unique=True)
+    speaker = models.ForeignKey(
+        Speaker, verbose_name=_("speaker"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("name"), max_length=200, unique=True)
 
     class Meta:
+        verbose_name = _("speaker alias")
         ordering = ["name"]
-        verbose_name_plural = "speaker aliases"
+        verbose_name_plural = _("speaker aliases")
         constraints = [models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty")]
 
     def __str__(self) -> str:
@@ -146,17 +162,22 @@ class SpeakerAlias(models.Model):
             and Speaker.objects.filter(name=self.name).exclude(pk=self.speaker_id).exists()
         ):
             raise ValidationError(
-                {"name": f"{self.name!r} is already the name of another speaker."}
+                {
+                    "name": _("%(name)r is already the name of another speaker.")
+                    % {"name": self.name}
+                }
             )
 
 
 @tracked()
 class Topic(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
     history_events = ("claims.TopicEvent",)
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
         constraints = [models.CheckConstraint(condition=~Q(name=""), name="topic_name_not_empty")]
 
@@ -186,12 +207,13 @@ class Metric(models.Model):
     her own claims may use it (checked by StatedFigure.clean and a trigger).
     """
 
-    name = models.CharField(max_length=300, unique=True)
+    name = models.CharField(_("name"), max_length=300, unique=True)
     unit = models.CharField(
+        _("unit"),
         max_length=32,
         help_text=_("%, CNY, people, t ... as the figure parser names them (base units)"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
     status = models.CharField(
         max_length=10, choices=MetricStatus.choices, default=MetricStatus.CONFIRMED
     )
@@ -208,6 +230,8 @@ class Metric(models.Model):
     objects = MetricQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="metric_name_not_empty"),
@@ -254,32 +278,32 @@ class Metric(models.Model):
 
 
 class ClaimType(models.TextChoices):
-    TARGET = "target", "target"
-    OBSERVATION = "observation", "observation (reported figure)"
-    CHALLENGE = "challenge", "challenge"
-    RECOMMENDATION = "recommendation", "recommendation"
-    COMMITMENT = "commitment", "commitment"
-    ASSESSMENT = "assessment", "assessment"
+    TARGET = "target", _("target")
+    OBSERVATION = "observation", _("observation (reported figure)")
+    CHALLENGE = "challenge", _("challenge")
+    RECOMMENDATION = "recommendation", _("recommendation")
+    COMMITMENT = "commitment", _("commitment")
+    ASSESSMENT = "assessment", _("assessment")
 
 
 class Attribution(models.TextChoices):
-    DIRECT = "direct", "direct quote"
-    REPORTED = "reported", "reported speech"
-    AUTHORIAL = "authorial", "authorial (the outlet or author)"
+    DIRECT = "direct", _("direct quote")
+    REPORTED = "reported", _("reported speech")
+    AUTHORIAL = "authorial", _("authorial (the outlet or author)")
 
 
 class Stance(models.TextChoices):
-    SUPPORT = "support", "support"
-    OPPOSE = "oppose", "oppose"
-    NEUTRAL = "neutral", "neutral"
-    MIXED = "mixed", "mixed"
+    SUPPORT = "support", _("support")
+    OPPOSE = "oppose", _("oppose")
+    NEUTRAL = "neutral", _("neutral")
+    MIXED = "mixed", _("mixed")
 
 
 class Modality(models.TextChoices):
-    NONE = "none", "not marked"
-    MANDATE = "mandate", "mandate (要…)"
-    ASPIRATION = "aspiration", "aspiration (力争…)"
-    FORECAST = "forecast", "forecast (预计…)"
+    NONE = "none", _("not marked")
+    MANDATE = "mandate", _("mandate (要…)")
+    ASPIRATION = "aspiration", _("aspiration (力争…)")
+    FORECAST = "forecast", _("forecast (预计…)")
 
 
 @tracked()
@@ -287,23 +311,33 @@ class Claim(AnchoredSpan):
     if TYPE_CHECKING:  # the reverse relation of ClaimEvent, which pghistory makes at run time
         events: RelatedManager[Any]
 
-    claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
+    claim_type = models.CharField(_("claim type"), max_length=16, choices=ClaimType.choices)
     speaker = models.ForeignKey(
         Speaker,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="claims",
-        help_text="Empty for an authorial claim",
+        help_text=_("Empty for an authorial claim"),
+        verbose_name=_("speaker"),
     )
     speaker_role = models.CharField(
-        max_length=300, blank=True, help_text="The speaker's role as stated in this document"
+        _("speaker role"),
+        max_length=300,
+        blank=True,
+        help_text=_("The speaker's role as stated in this document"),
     )
-    attribution = models.CharField(max_length=10, choices=Attribution.choices)
-    stance = models.CharField(max_length=8, choices=Stance.choices, default=Stance.NEUTRAL)
-    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.NONE)
-    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
-    note = models.TextField(blank=True)
+    attribution = models.CharField(_("attribution"), max_length=10, choices=Attribution.choices)
+    stance = models.CharField(
+        _("stance"), max_length=8, choices=Stance.choices, default=Stance.NEUTRAL
+    )
+    modality = models.CharField(
+        _("modality"), max_length=10, choices=Modality.choices, default=Modality.NONE
+    )
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="claims"
+    )
+    note = models.TextField(_("note"), blank=True)
     # The project the claim was made in; (project, document) must be one of the
     # project's documents (a composite foreign key, migration 0011).
     project = models.ForeignKey(
@@ -311,7 +345,7 @@ class Claim(AnchoredSpan):
         on_delete=models.PROTECT,
         related_name="claims",
         db_default=DEFAULT_PROJECT_ID,
-        help_text="Left out, the default project",
+        help_text=_("Left out, the default project"),
     )
     guidelines = models.ForeignKey(
         Guidelines,
@@ -319,10 +353,10 @@ class Claim(AnchoredSpan):
         blank=True,
         on_delete=models.PROTECT,
         related_name="claims",
-        help_text="The guidelines version in force when the claim was made",
+        help_text=_("The guidelines version in force when the claim was made"),
     )
     # The curated layer: a gold claim is a curator's, made from annotators' claims.
-    gold = models.BooleanField(default=False, help_text="A curated claim of the gold layer")
+    gold = models.BooleanField(default=False, help_text=_("A curated claim of the gold layer"))
     curated_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="curated_into"
     )
@@ -337,6 +371,8 @@ class Claim(AnchoredSpan):
     )
 
     class Meta(AnchoredSpan.Meta):
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["document_id", "start", "end", "id"]
         constraints = [
             *AnchoredSpan.Meta.constraints,
@@ -457,7 +493,9 @@ class Claim(AnchoredSpan):
         for number, item in enumerate(wanted):
             key = (item["target"].pk, item["kind"])
             if key in kept:
-                raise ValidationError({f"relations.{number}": "The same relation is listed twice."})
+                raise ValidationError(
+                    {f"relations.{number}": _("The same relation is listed twice.")}
+                )
             kept.add(key)
             relation = current.get(key) or ClaimRelation(
                 source=self, target=item["target"], kind=item["kind"], created_by=by
@@ -545,8 +583,10 @@ def speaker_errors(speaker_id: int | None, attribution: str) -> dict[str, str]:
     claims.bulk ask here."""
     if speaker_id is None and attribution != Attribution.AUTHORIAL:
         return {
-            "speaker": "A direct quote or reported speech needs a speaker; "
-            "a claim without one is authorial."
+            "speaker": gettext(
+                "A direct quote or reported speech needs a speaker; "
+                "a claim without one is authorial."
+            )
         }
     return {}
 
@@ -636,7 +676,7 @@ def _shown(claim: Claim, field: models.Field[Any, Any], raw: Any) -> str:
         return str(dict(field.flatchoices).get(raw, raw))
     if field.is_relation and field.related_model is not None:
         related = field.related_model._default_manager.filter(pk=raw).first()
-        return str(related) if related is not None else f"#{raw} (deleted)"
+        return str(related) if related is not None else _("#%(id)s (deleted)") % {"id": raw}
     return str(raw)
 
 
@@ -690,32 +730,44 @@ class StaleVersion(Exception):
 
     def message(self) -> str:
         changed = "; ".join(f"{c.field}: {c.before} → {c.after}" for c in self.changes)
+        who = self.changed_by or _("someone else")
         return (
-            f"Not saved: {self.changed_by or 'someone else'} saved this claim after you "
-            f"opened it (it is now at version {self.current.version}). "
-            + (f"They changed {changed}. " if changed else "")
-            + "Reload it to see their version, then make your change again."
+            _(
+                "Not saved: %(who)s saved this claim after you opened it "
+                "(it is now at version %(version)s). "
+            )
+            % {"who": who, "version": self.current.version}
+            + (_("They changed %(changes)s. ") % {"changes": changed} if changed else "")
+            + _("Reload it to see their version, then make your change again.")
         )
 
 
 class StatedFigure(models.Model):
     """A figure as a passage states it: the text as written and its parsed value."""
 
-    number_text = models.CharField(max_length=100, help_text="As written, e.g. 3800多亿元")
+    number_text = models.CharField(
+        _("number text"), max_length=100, help_text=_("As written, e.g. 3800多亿元")
+    )
     comparator = models.CharField(
-        max_length=10, choices=Comparator.choices, default=Comparator.EXACT
+        _("comparator"), max_length=10, choices=Comparator.choices, default=Comparator.EXACT
     )
     change = models.CharField(
+        _("change"),
         max_length=10,
         choices=Change.choices,
         default=Change.LEVEL,
-        help_text="Level, or an increase/decrease by the value (增长5%)",
+        help_text=_("Level, or an increase/decrease by the value (增长5%)"),
     )
-    value = models.DecimalField(max_digits=28, decimal_places=6)
+    value = models.DecimalField(_("value"), max_digits=28, decimal_places=6)
     value_high = models.DecimalField(
-        max_digits=28, decimal_places=6, null=True, blank=True, help_text="Upper end of a range"
+        _("value high"),
+        max_digits=28,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Upper end of a range"),
     )
-    unit = models.CharField(max_length=32, blank=True)
+    unit = models.CharField(_("unit"), max_length=32, blank=True)
 
     class Meta:
         abstract = True
@@ -742,22 +794,25 @@ class StatedFigure(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.comparator == Comparator.RANGE and self.value_high is None:
-            raise ValidationError({"value_high": "A range needs its upper value."})
+            raise ValidationError({"value_high": _("A range needs its upper value.")})
         if self.comparator != Comparator.RANGE and self.value_high is not None:
-            raise ValidationError({"value_high": "Only a range has an upper value."})
+            raise ValidationError({"value_high": _("Only a range has an upper value.")})
         if self.value_high is not None and self.value is not None and self.value_high < self.value:
-            raise ValidationError({"value_high": "The upper value is below the lower one."})
+            raise ValidationError({"value_high": _("The upper value is below the lower one.")})
 
 
 class BoundedFigure(StatedFigure):
     """A target's figure, with which side of it the target holds (README, "Meeting a figure")."""
 
     bound = models.CharField(
+        _("bound"),
         max_length=10,
         choices=Bound.choices,
         blank=True,
-        help_text="Floor, ceiling, point or range; empty: as the comparator says. Proposed "
-        "from the wording (CPI and unemployment rates 左右 are ceilings); status uses it.",
+        help_text=_(
+            "Floor, ceiling, point or range; empty: as the comparator says. Proposed "
+            "from the wording (CPI and unemployment rates 左右 are ceilings); status uses it."
+        ),
     )
 
     class Meta:
@@ -779,7 +834,7 @@ class BoundedFigure(StatedFigure):
         super().clean()
         if self.bound == Bound.RANGE and self.comparator != Comparator.RANGE:
             raise ValidationError(
-                {"bound": "A range bound needs a range figure (both ends, comparator range)."}
+                {"bound": _("A range bound needs a range figure (both ends, comparator range).")}
             )
 
 
@@ -849,33 +904,55 @@ TARGET_FIGURE_TRIGGER = "target_figure_changes_by_restatement"
 class Target(BoundedFigure):
     """A tracked goal. Its figure is the one in force; revisions keep the old ones."""
 
-    title = models.CharField(max_length=300)
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="targets")
-    subject = models.CharField(max_length=200, help_text="Who must deliver: 中央企业, 北京市")
-    scope = models.CharField(max_length=200, blank=True, help_text="National, a province, a firm")
+    title = models.CharField(_("title"), max_length=300)
+    metric = models.ForeignKey(
+        Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="targets"
+    )
+    subject = models.CharField(
+        _("subject"), max_length=200, help_text=_("Who must deliver: 中央企业, 北京市")
+    )
+    scope = models.CharField(
+        _("scope"), max_length=200, blank=True, help_text=_("National, a province, a firm")
+    )
     deadline = models.DateField(
+        _("deadline"),
         null=True,
         blank=True,
-        help_text="Last day of the horizon: 到2025年 is 2025-12-31. Empty for an open-ended goal "
-        "(中长期目标 with no year), which is never due and never missed.",
+        help_text=_(
+            "Last day of the horizon: 到2025年 is 2025-12-31. Empty for an open-ended goal "
+            "(中长期目标 with no year), which is never due and never missed."
+        ),
     )
-    baseline_value = models.DecimalField(max_digits=28, decimal_places=6, null=True, blank=True)
-    baseline_period = models.CharField(max_length=50, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=28, decimal_places=6, null=True, blank=True
+    )
+    baseline_period = models.CharField(_("baseline period"), max_length=50, blank=True)
     set_by = models.ForeignKey(
-        Speaker, null=True, blank=True, on_delete=models.PROTECT, related_name="targets_set"
+        Speaker,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets_set",
+        verbose_name=_("set by"),
     )
     status_override = models.CharField(
+        _("status override"),
         max_length=10,
         choices=TargetStatus.choices,
         blank=True,
-        help_text="A reviewer's verdict; the computed status is kept beside it",
+        help_text=_("A reviewer's verdict; the computed status is kept beside it"),
     )
-    status_override_reason = models.TextField(blank=True)
+    status_override_reason = models.TextField(_("status override reason"), blank=True)
     withdrawn_on = models.DateField(
-        null=True, blank=True, help_text="From this day the target no longer stands"
+        _("withdrawn on"),
+        null=True,
+        blank=True,
+        help_text=_("From this day the target no longer stands"),
     )
-    withdrawal_note = models.TextField(blank=True, help_text="Who withdrew it, and where")
-    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawal_note = models.TextField(
+        _("withdrawal note"), blank=True, help_text=_("Who withdrew it, and where")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = TargetQuerySet.as_manager()
     history_events = (
@@ -885,6 +962,8 @@ class Target(BoundedFigure):
     )
 
     class Meta(BoundedFigure.Meta):
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
         ordering = ["deadline", "title"]
         constraints = [
             *BoundedFigure.Meta.constraints,
@@ -917,9 +996,11 @@ class Target(BoundedFigure):
     def clean(self) -> None:
         super().clean()
         if self.status_override and not self.status_override_reason.strip():
-            raise ValidationError({"status_override_reason": "Say why the status is overridden."})
+            raise ValidationError(
+                {"status_override_reason": _("Say why the status is overridden.")}
+            )
         if self.withdrawn_on and not self.withdrawal_note.strip():
-            raise ValidationError({"withdrawal_note": "Say who withdrew the target, and where."})
+            raise ValidationError({"withdrawal_note": _("Say who withdrew the target, and where.")})
 
     def figure(self) -> dict[str, Any]:
         """The figure in force, as restatements and revisions compare it."""
@@ -1037,7 +1118,10 @@ class Target(BoundedFigure):
             )
             if statement is None:
                 raise ValidationError(
-                    {"claim": f"Claim #{claim.pk} has no target statement to link."}
+                    {
+                        "claim": _("Claim #%(id)s has no target statement to link.")
+                        % {"id": claim.pk}
+                    }
                 )
             stated_on = claim.document.published_on or timezone.localdate()
             target.check_restatement(statement, stated_on)
@@ -1093,28 +1177,40 @@ class Target(BoundedFigure):
         """Refuse a statement that is about something else, or older than the last revision."""
         if statement.target_id not in (None, self.pk):
             raise ValidationError(
-                {"target": f"The claim already states another target (#{statement.target_id})."}
+                {
+                    "target": _("The claim already states another target (#%(id)s).")
+                    % {"id": statement.target_id}
+                }
             )
         if statement.metric_id not in (None, self.metric_id):
             raise ValidationError(
                 {
-                    "metric": f"The statement is about {statement.metric}, the target about "
-                    f"{self.metric}: a different metric is a different target."
+                    "metric": _(
+                        "The statement is about %(stated)s, the target about %(target)s: "
+                        "a different metric is a different target."
+                    )
+                    % {"stated": statement.metric, "target": self.metric}
                 }
             )
         if statement.subject not in ("", self.subject):
             raise ValidationError(
                 {
-                    "subject": f"The statement's subject is {statement.subject!r}, the target's "
-                    f"{self.subject!r}: a different subject is a different target."
+                    "subject": _(
+                        "The statement's subject is %(stated)r, the target's %(target)r: "
+                        "a different subject is a different target."
+                    )
+                    % {"stated": statement.subject, "target": self.subject}
                 }
             )
         last = self.revisions.order_by("-revised_on").first()
         if last is not None and stated_on < last.revised_on:
             raise ValidationError(
                 {
-                    "claim": f"This statement is dated {stated_on}, before the revision of "
-                    f"{last.revised_on}; link restatements in the order they were made."
+                    "claim": _(
+                        "This statement is dated %(stated)s, before the revision of %(revised)s; "
+                        "link restatements in the order they were made."
+                    )
+                    % {"stated": stated_on, "revised": last.revised_on}
                 }
             )
 
@@ -1157,18 +1253,32 @@ class TargetStatement(BoundedFigure):
     """The figure a target-type claim states, and the target it states, if linked."""
 
     # Part of its claim: deleted with it (a restore brings it back).
-    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="target_statement")
+    claim = models.OneToOneField(
+        Claim, verbose_name=_("claim"), on_delete=models.CASCADE, related_name="target_statement"
+    )
     target = models.ForeignKey(
-        Target, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+        Target,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("target"),
     )
     metric = models.ForeignKey(
-        Metric, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Metric,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("metric"),
     )
-    subject = models.CharField(max_length=200, blank=True)
-    scope = models.CharField(max_length=200, blank=True)
-    deadline = models.DateField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
 
     class Meta(BoundedFigure.Meta):
+        verbose_name = _("target statement")
+        verbose_name_plural = _("target statements")
         triggers = [proposed_metric_trigger("target_statement_metric_usable")]
 
     def __str__(self) -> str:
@@ -1177,7 +1287,7 @@ class TargetStatement(BoundedFigure):
     def clean(self) -> None:
         super().clean()
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
-            raise ValidationError({"claim": "Only a target-type claim states a target."})
+            raise ValidationError({"claim": _("Only a target-type claim states a target.")})
         check_metric_usable(self.metric, self.claim if self.claim_id else None)
 
     def figure(self) -> dict[str, Any]:
@@ -1192,17 +1302,27 @@ class TargetRevision(models.Model):
     trigger refuses UPDATE and DELETE, so no one rewrites a target's past.
     """
 
-    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="revisions")
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="target_revisions")
-    revised_on = models.DateField()
-    changes = models.JSONField()
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), on_delete=models.PROTECT, related_name="revisions"
+    )
+    claim = models.ForeignKey(
+        Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="target_revisions"
+    )
+    revised_on = models.DateField(_("revised on"))
+    changes = models.JSONField(_("changes"))
     # PROTECT: a revision is never rewritten, not even to forget a deleted user.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("target revision")
+        verbose_name_plural = _("target revisions")
         ordering = ["target", "revised_on", "id"]
         triggers = [
             pgtrigger.Protect(
@@ -1212,21 +1332,27 @@ class TargetRevision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target} revised {self.revised_on}"
+        return _("%(target)s revised %(day)s") % {"target": self.target, "day": self.revised_on}
 
 
 @tracked()
 class Observation(StatedFigure):
     """A reported value of a metric for a period, from an observation-type claim."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="observation")
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
-    subject = models.CharField(max_length=200, blank=True)
-    scope = models.CharField(max_length=200, blank=True)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    claim = models.OneToOneField(
+        Claim, verbose_name=_("claim"), on_delete=models.CASCADE, related_name="observation"
+    )
+    metric = models.ForeignKey(
+        Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="observations"
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
 
     class Meta(StatedFigure.Meta):
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
         ordering = ["metric", "period_end"]
         constraints = [
             *StatedFigure.Meta.constraints,
@@ -1258,10 +1384,10 @@ class Observation(StatedFigure):
         super().clean()
         if self.claim_id and self.claim.claim_type != ClaimType.OBSERVATION:
             raise ValidationError(
-                {"claim": "Only an observation-type claim reports an observation."}
+                {"claim": _("Only an observation-type claim reports an observation.")}
             )
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValidationError({"period_end": "The period ends before it starts."})
+            raise ValidationError({"period_end": _("The period ends before it starts.")})
         if not self.metric_id:  # left empty: the field says so
             return
         check_metric_usable(self.metric, self.claim if self.claim_id else None)
@@ -1299,28 +1425,37 @@ FIGURE_MODELS: dict[str, type[TargetStatement] | type[Observation]] = {
 
 
 class RelationKind(models.TextChoices):
-    SUPPORTS = "supports", "supports"
-    CONTRADICTS = "contradicts", "contradicts"
-    RESTATES = "restates", "restates"
-    ELABORATES = "elaborates", "elaborates"
-    RESPONDS_TO = "responds_to", "responds to"
-    EVIDENCE_FOR = "evidence_for", "is evidence for"
+    SUPPORTS = "supports", _("supports")
+    CONTRADICTS = "contradicts", _("contradicts")
+    RESTATES = "restates", _("restates")
+    ELABORATES = "elaborates", _("elaborates")
+    RESPONDS_TO = "responds_to", _("responds to")
+    EVIDENCE_FOR = "evidence_for", _("is evidence for")
 
 
 @tracked()
 class ClaimRelation(models.Model):
     # Part of the claim that makes it (deleted with it); another's work for the one it
     # points at, which it keeps from being deleted.
-    source = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
-    target = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="relations_in")
-    kind = models.CharField(max_length=16, choices=RelationKind.choices)
-    note = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    source = models.ForeignKey(
+        Claim, verbose_name=_("source"), on_delete=models.CASCADE, related_name="relations_out"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    target = models.ForeignKey(
+        Claim, verbose_name=_("target"), on_delete=models.PROTECT, related_name="relations_in"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RelationKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("claim relation")
+        verbose_name_plural = _("claim relations")
         ordering = ["source", "kind", "target"]
         constraints = [
             choices_constraint("kind", RelationKind, "relation_kind_valid"),
@@ -1333,7 +1468,7 @@ class ClaimRelation(models.Model):
 
     def clean(self) -> None:
         if self.source_id and self.source_id == self.target_id:
-            raise ValidationError({"target": "A claim cannot relate to itself."})
+            raise ValidationError({"target": _("A claim cannot relate to itself.")})
         if self.kind != RelationKind.EVIDENCE_FOR or not (self.source_id and self.target_id):
             return
         observed = Observation.objects.filter(claim=self.source_id).first()
@@ -1353,18 +1488,23 @@ def evidence_errors(
     """Why an evidence_for relation between claims of these `types` (source, target), with
     these metrics (the observation's, the target statement's), is wrong; empty if it is not."""
     if types != (ClaimType.OBSERVATION, ClaimType.TARGET):
-        return {"kind": "Evidence runs from an observation-type claim to a target-type claim."}
+        return {
+            "kind": gettext("Evidence runs from an observation-type claim to a target-type claim.")
+        }
     if observed is not None and stated is not None and observed.pk != stated.pk:
         return {
-            "kind": f"The observation measures {observed}, the target {stated}: a figure "
-            "of another metric is not evidence for it."
+            "kind": gettext(
+                "The observation measures %(observed)s, the target %(stated)s: "
+                "a figure of another metric is not evidence for it."
+            )
+            % {"observed": observed, "stated": stated}
         }
     return {}
 
 
 class SuggestionKind(models.TextChoices):
-    TARGET = ClaimType.TARGET.value, "target"
-    OBSERVATION = ClaimType.OBSERVATION.value, "observation"
+    TARGET = ClaimType.TARGET.value, _("target")
+    OBSERVATION = ClaimType.OBSERVATION.value, _("observation")
 
 
 @tracked()
@@ -1374,17 +1514,24 @@ class SuggestionDismissal(models.Model):
     Identified by the figure's span in the document text and the suggested kind.
     """
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
-    start = models.PositiveIntegerField(help_text="Code-point offset of the figure")
-    end = models.PositiveIntegerField()
-    kind = models.CharField(max_length=12, choices=SuggestionKind.choices)
-    number_text = models.CharField(max_length=100)
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
     )
-    dismissed_at = models.DateTimeField(auto_now_add=True)
+    start = models.PositiveIntegerField(_("start"), help_text=_("Code-point offset of the figure"))
+    end = models.PositiveIntegerField(_("end"))
+    kind = models.CharField(_("kind"), max_length=12, choices=SuggestionKind.choices)
+    number_text = models.CharField(_("number text"), max_length=100)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("suggestion dismissal")
+        verbose_name_plural = _("suggestion dismissals")
         ordering = ["document", "start"]
         constraints = [
             choices_constraint("kind", SuggestionKind, "suggestion_dismissal_kind_valid"),
@@ -1401,7 +1548,11 @@ class SuggestionDismissal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number_text} ({self.kind}) dismissed in {self.document_id}"
+        return _("%(figure)s (%(kind)s) dismissed in %(document)s") % {
+            "figure": self.number_text,
+            "kind": self.get_kind_display(),
+            "document": self.document_id,
+        }
 
 
 class StoredSuggestions(models.Model):
@@ -1411,14 +1562,24 @@ class StoredSuggestions(models.Model):
     the suggester's version are the same; any of these changing recomputes them.
     """
 
-    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="+")
-    content_hash = models.CharField(max_length=64, help_text="Of the text scanned")
-    year = models.PositiveSmallIntegerField(null=True, help_text="The document's year, if dated")
-    scanner_version = models.PositiveSmallIntegerField()
-    items = models.JSONField(help_text="Every suggestion in the text, before dismissals")
-    computed_at = models.DateTimeField(auto_now=True)
+    document = models.OneToOneField(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
+    )
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, help_text=_("Of the text scanned")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, help_text=_("The document's year, if dated")
+    )
+    scanner_version = models.PositiveSmallIntegerField(_("scanner version"))
+    items = models.JSONField(
+        _("items"), help_text=_("Every suggestion in the text, before dismissals")
+    )
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("stored suggestions")
+        verbose_name_plural = _("stored suggestions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"),
@@ -1427,4 +1588,4 @@ class StoredSuggestions(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"suggestions for document {self.document_id}"
+        return _("suggestions for document %(id)s") % {"id": self.document_id}

@@ -31,6 +31,8 @@ import numpy.typing as npt
 from django.db import connection
 from django.db.models import Case, CharField, F, Func, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from claims.models import Claim, SpeakerKind, Stance
 
@@ -89,30 +91,34 @@ class Options:
     time_window: str = "no"
     window_size: int = 100
 
-    def errors(self) -> dict[str, str]:
+    def errors(self) -> dict[str, StrOrPromise]:
         """What is wrong with this combination, by option name; empty when it is fine."""
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         kind = self.network_type
         if kind not in NETWORK_TYPES:
-            return {"network_type": f"must be one of {', '.join(NETWORK_TYPES)}."}
+            return {
+                "network_type": _("must be one of %(choices)s.")
+                % {"choices": ", ".join(NETWORK_TYPES)}
+            }
         if self.variable1 == self.variable2:
-            errors["variable2"] = "must differ from variable1."
+            errors["variable2"] = _("must differ from variable1.")
         if self.qualifier_aggregation not in AGGREGATIONS[kind]:
-            errors["qualifier_aggregation"] = (
-                f"must be one of {', '.join(AGGREGATIONS[kind])} for a {kind} network."
-            )
+            errors["qualifier_aggregation"] = _(
+                "must be one of %(choices)s for a %(kind)s network."
+            ) % {"choices": ", ".join(AGGREGATIONS[kind]), "kind": kind}
         elif self.qualifier is None and self.qualifier_aggregation != "ignore":
-            errors["qualifier_aggregation"] = "needs a qualifier (qualifier=stance)."
+            errors["qualifier_aggregation"] = _("needs a qualifier (qualifier=stance).")
         if self.normalization not in NORMALIZATIONS[kind]:
-            errors["normalization"] = (
-                f"must be one of {', '.join(NORMALIZATIONS[kind])} for a {kind} network."
-            )
+            errors["normalization"] = _("must be one of %(choices)s for a %(kind)s network.") % {
+                "choices": ", ".join(NORMALIZATIONS[kind]),
+                "kind": kind,
+            }
         if self.start and self.stop and self.start > self.stop:
-            errors["stop"] = "must not be before start."
+            errors["stop"] = _("must not be before start.")
         if self.time_window != "no" and self.window_size < 1:
-            errors["window_size"] = "must be 1 or more."
+            errors["window_size"] = _("must be 1 or more.")
         if self.time_window != "no" and kind == "eventlist":
-            errors["time_window"] = "applies to networks, not to an event list."
+            errors["time_window"] = _("applies to networks, not to an event list.")
         return errors
 
     @property

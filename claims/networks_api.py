@@ -9,6 +9,7 @@ claims whatever the options, after the login's own.
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -69,7 +70,8 @@ class NetworkParameters(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = {
-            name: f"is not a variable; exclude_ takes one of {', '.join(VARIABLES)}."
+            name: _("is not a variable; exclude_ takes one of %(variables)s.")
+            % {"variables": ", ".join(VARIABLES)}
             for name in self.initial_data
             if name.startswith("exclude_") and name.removeprefix("exclude_") not in VARIABLES
         }
@@ -155,8 +157,11 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
         except TooManyWindows as error:
             raise serializers.ValidationError(
                 {
-                    "time_window": f"gives more than {error.count} windows: "
-                    "choose a larger unit or a shorter start–stop range."
+                    "time_window": _(
+                        "gives more than %(count)s windows: "
+                        "choose a larger unit or a shorter start–stop range."
+                    )
+                    % {"count": error.count}
                 }
             ) from None
         if isinstance(result, Statements):
@@ -184,8 +189,11 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
         cells = sum(network.matrix.size for network in series)
         if cells > MAX_CELLS:
             return {
-                "variable1": f"the network has {cells} cells; at most {MAX_CELLS}: "
-                "filter the claims, exclude values or use fewer windows."
+                "variable1": _(
+                    "the network has %(cells)s cells; at most %(limit)s: "
+                    "filter the claims, exclude values or use fewer windows."
+                )
+                % {"cells": cells, "limit": MAX_CELLS}
             }
         return {}
 
@@ -196,7 +204,7 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
                 json_dumps_params={"ensure_ascii": False},
             )
         if fmt != "csv":
-            raise serializers.ValidationError({"format": "an event list is json or csv."})
+            raise serializers.ValidationError({"format": _("an event list is json or csv.")})
         return attachment(network_formats.events_csv(statements), "text/csv", "eventlist.csv")
 
 
@@ -209,7 +217,7 @@ def attachment(body: str, content_type: str, filename: str) -> HttpResponse:
 def edge_ends(request: Request) -> tuple[str, str]:
     """The edge's `source` (a row) and `target` (a column, or a row of a one-mode network)."""
     ends = {name: request.query_params.get(name, "") for name in ("source", "target")}
-    missing = {name: "This parameter is required." for name, value in ends.items() if not value}
+    missing = {name: _("This parameter is required.") for name, value in ends.items() if not value}
     if missing:
         raise serializers.ValidationError(missing)
     return ends["source"], ends["target"]

@@ -12,6 +12,7 @@ the API all ask here, so a forged request meets the same rule as a click.
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import ReviewStatus
 from claims.models import Claim
@@ -26,7 +27,7 @@ def signed_in(user: AnyUser) -> User:
     """The user of a request that passed a login check; anyone else is refused."""
     if isinstance(user, User) and user.is_authenticated:
         return user
-    raise PermissionDenied("Log in first.")
+    raise PermissionDenied(_("Log in first."))
 
 
 def is_reviewer(user: AnyUser) -> bool:

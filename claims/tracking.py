@@ -11,18 +11,19 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from claims.figures import Change, Comparator
 
 
 class TargetStatus(models.TextChoices):
-    NO_DATA = "no_data", "no data yet"
-    ON_TRACK = "on_track", "on track"
-    OFF_TRACK = "off_track", "off track"
-    ACHIEVED = "achieved", "achieved"
-    MISSED = "missed", "missed"
-    REVISED = "revised", "revised"
-    WITHDRAWN = "withdrawn", "withdrawn"
+    NO_DATA = "no_data", _("no data yet")
+    ON_TRACK = "on_track", _("on track")
+    OFF_TRACK = "off_track", _("off track")
+    ACHIEVED = "achieved", _("achieved")
+    MISSED = "missed", _("missed")
+    REVISED = "revised", _("revised")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class Bound(models.TextChoices):
@@ -32,10 +33,10 @@ class Bound(models.TextChoices):
     range, 左右 a point, a bare figure a floor).
     """
 
-    FLOOR = "floor", "floor (at least: jobs, growth to reach)"
-    CEILING = "ceiling", "ceiling (at most: prices, unemployment, deficit)"
-    POINT = "point", "point (about the value, either side)"
-    RANGE = "range", "range (between two values)"
+    FLOOR = "floor", _("floor (at least: jobs, growth to reach)")
+    CEILING = "ceiling", _("ceiling (at most: prices, unemployment, deficit)")
+    POINT = "point", _("point (about the value, either side)")
+    RANGE = "range", _("range (between two values)")
 
 
 # "About" (左右, 约) is met within this distance of the stated value: half a percentage point

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -75,7 +75,7 @@ def as_of_param(request: Request) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise exceptions.ValidationError(
-            {"as_of": f"as_of must be a date as YYYY-MM-DD, got {raw!r}."}
+            {"as_of": _("as_of must be a date as YYYY-MM-DD, got %(raw)r.") % {"raw": raw}}
         ) from None
 
 
@@ -275,9 +275,11 @@ def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion
     if match is None:
         raise exceptions.ValidationError(
             {
-                "figure_start": f"There is no open {wanted['kind']} suggestion at "
-                f"{key[0]}–{key[1]} in document {document.pk}: it was accepted, dismissed, "
-                "or never suggested."
+                "figure_start": _(
+                    "There is no open %(kind)s suggestion at %(start)s–%(end)s in document "
+                    "%(document)s: it was accepted, dismissed, or never suggested."
+                )
+                % {"kind": wanted["kind"], "start": key[0], "end": key[1], "document": document.pk}
             }
         )
     return match, wanted
@@ -320,9 +322,10 @@ def accept(
         if metric is None or suggestion.period_start is None or suggestion.period_end is None:
             raise exceptions.ValidationError(
                 {
-                    "metric" if metric is None else "period_end": "An observation needs a "
-                    "metric and a period; choose the metric (the period comes from the text "
-                    "or the document's date)."
+                    "metric" if metric is None else "period_end": _(
+                        "An observation needs a metric and a period; choose the metric "
+                        "(the period comes from the text or the document's date)."
+                    )
                 }
             )
         figure |= {"period_start": suggestion.period_start, "period_end": suggestion.period_end}

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import json_script
+from django.utils.translation import gettext_lazy as _
 
 from annotations.models import Document, ReviewStatus
 from claims import permissions
@@ -86,7 +87,7 @@ def workbench_view(
     document = get_object_or_404(Document, pk=document_id)
     context = {
         **admin.admin_site.each_context(request),
-        "title": f"Annotate: {document.title}",
+        "title": _("Annotate: %(title)s") % {"title": document.title},
         "document": document,
         "opts": Claim._meta,
         "workbench": json_script(
@@ -175,7 +176,7 @@ def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateRespon
         raise PermissionDenied
     context = {
         **admin.admin_site.each_context(request),
-        "title": "Annotation progress",
+        "title": _("Annotation progress"),
         "opts": Claim._meta,
         "type_labels": ClaimType.labels,
         "status_labels": ReviewStatus.labels,
@@ -230,7 +231,7 @@ def restore_claim(*, claim_id: int, by: User) -> Claim:
     """
     record = deleted_claims().filter(id=claim_id).first()
     if record is None:
-        raise Http404(f"Claim #{claim_id} is not a deleted claim.")
+        raise Http404(_("Claim #%(id)s is not a deleted claim.") % {"id": claim_id})
     # Deleting a claim unlinks its topics first, in the same transaction.
     topic_ids = topic_ids_at(claim_id, record.pgh_created_at, before=True)
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import (
     exceptions,
@@ -53,12 +54,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+            _("The request body is larger than %(limit)s bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     elif isinstance(exc, ProtectedError):
         names = sorted({str(type(obj)._meta.verbose_name) for obj in exc.protected_objects})
         return Response(
-            {"detail": f"Not deleted: it is still used by {', '.join(names)}."},
+            {
+                "detail": _("Not deleted: it is still used by %(names)s.")
+                % {"names": ", ".join(names)}
+            },
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, DjangoValidationError):
@@ -68,7 +73,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, IntegrityError):
         # Validation should have caught it first; the database is the last line.
         return Response(
-            {"detail": f"The database refused the write: {str(exc).splitlines()[0]}"},
+            {
+                "detail": _("The database refused the write: %(error)s")
+                % {"error": str(exc).splitlines()[0]}
+            },
             status=status.HTTP_409_CONFLICT,
         )
     return drf_exception_handler(exc, context)
@@ -168,12 +176,12 @@ class SafeJSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(
-                "JSON parse error - the body is nested too deeply."
+                _("JSON parse error - the body is nested too deeply.")
             ) from None
         path = lone_surrogate_at(data)
         if path is not None:
             raise exceptions.ParseError(
-                {path: ["Lone surrogates are not allowed: they are not Unicode characters."]}
+                {path: [_("Lone surrogates are not allowed: they are not Unicode characters.")]}
             )
         return data
 
@@ -198,8 +206,8 @@ class ApiViewMixin(APIView):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise RequestTooLarge(
-                f"The request body has {length} bytes; at most "
-                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} are accepted."
+                _("The request body has %(length)s bytes; at most %(limit)s are accepted.")
+                % {"length": length, "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
             )
         super().initial(request, *args, **kwargs)
 
@@ -216,6 +224,6 @@ class StrictFieldsMixin(serializers.Serializer[Any]):
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["This field cannot be set here."] for name in unknown}
+                    {name: [_("This field cannot be set here.")] for name in unknown}
                 )
         return super().to_internal_value(data)

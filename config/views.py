@@ -4,6 +4,7 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework import permissions
@@ -35,7 +36,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class HasRole(permissions.BasePermission):
     """Any role (api_reader, annotator, reviewer, admin): every role may read claims."""
 
-    message = "This login has no role; ask an admin for one."
+    message = _("This login has no role; ask an admin for one.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user.has_perm("claims.view_claim"))

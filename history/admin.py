@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from history.events import HistoryEntry, history_of
 
@@ -14,8 +15,18 @@ def _shown(value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+# pghistory's event labels, as a reader of the history says them.
+EVENTS = {
+    "insert": _("insert"),
+    "update": _("update"),
+    "delete": _("delete"),
+    "baseline": _("baseline (as history began)"),
+}
+
+
 def _described(entry: HistoryEntry, obj: models.Model) -> str:
-    what = entry.event if entry.model == obj._meta.label else f"{entry.event} {entry.model}"
+    event = str(EVENTS.get(entry.event, entry.event))
+    what = event if entry.model == obj._meta.label else f"{event} {entry.model}"
     return what if entry.object_id in (None, str(obj.pk)) else f"{what} #{entry.object_id}"
 
 
@@ -30,13 +41,17 @@ def history_table(obj: models.Model) -> SafeString:
                 f"{name}: {_shown(before)} → {_shown(after)}"
                 for name, (before, after) in entry.changes.items()
             )
-            or "no field changed",
+            or _("no field changed"),
         )
         for entry in reversed(history_of(obj))
     ]
     return format_html(
-        '<table class="claim-history"><thead><tr><th>when</th><th>who</th><th>what</th>'
-        "<th>changes</th></tr></thead><tbody>{}</tbody></table>",
+        '<table class="claim-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+        "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+        _("when"),
+        _("who"),
+        _("what"),
+        _("changes"),
         format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
     )
 
@@ -48,6 +63,6 @@ class HistoryAdminMixin:
         fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         return fields if "change_history" in fields else [*fields, "change_history"]
 
-    @admin.display(description="every change (who, when, before → after)")
+    @admin.display(description=_("every change (who, when, before → after)"))
     def change_history(self, obj: models.Model) -> SafeString | str:
         return "—" if obj.pk is None else history_table(obj)

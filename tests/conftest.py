@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import override_settings
+from django.utils import translation
 from pytest_django import DjangoDbBlocker
 
 from annotations.models import Document
@@ -148,6 +149,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
         if any(wanted) and any(names & COMMITTING for names in fixtures):
             raise pytest.UsageError(f"{module}: data built once cannot serve tests that commit")
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test() -> Iterator[None]:
+    """A request in Chinese leaves Chinese active in the test's thread (LocaleMiddleware
+    sets the language per request and never unsets it): the next test, which may call
+    full_clean() with no request at all, starts in the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="module")

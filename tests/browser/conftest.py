@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM
@@ -28,11 +29,19 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def log_in(browser: Browser, live_server):
-    """Log a user in through the admin login form, in a browser context of their own."""
+    """Log a user in through the admin login form, in a browser context of their own.
+
+    The browser is Chinese (it sends Accept-Language: zh-CN) but the pages are English, as
+    if the user had chosen English with the switch, so that tests can name what they see
+    in the source language. `language=None`: the browser's language decides.
+    """
     contexts = []
 
-    def log_in(user) -> Page:
+    def log_in(user, language: str | None = "en") -> Page:
         context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        if language is not None:
+            name, url = settings.LANGUAGE_COOKIE_NAME, live_server.url
+            context.add_cookies([{"name": name, "value": language, "url": url}])
         contexts.append(context)
         page = context.new_page()
         page.goto(live_server.url + "/admin/login/")

@@ -59,7 +59,7 @@
   }
 
   function errorText(body) {
-    if (!body || typeof body !== "object") return "The server refused the request.";
+    if (!body || typeof body !== "object") return gettext("The server refused the request.");
     return Object.entries(body)
       .map(([name, problem]) => name + ": " + (Array.isArray(problem) ? problem.join(" ") : problem))
       .join("; ");
@@ -104,10 +104,10 @@
     const network = series[current];
     const label = document.getElementById("nw-window-label");
     label.textContent = network
-      ? "window " + (current + 1) + " of " + series.length + ": " + network.start + " – " + network.stop
-      : "no window fits between start and stop";
+      ? interpolate(gettext("window %(number)s of %(count)s: %(start)s – %(stop)s"), { number: current + 1, count: series.length, start: network.start, stop: network.stop }, true)
+      : gettext("no window fits between start and stop");
     document.getElementById("nw-summary").textContent = network
-      ? network.statements + " statements, " + network.edges.length + " edges"
+      ? interpolate(gettext("%(statements)s statements, %(edges)s edges"), { statements: network.statements, edges: network.edges.length }, true)
       : "";
     render(network);
   }
@@ -240,13 +240,13 @@
       edgeTitle.textContent = errorText(body);
       return;
     }
-    edgeTitle.textContent = source + " – " + target + ": " + body.count + " claims";
+    edgeTitle.textContent = source + " – " + target + ": " + interpolate(ngettext("%s claim", "%s claims", body.count), [body.count]);
     for (const claim of body.claims) {
       const item = document.createElement("li");
       const heading = document.createElement("div");
       heading.textContent =
-        (claim.time || "undated") + " · " + claim.document_title + " · " + claim.speaker +
-        " (" + (claim.organization || "no organisation") + ") · " + claim.topic + " · " + claim.stance;
+        (claim.time || gettext("undated")) + " · " + claim.document_title + " · " + claim.speaker +
+        " (" + (claim.organization || gettext("no organisation")) + ") · " + claim.topic + " · " + claim.stance;
       const quote = document.createElement("blockquote");
       quote.textContent = claim.text;
       item.append(heading, quote);

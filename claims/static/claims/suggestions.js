@@ -17,8 +17,9 @@
 
   function describe(s) {
     const f = s.figure;
-    const when = s.kind === "target" ? (s.deadline ? ` by ${s.deadline}` : "") : (s.period_end ? ` for ${s.period_start} – ${s.period_end}` : "");
-    return `${s.kind}: ${f.number_text} (${f.comparator}${f.change !== "level" ? ", " + f.change : ""}) = ${f.value}${f.value_high ? "–" + f.value_high : ""} ${f.unit}${when}`;
+    const when = s.kind === "target" ? (s.deadline ? " " + interpolate(gettext("by %s"), [s.deadline]) : "") : (s.period_end ? " " + interpolate(gettext("for %(start)s – %(end)s"), { start: s.period_start, end: s.period_end }, true) : "");
+    const kind = s.kind === "target" ? gettext("target") : gettext("observation");
+    return `${kind}: ${f.number_text} (${f.comparator}${f.change !== "level" ? ", " + f.change : ""}) = ${f.value}${f.value_high ? "–" + f.value_high : ""} ${f.unit}${when}`;
   }
 
   function passage(s) {
@@ -29,7 +30,7 @@
   }
 
   function metricPicker(s) {
-    const select = el("select", { className: "wb-suggestion-metric", title: "metric" }, el("option", { value: "" }, "— metric —"));
+    const select = el("select", { className: "wb-suggestion-metric", title: gettext("metric") }, el("option", { value: "" }, gettext("— metric —")));
     for (const m of metrics) select.append(el("option", { value: String(m.id), selected: s.metric && s.metric.id === m.id }, m.name));
     return select;
   }
@@ -52,8 +53,8 @@
   function item(s) {
     const picker = metricPicker(s);
     const message = el("div", { className: "wb-message", role: "alert", hidden: true });
-    const accept = el("button", { type: "button", className: "wb-suggestion-accept" }, "Accept");
-    const dismiss = el("button", { type: "button", className: "wb-suggestion-dismiss" }, "Dismiss");
+    const accept = el("button", { type: "button", className: "wb-suggestion-accept" }, gettext("Accept"));
+    const dismiss = el("button", { type: "button", className: "wb-suggestion-dismiss" }, gettext("Dismiss"));
     const li = el("li", { className: `wb-suggestion wb-suggestion-${s.kind}` }, passage(s), el("div", { className: "wb-meta" }, describe(s)), picker, accept, dismiss, message);
     const which = { kind: s.kind, figure_start: s.figure_start, figure_end: s.figure_end };
     accept.addEventListener("click", async () => {

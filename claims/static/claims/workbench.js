@@ -345,17 +345,18 @@
       byAnnotator[c.annotator] = byAnnotator[c.annotator] || {};
       byAnnotator[c.annotator][c.status] = (byAnnotator[c.annotator][c.status] || 0) + 1;
     }
+    const statusLabels = data.choices.status.map((c) => c[1]);
     table(
       $("wb-progress-table"),
       TYPES.map((t) => ({ key: t, label: label("claim_type", t) })),
-      statuses,
+      statusLabels,
       (r, j) => byType[r.key + " " + statuses[j]] || 0
     );
     const annotators = Object.keys(byAnnotator).sort();
     table(
       $("wb-annotator-table"),
       annotators.map((a) => ({ key: a, label: a })),
-      statuses,
+      statusLabels,
       (r, j) => byAnnotator[r.key][statuses[j]] || 0
     );
     const select = $("wb-filter-annotator");
@@ -742,7 +743,7 @@
   function setupForm() {
     fillSelect("wb-claim_type", "claim_type");
     // No default type: a new claim has none until the annotator picks one (or presses 1-6).
-    $("wb-claim_type").prepend(new Option(`— choose (keys 1–${TYPES.length}) —`, ""));
+    $("wb-claim_type").prepend(new Option(interpolate(gettext("— choose (keys 1–%s) —"), [TYPES.length]), ""));
     for (const f of ["attribution", "stance", "modality"]) fillSelect("wb-" + f, f);
     fillSelect("wb-fig-comparator", "comparator");
     fillSelect("wb-fig-change", "change");
@@ -796,7 +797,7 @@
     $("wb-review-note").hidden = true;
     speaker = null;
     deleteArmed = false;
-    $("wb-delete").textContent = "Delete";
+    $("wb-delete").textContent = gettext("Delete");
     $("wb-speaker-options").hidden = true;
   }
 
@@ -811,9 +812,9 @@
       moved = null;
       caret = null;
     });
-    $("wb-form-title").textContent = "New claim";
+    $("wb-form-title").textContent = gettext("New claim");
     $("wb-quote").textContent = passage.quote;
-    $("wb-meta").textContent = `characters ${passage.start}–${passage.end}`;
+    $("wb-meta").textContent = interpolate(gettext("characters %(start)s–%(end)s"), { start: passage.start, end: passage.end }, true);
     $("wb-attribution").value = "authorial";
     $("wb-claim_type").value = "";
     setEditable(true, { submit: false, delete: false, review: false });
@@ -866,13 +867,13 @@
       moved = null;
       editing = claim;
     });
-    $("wb-form-title").textContent = `Claim #${claim.id}`;
+    $("wb-form-title").textContent = interpolate(gettext("Claim #%(id)s"), { id: claim.id }, true);
     $("wb-quote").textContent = claim.quote;
     $("wb-meta").textContent =
-      `characters ${claim.start}–${claim.end} · ${claim.annotator} · ${label("status", claim.status)}` +
-      (claim.reviewer ? ` by ${claim.reviewer}` : "") +
+      interpolate(gettext("characters %(start)s–%(end)s"), { start: claim.start, end: claim.end }, true) + ` · ${claim.annotator} · ${label("status", claim.status)}` +
+      (claim.reviewer ? " " + interpolate(pgettext("reviewed by", "by %s"), [claim.reviewer]) : "") +
       (claim.review_comment ? ` — “${claim.review_comment}”` : "") +
-      ` · version ${claim.version}`;
+      " · " + interpolate(gettext("version %s"), [claim.version]);
     $("wb-claim_type").value = claim.claim_type;
     speaker = claim.speaker ? { id: claim.speaker, name: claim.speaker_name } : null;
     $("wb-speaker-input").value = speaker ? speaker.name : "";
@@ -902,14 +903,14 @@
     note.hidden = claim.status !== "rejected" || !claim.review_comment;
     if (note.hidden) return;
     const next = claim.can.change
-      ? " Edit it and save (it becomes a draft again), submit it for review again, or delete it."
+      ? " " + gettext("Edit it and save (it becomes a draft again), submit it for review again, or delete it.")
       : "";
-    note.textContent = `Rejected by ${claim.reviewer || "a reviewer"}: “${claim.review_comment}”.${next}`;
-    $("wb-submit").textContent = "Resubmit for review";
+    note.textContent = interpolate(gettext("Rejected by %(reviewer)s: “%(comment)s”."), { reviewer: claim.reviewer || gettext("a reviewer"), comment: claim.review_comment }, true) + next;
+    $("wb-submit").textContent = gettext("Resubmit for review");
   }
 
   function setEditable(canChange, can) {
-    $("wb-submit").textContent = "Submit for review";
+    $("wb-submit").textContent = gettext("Submit for review");
     for (const el of form.querySelectorAll("#wb-meaning input, #wb-meaning select, #wb-meaning textarea, #wb-figure input, #wb-figure select")) {
       el.disabled = !canChange;
     }
@@ -988,7 +989,7 @@
       try {
         json = await response.json();
       } catch (e) {
-        json = { detail: `The server answered ${response.status} without JSON.` };
+        json = { detail: interpolate(gettext("The server answered %s without JSON."), [response.status]) };
       }
     }
     return { status: response.status, json };
@@ -1025,7 +1026,7 @@
     const reload = document.createElement("button");
     reload.type = "button";
     reload.id = "wb-reload";
-    reload.textContent = "Load their version";
+    reload.textContent = gettext("Load their version");
     reload.addEventListener("click", () => {
       claimChanged(json.current.id, json.current);
       openClaim(json.current);
@@ -1043,10 +1044,10 @@
     end: "wb-quote",
   };
   const LABELS = {
-    "wb-quote": "Passage",
-    "wb-topics": "Topics",
-    "wb-speaker-input": "Speaker",
-    "wb-figure": "The number",
+    "wb-quote": gettext("Passage"),
+    "wb-topics": gettext("Topics"),
+    "wb-speaker-input": gettext("Speaker"),
+    "wb-figure": gettext("The number"),
   };
 
   function controlOf(field) {
@@ -1074,10 +1075,10 @@
 
   // Django's and DRF's stock messages, said as an instruction to the annotator.
   const PLAIN = [
-    [/^A valid number is required\.?$/, "enter a number"],
-    [/^(This field may not be blank|This field is required|This field may not be null)\.?$/, "fill this in"],
-    [/is not a valid choice\.?$/, "choose one of the options"],
-    [/^Date has wrong format/, "enter a date as YYYY-MM-DD"],
+    [/^A valid number is required\.?$/, gettext("enter a number")],
+    [/^(This field may not be blank|This field is required|This field may not be null)\.?$/, gettext("fill this in")],
+    [/is not a valid choice\.?$/, gettext("choose one of the options")],
+    [/^Date has wrong format/, gettext("enter a date as YYYY-MM-DD")],
   ];
 
   function plain(message) {
@@ -1108,7 +1109,7 @@
     p.className = "wb-field-error";
     p.id = el.id + "-error";
     p.setAttribute("role", "alert");
-    p.textContent = `${labelOf(el)}: ${text}`;
+    p.textContent = interpolate(gettext("%(label)s: %(problem)s"), { label: labelOf(el), problem: text }, true);
     // After the speaker box's wrapper, so the suggestion list stays under the input.
     (el.closest(".wb-speaker") || el).after(p);
     el.setAttribute("aria-describedby", p.id);
@@ -1123,7 +1124,7 @@
     if (status === 412 && json.current) return showStale(json);
     if (status === 404 && editing) {
       claimChanged(editing.id, null);
-      showMessage("error", [`Claim #${editing.id} no longer exists: someone deleted it meanwhile.`]);
+      showMessage("error", [interpolate(gettext("Claim #%(id)s no longer exists: someone deleted it meanwhile."), { id: editing.id }, true)]);
       $("wb-message").scrollIntoView({ block: "nearest" });
       return;
     }
@@ -1138,11 +1139,11 @@
       } else if (field === "detail" || field === "non_field_errors") {
         lines.push(Array.isArray(messages) ? messages.join(" ") : String(messages));
       } else {
-        lines.push(`${humanField(field)}: ${said}`);
+        lines.push(interpolate(gettext("%(label)s: %(problem)s"), { label: humanField(field), problem: said }, true));
       }
     }
     if (lines.length || !first) {
-      showMessage("error", lines.length ? lines : [`The server answered ${status}.`]);
+      showMessage("error", lines.length ? lines : [interpolate(gettext("The server answered %s."), [status])]);
       $("wb-message").scrollIntoView({ block: "nearest" });
     }
     if (first) {
@@ -1154,7 +1155,7 @@
   async function save() {
     if (form.hidden || $("wb-save").hidden) return;
     if (!$("wb-claim_type").value) {
-      return showErrors({ status: 400, json: { claim_type: [`choose a type (keys 1–${TYPES.length})`] } });
+      return showErrors({ status: 400, json: { claim_type: [interpolate(gettext("choose a type (keys 1–%s)"), [TYPES.length])] } });
     }
     let result;
     if (pending) {
@@ -1168,7 +1169,7 @@
       focusId = result.json.id;
       form.dispatchEvent(new CustomEvent("wb:saved", { detail: { claim: result.json } }));
       closeForm();
-      showHere(`Saved claim #${result.json.id}.`);
+      showHere(interpolate(gettext("Saved claim #%s."), [result.json.id]));
     } else {
       showErrors(result);
     }
@@ -1181,7 +1182,7 @@
     if (result.status === 200) {
       claimChanged(result.json.id, result.json);
       openClaim(result.json);
-      showMessage("ok", [`Claim #${result.json.id} is now ${label("status", result.json.status)}.`]);
+      showMessage("ok", [interpolate(gettext("Claim #%(id)s is now %(status)s."), { id: result.json.id, status: label("status", result.json.status) }, true)]);
     } else {
       showErrors(result);
     }
@@ -1193,7 +1194,7 @@
     if (result.status === 204) {
       claimChanged(id, null);
       closeForm();
-      showHere(`Deleted claim #${id}. Deleted claims can be restored from the admin.`);
+      showHere(interpolate(gettext("Deleted claim #%s. Deleted claims can be restored from the admin."), [id]));
     } else {
       showErrors(result);
     }
@@ -1256,7 +1257,7 @@
       const b = document.createElement("button");
       b.type = "button";
       b.className = "wb-create";
-      b.textContent = `+ New speaker “${term}”`;
+      b.textContent = interpolate(gettext("+ New speaker “%s”"), [term]);
       b.addEventListener("click", () => createSpeaker(term));
       items.push(b);
     }

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.db.models import QuerySet
+from django_stubs_ext import StrOrPromise
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
@@ -15,7 +16,7 @@ class Filter:
         field_name: str | None = None,
         lookup_expr: str | None = None,
         *,
-        label: str | None = None,
+        label: StrOrPromise | None = None,
         method: str | Callable[..., QuerySet[Any]] | None = None,
         distinct: bool = False,
         exclude: bool = False,
