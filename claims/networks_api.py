@@ -8,6 +8,7 @@ claims whatever the options, after the login's own.
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -132,6 +133,9 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
     filterset_class = ClaimFilter
     pagination_class = None  # one network, not pages
     content_negotiation_class = IgnoreAccept
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return Claim.objects.visible_to(self.request.user)
 
     def parameters(self, request: Request) -> tuple[Options, str]:
         checked = NetworkParameters(data=request.query_params)

@@ -149,10 +149,12 @@ class TargetTimelineView(ApiViewMixin, APIView):
         as_of = as_of_param(request)
         # Four queries: the target with its metric, its statements, its revisions,
         # its metric's observations (each with claim and document).
-        target = get_object_or_404(Target.objects.with_evidence(), pk=pk)
+        target = get_object_or_404(Target.objects.with_evidence(request.user), pk=pk)
         events = [event_json(*event, target) for event in target.timeline()]
         # Four more: the same goal's other horizons with their evidence.
-        series = [series_json(member, as_of) for member in target.series().with_evidence()]
+        series = [
+            series_json(member, as_of) for member in target.series().with_evidence(request.user)
+        ]
         return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
 
@@ -178,7 +180,7 @@ class TargetTrackingView(ApiViewMixin, APIView):
         wanted = params.validated_data
         as_of = wanted.get("as_of") or timezone.localdate()
         # Four queries: targets with metrics, statements, revisions, observations.
-        targets = Target.objects.with_evidence().order_by("deadline", "title", "id")
+        targets = Target.objects.with_evidence(request.user).order_by("deadline", "title", "id")
         if self.due_only:
             targets = targets.due(as_of)
         if "subject" in wanted:
@@ -220,7 +222,7 @@ class SuggestionListView(ApiViewMixin, APIView):
         # The canonical text is scanned; the raw text is not needed.
         document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         metrics = list(Metric.objects.all())
-        found = suggestions.for_document(document)
+        found = suggestions.for_document(document, request.user)
         return Response(
             {
                 "document_id": document.pk,
@@ -247,7 +249,9 @@ def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion
     choice.is_valid(raise_exception=True)
     wanted = choice.validated_data
     key = (wanted["figure_start"], wanted["figure_end"], wanted["kind"])
-    match = next((s for s in suggestions.for_document(document) if s.key() == key), None)
+    match = next(
+        (s for s in suggestions.for_document(document, request.user) if s.key() == key), None
+    )
     if match is None:
         raise exceptions.ValidationError(
             {

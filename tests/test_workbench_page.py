@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimRelation, Metric, Observation, StaleVersion, Topic
 from claims.workbench import claims_for_document, progress_by_annotator, progress_by_document
+from projects.models import Project
 from tests.conftest import SOE_TARGET, make_claim
 
 pytestmark = pytest.mark.django_db
@@ -155,10 +156,11 @@ def test_it_lists_a_documents_claims_in_a_constant_number_of_queries(
                     source=source, target=target, kind="supports", created_by=alice
                 )
     # 1 claims with speaker, annotator, reviewer, figures; 2 their topics; 3 their relations
+    project = Project.objects.default()
     with django_assert_num_queries(3):
         rows = [
             (c, list(c.topics.all()), list(c.relations_out.all()))
-            for c in claims_for_document(seed_document)
+            for c in claims_for_document(seed_document, alice, project)
         ]
         creators = {r.created_by.username for _, _, relations in rows for r in relations}
     assert [len(relations) for _, _, relations in rows] == [2, 2, 2]
@@ -172,8 +174,8 @@ def test_it_counts_progress_per_document_and_per_annotator_in_three_queries(
     make_claim(seed_document, seed_document.text[:8].strip(), bob, status="submitted")
     # 1 documents; 2 counts by document, type and status; 3 counts by annotator and status
     with django_assert_num_queries(3):
-        documents = progress_by_document()
-        annotators = progress_by_annotator()
+        documents = progress_by_document(alice)
+        annotators = progress_by_annotator(alice)
     assert documents[0]["total"] == 2
     assert documents[0]["types"][:1] == [1]  # one target
     assert documents[0]["statuses"][:2] == [1, 1]  # one draft, one submitted
@@ -193,8 +195,9 @@ def test_it_renders_the_workbench_page_with_the_api_claims_in_a_constant_number_
         )
     client = logged_in(alice)
     # session, user, permissions (2), document, claims, topics, relations, reviewer group,
-    # topics list, metrics, and the admin sidebar's app list
-    with django_assert_max_num_queries(13):
+    # topics list, metrics, the admin sidebar's app list, and the project (with its
+    # guidelines in force and her assignment)
+    with django_assert_max_num_queries(14):
         response = client.get(f"/admin/claims/claim/workbench/{seed_document.pk}/")
     assert response.status_code == 200
     script = re.search(
