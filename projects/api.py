@@ -207,6 +207,7 @@ class ProjectViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Project])
             Membership.objects.create(
                 project=project, user=signed_in(self.request), role=ProjectRole.MANAGER
             )
+        serializer.context["roles"][project.pk] = ProjectRole.MANAGER
 
     def perform_update(self, serializer: serializers.BaseSerializer[Project]) -> None:
         with transaction.atomic():

@@ -90,6 +90,8 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its settings and its members (history/api.py).
+    history_events = ("projects.ProjectEvent", "projects.MembershipEvent")
 
     objects = ProjectQuerySet.as_manager()
 
