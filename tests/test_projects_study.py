@@ -171,11 +171,11 @@ def traces(study: Study, reader: User, of: str) -> list[str]:
     browser = Client()
     browser.force_login(reader)
     for page in study.admin_pages(of):
-        reply = browser.get(page)
-        assert reply.status_code < 500, page
-        body = reply.content.decode()
+        page_reply = browser.get(page)
+        assert page_reply.status_code < 500, page
+        body = page_reply.content.decode()
         for token in (f"NOTE-{of}", f"SPK-{of}", f">{of}<", f'"{of}"'):
-            if reply.status_code == 200 and token in body:
+            if page_reply.status_code == 200 and token in body:
                 found.append(f"admin {page}: {token}")
     return found
 
