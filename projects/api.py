@@ -52,6 +52,7 @@ class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer[Project])
             "my_role",
         ]
         read_only_fields = ["is_default", "created_at"]
+        extra_kwargs = {"annotators_per_document": {"min_value": 1}}
 
     def get_my_role(self, project: Project) -> str | None:
         """The requesting user's project role (annotator, curator, manager), or null."""

@@ -22,7 +22,7 @@ from django.db.models import Exists, Func, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from annotations.models import Document, choices_constraint
+from annotations.models import Document, choices_constraint, document_texts
 from history.tracking import tracked
 
 DEFAULT_PROJECT_NAME = "Default project"
@@ -203,9 +203,7 @@ class Project(models.Model):
             )
         )
         shown = None if overseer else {document_id for document_id, _, _ in rows}
-        entries = self.entries.select_related("document").only(
-            "document_id", "curation_state", "document__title"
-        )
+        entries = self.entries.select_related("document").defer(*document_texts("document"))
         per_document: dict[int, dict[str, Any]] = {
             entry.document_id: {
                 "document": entry.document_id,
