@@ -86,7 +86,7 @@ def test_it_loads_a_study_whose_coders_see_each_other_only_in_the_curated_docume
     assert {c.pk for c in theirs if c.document_id == curated} <= seen
     assert not {c.pk for c in theirs if c.document_id != curated} & seen
     # They agree on some claims and differ on others, in span, type and stance.
-    pairs = {}
+    pairs: dict[tuple[int, int], dict[int, Claim]] = {}
     for claim in in_study:
         pairs.setdefault((claim.document_id, claim.start), {})[claim.annotator_id] = claim
     differences = set()
