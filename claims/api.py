@@ -26,6 +26,7 @@ from django.db.models import Model, Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -545,7 +546,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         if self.instance is not None:
             if "project" in attrs and attrs["project"].pk != self.instance.project_id:
                 raise serializers.ValidationError(
-                    {"project": "A claim stays in the project it was made in."}
+                    {"project": gettext("A claim stays in the project it was made in.")}
                 )
             return
         project = attrs.get("project") or Project.objects.default()
@@ -554,11 +555,14 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
             if project.role_of(user) is None and not user.is_superuser:
                 # a project she is no member of exists for her no more than in its list
                 raise serializers.ValidationError(
-                    {"project": f'Invalid pk "{project.pk}" - object does not exist.'}
+                    {"project": gettext('Invalid pk "%s" - object does not exist.') % project.pk}
                 )
             if not project.entries.filter(document=claim.document_id).exists():
                 raise serializers.ValidationError(
-                    {"document": f"Document {claim.document_id} is not in project {project}."}
+                    {
+                        "document": gettext("Document %(document)s is not in project %(project)s.")
+                        % {"document": claim.document_id, "project": project}
+                    }
                 )
         attrs["guidelines"] = claim.guidelines = project.latest_guidelines()
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import (
@@ -83,8 +84,21 @@ class ManagedByMixin:
 
 @admin.register(Project)
 class ProjectAdmin(ManagedByMixin, admin.ModelAdmin[Project]):
-    list_display = ["name", "annotators_per_document", "independent", "is_default", "created_at"]
+    list_display = [
+        "name",
+        "annotators_per_document",
+        "independent",
+        "is_default",
+        "created_at",
+        "progress_link",
+    ]
     search_fields = ["name"]
+
+    @admin.display(description=_("progress"))
+    def progress_link(self, project: Project) -> str:
+        url = reverse("admin:projects_project_progress", args=[project.pk])
+        return format_html('<a href="{}">{}</a>', url, _("progress"))
+
     inlines = [MembershipInline, GuidelinesInline, ProjectDocumentInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:

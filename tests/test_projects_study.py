@@ -267,45 +267,31 @@ def test_a_study_never_shows_an_annotator_anothers_claims_before_curation() -> N
         assert [t for other in others for t in traces(study, user, other)] == []
 
     ann2_api = api_as(ann2)
-    observation_claim = ann2_api.post(
-        "/api/v1/claims/",
-        json={
-            "project": project,
-            "document": shared,
-            "start": 40,
-            "end": 52,
-            "quote": Document.objects.get(pk=shared).text[40:52],
-            "claim_type": "observation",
-            "attribution": "authorial",
-            "note": "NOTE-ann2-observation",
-            "figure": {
-                "number_text": "5%",
-                "value": "5",
-                "unit": "%",
-                "metric": target.metric_id,
-                "period_start": "2024-01-01",
-                "period_end": "2024-12-31",
-            },
-            "relations": [{"target": study.claims["ann2"][0], "kind": "supports"}],
-        },
+    shared_text = Document.objects.get(pk=shared).text
+
+    def ann2_writes(start: int, end: int, note: str, **extra: Any) -> dict[str, Any]:
+        span = {"start": start, "end": end, "quote": shared_text[start:end]}
+        body = {"project": project, "document": shared, **span, "note": f"NOTE-ann2-{note}"}
+        written = ann2_api.post(
+            "/api/v1/claims/", json={"attribution": "authorial", **body, **extra}
+        )
+        assert written.status_code == 201, written.text
+        return dict(written.json())
+
+    figure = {"number_text": "5%", "value": "5", "unit": "%", "metric": target.metric_id}
+    figure |= {"period_start": "2024-01-01", "period_end": "2024-12-31"}
+    observation_claim = ann2_writes(
+        40,
+        52,
+        "observation",
+        claim_type="observation",
+        figure=figure,
+        relations=[{"target": study.claims["ann2"][0], "kind": "supports"}],
     )
-    assert observation_claim.status_code == 201, observation_claim.text
-    study.claims["ann2"].append(observation_claim.json()["id"])
-    study.observation = Claim.objects.get(pk=observation_claim.json()["id"]).observation.pk
-    study.relation = observation_claim.json()["relations"][0]["id"]
-    deleted = ann2_api.post(
-        "/api/v1/claims/",
-        json={
-            "project": project,
-            "document": shared,
-            "start": 60,
-            "end": 66,
-            "quote": Document.objects.get(pk=shared).text[60:66],
-            "claim_type": "assessment",
-            "attribution": "authorial",
-            "note": "NOTE-ann2-deleted",
-        },
-    ).json()
+    study.claims["ann2"].append(observation_claim["id"])
+    study.observation = Claim.objects.get(pk=observation_claim["id"]).observation.pk
+    study.relation = observation_claim["relations"][0]["id"]
+    deleted = ann2_writes(60, 66, "deleted", claim_type="assessment")
     gone = ann2_api.delete(f"/api/v1/claims/{deleted['id']}/", headers={"If-Match": '"1"'})
     assert gone.status_code == 204
 
