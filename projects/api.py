@@ -164,14 +164,18 @@ def signed_in(request: Request) -> User:
 
 
 class ProjectPermission(permissions.IsAuthenticated):
-    """Reading: whoever sees the project (get_queryset). Creating: admins and those with
-    projects.add_project (reviewers). Changing: its managers and admins. The actions
-    that are anyone's own (queue, finish, progress) check the user themselves."""
+    """A login with a role. Reading: whoever sees the project (get_queryset). Creating:
+    admins and those with projects.add_project (reviewers). Changing: its managers and
+    admins. The actions that are anyone's own (queue, finish, progress) check the user
+    themselves."""
 
     OWN_ACTIONS = ("queue", "finish", "progress")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        # A login without a role gets 403 here as everywhere (claims/roles.py).
         if not super().has_permission(request, view):
+            return False
+        if not request.user.has_perm("claims.view_claim"):
             return False
         if getattr(view, "action", None) == "create":
             return bool(request.user.has_perm("projects.add_project"))

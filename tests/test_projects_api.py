@@ -60,6 +60,7 @@ def claim_body(doc: Document, project: Project | None, **extra: Any) -> dict[str
 
 def test_a_non_member_sees_no_project_and_a_member_hers(team):
     base = f"/api/v1/projects/{team['project'].pk}/"
+    assert api_as(make_user("mallory")).get("/api/v1/projects/").status_code == 403  # no role
     assert api_as(team["olga"]).get(base).status_code == 404
     listed = api_as(team["olga"]).get("/api/v1/projects/").json()["results"]
     assert [p["is_default"] for p in listed] == [True]
