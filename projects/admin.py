@@ -36,7 +36,8 @@ class MembershipInline(admin.TabularInline[Membership, Project]):
 
 
 class GuidelinesInline(admin.StackedInline[Guidelines, Project]):
-    """Versions are added, never changed: a claim records the one it was made under."""
+    """Versions are added, never changed: a claim records the one it was made under.
+    A manager adds the next version (ProjectAdmin.save_formset numbers it)."""
 
     model = Guidelines
     extra = 0
@@ -48,7 +49,7 @@ class GuidelinesInline(admin.StackedInline[Guidelines, Project]):
         return False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return isinstance(obj, Project) and obj.managed_by(request.user)
 
 
 class ProjectDocumentInline(admin.TabularInline[ProjectDocument, Project]):
@@ -114,6 +115,13 @@ class ProjectAdmin(ManagedByMixin, admin.ModelAdmin[Project]):
             Membership.objects.get_or_create(
                 project=obj, user=request.user, role=ProjectRole.MANAGER
             )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Guidelines and isinstance(request.user, User):
+            for version in formset.save(commit=False):
+                form.instance.add_guidelines(version.text, by=request.user)
+            return
+        super().save_formset(request, form, formset, change)
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
