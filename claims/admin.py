@@ -25,6 +25,7 @@ from claims.models import (
     MEANING_FIELDS,
     SPAN_FIELDS,
     Claim,
+    ClaimQuerySet,
     ClaimRelation,
     ClaimType,
     Metric,
@@ -270,6 +271,8 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         "review_comment",
         "reviewed_at",
         "annotator",
+        "project",
+        "guidelines",
         "version",
         "created_at",
         "updated_at",
@@ -277,6 +280,12 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     ]
     inlines = [TargetStatementInline, ObservationInline, ClaimRelationInline]
     actions = [create_target_from_claim, make_observation_from_claim]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        # Lists, pages, autocompletes and bulk actions: only the claims she may read.
+        claims = cast(ClaimQuerySet, super().get_queryset(request))
+        return claims.visible_to(request.user)
+
     fieldsets = [
         (_("Passage"), {"fields": ["document", *SPAN_FIELDS]}),
         (_("Meaning"), {"fields": [*MEANING_FIELDS]}),
@@ -289,6 +298,8 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
                     "review_comment",
                     "reviewed_at",
                     "annotator",
+                    "project",
+                    "guidelines",
                     "version",
                     "expected_version",
                     "created_at",
@@ -363,7 +374,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
             raise PermissionDenied
         if request.method == "POST":
             return self.restore(request)
-        records = workbench.with_deleted_by(list(workbench.deleted_claims()))
+        records = workbench.with_deleted_by(list(workbench.deleted_claims(request.user)))
         for record in records:
             record.can_restore = permissions.can_restore_claim(
                 request.user, record.annotator_id, getattr(record.deleted_by, "pk", None)
@@ -382,7 +393,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         except ValueError:
             messages.error(request, _("claim_id: not a claim number."))
             return HttpResponseRedirect(request.path)
-        record = workbench.deleted_claims().filter(id=claim_id).first()
+        record = workbench.deleted_claims(request.user).filter(id=claim_id).first()
         if record is None:
             messages.error(request, _("Claim #%(id)s is not a deleted claim.") % {"id": claim_id})
             return HttpResponseRedirect(request.path)
@@ -611,7 +622,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
         # Four queries for any number of rows: targets, statements, revisions, observations.
         targets = cast(TargetQuerySet, super().get_queryset(request))
-        return targets.with_evidence().select_related("set_by")
+        return targets.with_evidence(request.user).select_related("set_by")
 
     @admin.display(description=_("computed status today"))
     def computed_status(self, target: Target) -> str:
@@ -648,9 +659,9 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        target = Target.objects.with_evidence().filter(pk=object_id).first()
+        target = Target.objects.with_evidence(request.user).filter(pk=object_id).first()
         if target is not None and self.has_view_permission(request, target):
-            extra_context = {**(extra_context or {}), **tracking_context(target)}
+            extra_context = {**(extra_context or {}), **tracking_context(target, request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def restate_view(self, request: HttpRequest, target_id: int) -> HttpResponseRedirect:
@@ -690,7 +701,7 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
         return back
 
 
-def tracking_context(target: Target) -> dict[str, Any]:
+def tracking_context(target: Target, request: HttpRequest) -> dict[str, Any]:
     """The timeline, chart and series on a target's admin page.
 
     The prefetched target costs nothing more; its series four queries.
@@ -715,7 +726,7 @@ def tracking_context(target: Target) -> dict[str, Any]:
             "outcome": member.outcome(today),
             "status": TargetStatus(member.effective_status(today)).label,
         }
-        for member in target.series().with_evidence()
+        for member in target.series().with_evidence(request.user)
     ]
     return {
         "timeline": events,

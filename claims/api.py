@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -82,6 +83,7 @@ from claims.permissions import (
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
+from projects.models import Assignment, Project
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -281,11 +283,22 @@ class ObservationViewSet(ReadViewSet[Observation]):
     serializer_class = ObservationSerializer
     filterset_fields = ["metric", "claim"]
 
+    def get_queryset(self) -> QuerySet[Observation]:
+        # An observation is part of its claim: read with it or not at all.
+        visible = Claim.objects.visible_to(self.request.user).values("pk")
+        return Observation.objects.filter(claim__in=visible)
+
 
 class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
     queryset = ClaimRelation.objects.select_related("created_by")
     serializer_class = ClaimRelationSerializer
     filterset_fields = ["source", "target", "kind"]
+
+    def get_queryset(self) -> QuerySet[ClaimRelation]:
+        visible = Claim.objects.visible_to(self.request.user).values("pk")
+        return ClaimRelation.objects.select_related("created_by").filter(
+            source__in=visible, target__in=visible
+        )
 
 
 # ---------------------------------------------------------------------- claims
@@ -431,6 +444,8 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             "reviewer",
             "review_comment",
             "reviewed_at",
+            "project",
+            "guidelines",
             "version",
             "created_at",
             "updated_at",
@@ -515,6 +530,12 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
 
     figure = FigureField(required=False, allow_null=True)
     relations = OwnRelationSerializer(many=True, required=False)
+    project = serializers.PrimaryKeyRelatedField[Project](
+        queryset=Project.objects.all(),
+        required=False,
+        help_text="The project the claim is made in; left out, the default project. "
+        "A claim stays in its project.",
+    )
 
     class Meta:
         model = Claim
@@ -535,6 +556,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
             "review_comment",
             "figure",
             "relations",
+            "project",
         ]
         extra_kwargs = {"quote": {"trim_whitespace": False}}
 
@@ -553,6 +575,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         if self.instance is not None and "status" not in attrs and not is_reviewer(user):
             claim.reopen_if_rejected()
             attrs["status"] = claim.status
+        self.check_project(user, attrs, claim)
         self.check_review(user, attrs, claim)
         try:
             claim.full_clean(exclude=["topics"], validate_unique=False, validate_constraints=False)
@@ -621,6 +644,33 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
                 }
             )
 
+    def check_project(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:
+        """A claim is made in one project, for good, by one of its members (any project
+        role), on one of its documents; the default project keeps the global roles. A new
+        claim records the project's guidelines version in force."""
+        if self.instance is not None:
+            if "project" in attrs and attrs["project"].pk != self.instance.project_id:
+                raise serializers.ValidationError(
+                    {"project": gettext("A claim stays in the project it was made in.")}
+                )
+            return
+        project = attrs.get("project") or Project.objects.default()
+        attrs["project"] = claim.project = project
+        if not project.is_default:
+            if project.role_of(user) is None and not user.is_superuser:
+                # a project she is no member of exists for her no more than in its list
+                raise serializers.ValidationError(
+                    {"project": gettext('Invalid pk "%s" - object does not exist.') % project.pk}
+                )
+            if not project.entries.filter(document=claim.document_id).exists():
+                raise serializers.ValidationError(
+                    {
+                        "document": gettext("Document %(document)s is not in project %(project)s.")
+                        % {"document": claim.document_id, "project": project}
+                    }
+                )
+        attrs["guidelines"] = claim.guidelines = project.latest_guidelines()
+
     def check_review(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:
         """Status changes follow the review workflow; who may make them is claims.permissions."""
         before = self.instance.status if self.instance else None
@@ -665,6 +715,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         figure = validated_data.pop("figure", None)
         relations = validated_data.pop("relations", [])
         claim = Claim.objects.create(annotator=user, **validated_data)
+        Assignment.start(project=claim.project, document_id=claim.document_id, annotator=user)
         claim.topics.set(topics)
         claim.put_figure(figure)
         claim.put_relations(relations, by=user)
@@ -805,7 +856,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         """One query for the page, one for its topics, one for its relations, whatever the
         page size."""
         return (
-            Claim.objects.select_related(
+            Claim.objects.visible_to(self.request.user)
+            .select_related(
                 "speaker",
                 "annotator",
                 "reviewer",
@@ -1051,6 +1103,9 @@ class ClaimExportView(ApiViewMixin, generics.GenericAPIView[Claim]):
     filterset_class = ClaimFilter
     pagination_class = None
     content_negotiation_class = IgnoreAccept
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return Claim.objects.visible_to(self.request.user)
 
     def get(self, request: Request, fmt: str) -> StreamingHttpResponse:
         claims = self.filter_queryset(self.get_queryset())

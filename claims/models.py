@@ -16,11 +16,11 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,12 +35,21 @@ from annotations.models import (
 from annotations.scripts import search_variants
 from claims import tracking
 from claims.figures import Change, Comparator, canonical_unit
+from claims.roles import REVIEWER
 from claims.search import QUOTE_GRAMS
 from claims.tracking import Bound, TargetStatus
 from history.events import event_model, event_user
 from history.tracking import LEVEL as history_level
 from history.tracking import tracked
-from projects.models import DEFAULT_PROJECT_ID, Guidelines, Project
+from projects.models import (
+    DEFAULT_PROJECT_ID,
+    CurationState,
+    Guidelines,
+    Membership,
+    Project,
+    ProjectDocument,
+    ProjectRole,
+)
 
 if TYPE_CHECKING:  # a class that exists only in the stubs
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -306,6 +315,48 @@ class Modality(models.TextChoices):
     FORECAST = "forecast", _("forecast (预计…)")
 
 
+def visible_claims(user: User | AnonymousUser) -> Q | None:
+    """Which claims `user` may read, as a condition on a claim's columns (None: all).
+
+    Independent annotation (projects.Project.independent): until a document is curated,
+    an annotator reads only her own claims of that project in it. The project's curators
+    and managers, reviewers and admins read them all; claims of other projects are read
+    as before. The condition names only the claim's own columns (project, document,
+    annotator), so it fits claims and their history events alike, and it is one SQL
+    condition: no query of its own, whatever the number of claims.
+    """
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    reviewer = Group.objects.filter(user=user.pk, name=REVIEWER)
+    curated = ProjectDocument.objects.filter(
+        project=OuterRef("project"),
+        document=OuterRef("document"),
+        curation_state=CurationState.CURATED,
+    )
+    overseer = Membership.objects.filter(
+        project=OuterRef("project"),
+        user=user.pk,
+        role__in=[ProjectRole.CURATOR, ProjectRole.MANAGER],
+    )
+    return (
+        Q(project__independent=False)
+        | Q(annotator=user.pk)
+        | Q(Exists(reviewer))
+        | Q(Exists(curated))
+        | Q(Exists(overseer))
+    )
+
+
+class ClaimQuerySet(models.QuerySet["Claim"]):
+    def visible_to(self, user: User | AnonymousUser) -> "ClaimQuerySet":
+        """The claims `user` may read: every read path of claims goes through here
+        (API, exports, workbench, admin, suggestions, networks, tracking)."""
+        condition = visible_claims(user)
+        return self if condition is None else self.filter(condition)
+
+
 @tracked()
 class Claim(AnchoredSpan):
     if TYPE_CHECKING:  # the reverse relation of ClaimEvent, which pghistory makes at run time
@@ -369,6 +420,8 @@ class Claim(AnchoredSpan):
         "claims.TargetRevisionEvent",
         "claims.ClaimSourceEvent",
     )
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta(AnchoredSpan.Meta):
         verbose_name = _("claim")
@@ -865,16 +918,21 @@ class TargetQuerySet(models.QuerySet["Target"]):
             pk__in=TargetStatement.objects.filter(in_layer(layer, "claim__")).values("target_id")
         )
 
-    def with_evidence(self, layer: str | None = None) -> "TargetQuerySet":
+    def with_evidence(
+        self, user: User | AnonymousUser, layer: str | None = None
+    ) -> "TargetQuerySet":
         """Load what status() and timeline() read, for any number of targets: four queries.
 
         The targets with their metric; their statements and their revisions, each with
         the claim and document behind it; every observation of their metrics, with its
-        claim and document. With a `layer`, only statements, revisions and observations
-        of its claims.
+        claim and document. Only what rests on claims `user` may read
+        (Claim.objects.visible_to), so a status never reveals a claim she cannot see;
+        with a `layer`, only statements, revisions and observations of its claims.
         """
         texts = document_texts("claim__document")  # dates and titles are read, never texts
-        claims = in_layer(layer, "claim__")
+        claims = Q(claim__in=Claim.objects.visible_to(user).values("pk")) & in_layer(
+            layer, "claim__"
+        )
         return self.select_related("metric").prefetch_related(
             models.Prefetch(
                 "statements",

@@ -8,6 +8,7 @@ claims whatever the options, after the login's own.
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -134,6 +135,9 @@ class NetworkView(ApiViewMixin, generics.GenericAPIView[Claim]):
     filterset_class = ClaimFilter
     pagination_class = None  # one network, not pages
     content_negotiation_class = IgnoreAccept
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return Claim.objects.visible_to(self.request.user)
 
     def parameters(self, request: Request) -> tuple[Options, str]:
         checked = NetworkParameters(data=request.query_params)

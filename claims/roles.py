@@ -42,6 +42,8 @@ ROLE_PERMISSIONS = {
     ],
     REVIEWER: [
         *_READ_ALL,
+        # Starts a study: the reviewer who makes a project manages it.
+        ("projects", "project", ["add"]),
         ("annotations", "document", ["add", "change"]),
         ("claims", "claim", ["view", "add", "change", "delete"]),
         ("claims", "speaker", ["change"]),

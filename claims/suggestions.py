@@ -28,6 +28,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+
 from annotations import sentences
 from annotations.models import Document
 from claims.figures import Change, Comparator, Figure, find_figures
@@ -300,10 +302,12 @@ def stored_for(document: Document) -> list[Suggestion]:
     return [from_json(item, document.text) for item in stored.items]
 
 
-def for_document(document: Document) -> list[Suggestion]:
+def for_document(document: Document, user: User | AnonymousUser) -> list[Suggestion]:
     """Suggestions not yet annotated nor dismissed: the stored ones, then two queries
-    (claims, dismissals). A suggestion is annotated when a claim's span holds its figure."""
-    spans = sorted(Claim.objects.filter(document=document).values_list("start", "end"))
+    (claims, dismissals). A suggestion is annotated when a claim's span holds its figure;
+    only claims `user` may read count, so what is left out reveals no one else's span."""
+    claims = Claim.objects.visible_to(user).filter(document=document)
+    spans = sorted(claims.values_list("start", "end"))
     dismissed = set(
         SuggestionDismissal.objects.filter(document=document).values_list("start", "end", "kind")
     )

@@ -168,10 +168,12 @@ class TargetTimelineView(ApiViewMixin, APIView):
         layer = layer_param(request)
         # Four queries: the target with its metric, its statements, its revisions,
         # its metric's observations (each with claim and document).
-        target = get_object_or_404(Target.objects.stated_in(layer).with_evidence(layer), pk=pk)
+        target = get_object_or_404(
+            Target.objects.stated_in(layer).with_evidence(request.user, layer), pk=pk
+        )
         events = [event_json(*event, target) for event in target.timeline()]
         # Four more: the same goal's other horizons with their evidence.
-        horizons = target.series().stated_in(layer).with_evidence(layer)
+        horizons = target.series().stated_in(layer).with_evidence(request.user, layer)
         series = [series_json(member, as_of) for member in horizons]
         return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
@@ -201,7 +203,9 @@ class TargetTrackingView(ApiViewMixin, APIView):
         # Four queries: targets with metrics, statements, revisions, observations.
         layer = wanted.get("layer")
         targets = (
-            Target.objects.stated_in(layer).with_evidence(layer).order_by("deadline", "title", "id")
+            Target.objects.stated_in(layer)
+            .with_evidence(request.user, layer)
+            .order_by("deadline", "title", "id")
         )
         if self.due_only:
             targets = targets.due(as_of)
@@ -244,7 +248,7 @@ class SuggestionListView(ApiViewMixin, APIView):
         # The canonical text is scanned; the raw text is not needed.
         document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         metrics = list(Metric.objects.all())
-        found = suggestions.for_document(document)
+        found = suggestions.for_document(document, request.user)
         return Response(
             {
                 "document_id": document.pk,
@@ -271,7 +275,9 @@ def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion
     choice.is_valid(raise_exception=True)
     wanted = choice.validated_data
     key = (wanted["figure_start"], wanted["figure_end"], wanted["kind"])
-    match = next((s for s in suggestions.for_document(document) if s.key() == key), None)
+    match = next(
+        (s for s in suggestions.for_document(document, request.user) if s.key() == key), None
+    )
     if match is None:
         raise exceptions.ValidationError(
             {

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.contrib.admin import ModelAdmin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Choices, Count, F, Manager, QuerySet
+from django.db.models import Choices, Count, F, Manager, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -41,8 +41,10 @@ from claims.models import (
     Stance,
     Topic,
     topic_ids_at,
+    visible_claims,
 )
 from history.events import context_user_id, event_model, instance_from_event
+from projects.models import Assignment, Guidelines, Project
 
 # --- reading -------------------------------------------------------------------------
 
@@ -51,15 +53,19 @@ from history.events import context_user_id, event_model, instance_from_event
 WorkbenchAdmin = ModelAdmin[Claim]
 
 
-def claim_index(document: Document) -> list[Mapping[str, object]]:
-    """What the workbench draws of each claim of the document, in text order. One query.
+def claim_index(
+    document: Document, user: User | AnonymousUser, project: Project
+) -> list[Mapping[str, object]]:
+    """What the workbench draws of each claim of the document in the project that `user`
+    may read, in text order. One query.
 
     Only where each claim is and what colour and filters apply: a long document's
     3,000 claims serialized in full took 1.6 s and 2 MB of the page (issue 13). The
     form loads a claim in full from GET /api/v1/claims/<id>/ when it is opened.
     """
     return list(
-        Claim.objects.filter(document=document)
+        Claim.objects.visible_to(user)
+        .filter(document=document, project=project)
         .order_by("start", "-end", "id")
         .values(
             "id", "start", "end", "claim_type", "status", annotator_name=F("annotator__username")
@@ -74,6 +80,48 @@ class PlainJSONEncoder(DjangoJSONEncoder):
         super().__init__(**{**options, "ensure_ascii": False})
 
 
+def workbench_project(request: HttpRequest, document: Document) -> Project:
+    """The project of `?project=<id>` (one she may see, holding the document; 404
+    otherwise), or the default project; in one query, with its guidelines in force
+    (`guidelines_version`, `guidelines_text`) and her assignment's state (`assignment`)."""
+    raw = request.GET.get("project", "")
+    if raw and not raw.isdigit():
+        raise Http404(_("project: not a project number."))
+    latest = Guidelines.objects.filter(project=OuterRef("pk")).order_by("-version")
+    projects = (
+        Project.objects.visible_to(request.user)
+        .filter(entries__document=document)
+        .annotate(
+            guidelines_version=Subquery(latest.values("version")[:1]),
+            guidelines_text=Subquery(latest.values("text")[:1]),
+            assignment=Subquery(
+                Assignment.objects.filter(
+                    project=OuterRef("pk"), document=document, annotator=request.user.pk
+                ).values("state")[:1]
+            ),
+        )
+    )
+    wanted = Q(pk=int(raw)) if raw else Q(is_default=True)
+    return get_object_or_404(projects, wanted)
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    """What the workbench shows of the project: its guidelines in force, her assignment
+    (as annotated by workbench_project)."""
+    version = getattr(project, "guidelines_version", None)
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "is_default": project.is_default,
+        "guidelines": None
+        if version is None
+        else {"version": version, "text": getattr(project, "guidelines_text", "")},
+        "assignment": getattr(project, "assignment", None),
+        "finish_url": reverse("project-finish", args=[project.pk]),
+        "queue_url": reverse("admin:projects_project_queue"),
+    }
+
+
 def choices(enum: type[Choices]) -> list[list[str]]:
     return [[value, label] for value, label in enum.choices]
 
@@ -85,6 +133,7 @@ def workbench_view(
     if not permissions.can_view_claims(request.user):
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
+    project = workbench_project(request, document)
     context = {
         **admin.admin_site.each_context(request),
         "title": _("Annotate: %(title)s") % {"title": document.title},
@@ -94,7 +143,7 @@ def workbench_view(
             {
                 "document": document.pk,
                 "text": document.text,
-                "claims": claim_index(document),
+                "claims": claim_index(document, request.user, project),
                 "choices": {
                     "claim_type": choices(ClaimType),
                     "attribution": choices(Attribution),
@@ -115,6 +164,7 @@ def workbench_view(
                     "is_reviewer": permissions.is_reviewer(request.user),
                     "can_add_speaker": request.user.has_perm("claims.add_speaker"),
                 },
+                "project": project_json(project),
                 "urls": {
                     "claims": reverse("claim-list"),
                     "speakers": reverse("speaker-list"),
@@ -132,14 +182,19 @@ def workbench_view(
 # --- progress ------------------------------------------------------------------------
 
 
-def progress_by_document() -> list[dict[str, Any]]:
-    """Claim counts per document by type and by status. Two queries: documents, counts."""
+def progress_by_document(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    """Counts per document by type and by status of the claims `user` may read.
+    Two queries: documents, counts."""
     documents = {d.pk: d for d in Document.objects.only("id", "title", "published_on")}
     rows: dict[int, dict[str, Any]] = {
         pk: {"document": d, "total": 0, "types": Counter(), "statuses": Counter()}
         for pk, d in documents.items()
     }
-    counts = Claim.objects.values("document_id", "claim_type", "status").annotate(n=Count("id"))
+    counts = (
+        Claim.objects.visible_to(user)
+        .values("document_id", "claim_type", "status")
+        .annotate(n=Count("id"))
+    )
     for count in counts.order_by():
         row = rows[count["document_id"]]
         row["total"] += count["n"]
@@ -155,10 +210,14 @@ def progress_by_document() -> list[dict[str, Any]]:
     ]
 
 
-def progress_by_annotator() -> list[dict[str, Any]]:
-    """Claim counts per annotator by status. One query."""
+def progress_by_annotator(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    """Counts per annotator by status of the claims `user` may read. One query."""
     rows: dict[str, Counter[str]] = {}
-    counts = Claim.objects.values("annotator__username", "status").annotate(n=Count("id"))
+    counts = (
+        Claim.objects.visible_to(user)
+        .values("annotator__username", "status")
+        .annotate(n=Count("id"))
+    )
     for count in counts.order_by("annotator__username"):
         rows.setdefault(count["annotator__username"], Counter())[count["status"]] += count["n"]
     return [
@@ -180,8 +239,8 @@ def progress_view(admin: WorkbenchAdmin, request: HttpRequest) -> TemplateRespon
         "opts": Claim._meta,
         "type_labels": ClaimType.labels,
         "status_labels": ReviewStatus.labels,
-        "documents": progress_by_document(),
-        "annotators": progress_by_annotator(),
+        "documents": progress_by_document(request.user),
+        "annotators": progress_by_annotator(request.user),
     }
     request.current_app = admin.admin_site.name
     return TemplateResponse(request, "claims/progress.html", context)
@@ -196,15 +255,18 @@ def claim_events() -> Manager[Any]:
     return events
 
 
-def deleted_claims() -> QuerySet[Any]:
-    """The deletion event of each claim that is still deleted. One query.
+def deleted_claims(user: User | AnonymousUser) -> QuerySet[Any]:
+    """The deletion event of each claim that is still deleted and that `user` may read
+    (the same rule as Claim.objects.visible_to). One query.
 
     Each row is the claim as it was when deleted, with `pgh_context` (who deleted
     it: history.events.event_user).
     """
+    readable = visible_claims(user)
     return (
         claim_events()
         .filter(pgh_label="delete")
+        .filter(readable if readable is not None else Q())
         .exclude(id__in=Claim.objects.values("id"))
         .select_related("pgh_context", "annotator", "document")
         .order_by("id", "-pgh_id")
@@ -229,7 +291,7 @@ def restore_claim(*, claim_id: int, by: User) -> Claim:
     review; restored by anyone else (its annotator, who deleted her own draft)
     it is her draft again: only a reviewer's restore can bring back a review.
     """
-    record = deleted_claims().filter(id=claim_id).first()
+    record = deleted_claims(by).filter(id=claim_id).first()
     if record is None:
         raise Http404(_("Claim #%(id)s is not a deleted claim.") % {"id": claim_id})
     # Deleting a claim unlinks its topics first, in the same transaction.

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from annotations.api import DocumentViewSet
 from claims import api, networks_api
+from projects.api import ProjectViewSet
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="document")
@@ -16,6 +17,7 @@ router.register("metrics", api.MetricViewSet, basename="metric")
 router.register("targets", api.TargetViewSet, basename="target")
 router.register("observations", api.ObservationViewSet, basename="observation")
 router.register("relations", api.ClaimRelationViewSet, basename="claimrelation")
+router.register("projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
     re_path(

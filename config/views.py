@@ -52,6 +52,7 @@ API_RESOURCES: list[tuple[str, str, dict[str, str]]] = [
     ("targets", "target-list", {}),
     ("observations", "observation-list", {}),
     ("relations", "claimrelation-list", {}),
+    ("projects", "project-list", {}),
     ("targets-due", "targets-due", {}),
     ("targets-tracking", "targets-tracking", {}),
     *((f"claims-export-{fmt}", "claim-export", {"fmt": fmt}) for fmt in EXPORT_TYPES),

@@ -10,13 +10,19 @@ which keeps the single-annotator workflow of a fresh install: a database trigger
 Dependencies point one way: claims → projects → annotations.
 """
 
+import random
+from collections import Counter
+from typing import Any
+
 import pgtrigger
 from django.conf import settings
-from django.db import models
-from django.db.models import Func, Q
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models, transaction
+from django.db.models import Exists, Func, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from annotations.models import Document, choices_constraint
+from annotations.models import Document, choices_constraint, document_texts
 from history.tracking import tracked
 
 DEFAULT_PROJECT_NAME = "Default project"
@@ -48,6 +54,16 @@ class ProjectQuerySet(models.QuerySet["Project"]):
     def default(self) -> "Project":
         return self.get(pk=DEFAULT_PROJECT_ID)
 
+    def visible_to(self, user: User | AnonymousUser) -> "ProjectQuerySet":
+        """Deny by default: a member sees her projects, everyone signed in the default
+        project (today's global roles), admins all."""
+        if not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        member = Membership.objects.filter(project=OuterRef("pk"), user=user.pk)
+        return self.filter(Q(is_default=True) | Q(Exists(member)))
+
 
 @tracked()
 class Project(models.Model):
@@ -74,6 +90,8 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its settings and its members (history/api.py).
+    history_events = ("projects.ProjectEvent", "projects.MembershipEvent")
 
     objects = ProjectQuerySet.as_manager()
 
@@ -93,6 +111,120 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def role_of(self, user: User | AnonymousUser) -> str | None:
+        """The user's project role, or None. One query."""
+        if not user.is_authenticated:
+            return None
+        return self.memberships.filter(user=user.pk).values_list("role", flat=True).first()
+
+    def managed_by(self, user: User | AnonymousUser) -> bool:
+        """Admins manage every project; a manager hers (the default project: admins only)."""
+        if not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        return not self.is_default and self.role_of(user) == ProjectRole.MANAGER
+
+    def oversees(self, user: User | AnonymousUser) -> bool:
+        """Sees everyone's work in the project: admins, its managers and curators."""
+        if not user.is_active:
+            return False
+        return user.is_superuser or self.role_of(user) in (ProjectRole.MANAGER, ProjectRole.CURATOR)
+
+    def latest_guidelines(self) -> "Guidelines | None":
+        return self.guidelines.order_by("-version").first()
+
+    def add_guidelines(self, text: str, *, by: User) -> "Guidelines":
+        """A new version after the latest; the project row is locked so two writers
+        never take the same number."""
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=self.pk).first()
+            latest = self.latest_guidelines()
+            return Guidelines.objects.create(
+                project=self,
+                version=(latest.version + 1) if latest else 1,
+                text=text,
+                created_by=by,
+            )
+
+    def annotators(self) -> models.QuerySet[User]:
+        return User.objects.filter(
+            memberships__project=self, memberships__role=ProjectRole.ANNOTATOR
+        ).order_by("username")
+
+    def assign_automatically(self, *, seed: int, by: User) -> list["Assignment"]:
+        """Give each of the project's documents to annotators_per_document annotators.
+
+        Documents in id order each take the annotators with the fewest assignments
+        in the project so far (balanced by load), ties broken by one shuffle of the
+        annotators drawn from `seed`: the same project, members and seed always give
+        the same assignment. Assignments already made count and are kept; nobody gets
+        a document twice (a unique constraint). The project row is locked meanwhile.
+        """
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=self.pk).first()
+            annotators = list(self.annotators())
+            random.Random(seed).shuffle(annotators)  # noqa: S311 (a tie-break, not a secret)
+            rank = {user.pk: place for place, user in enumerate(annotators)}
+            load: Counter[int] = Counter()
+            holders: dict[int, set[int]] = {}
+            for document_id, annotator_id in self.assignments.values_list(
+                "document_id", "annotator_id"
+            ):
+                load[annotator_id] += 1
+                holders.setdefault(document_id, set()).add(annotator_id)
+            made = []
+            documents = self.entries.order_by("document_id").values_list("document_id", flat=True)
+            for document_id in documents:
+                taken = holders.get(document_id, set())
+                free = [u for u in annotators if u.pk not in taken]
+                free.sort(key=lambda u: (load[u.pk], rank[u.pk]))
+                for user in free[: max(0, self.annotators_per_document - len(taken))]:
+                    load[user.pk] += 1
+                    made.append(
+                        Assignment(
+                            project=self, document_id=document_id, annotator=user, assigned_by=by
+                        )
+                    )
+            return Assignment.objects.bulk_create(made)
+
+    def progress(self, user: User | AnonymousUser) -> dict[str, Any]:
+        """Assignments by state, per document and per annotator. Someone who does not
+        oversee the project sees only her own numbers and documents. Three queries:
+        her role, the documents, the assignments."""
+        overseer = self.oversees(user)
+        assignments = self.assignments.all()
+        if not overseer:
+            assignments = assignments.filter(annotator=user.pk)
+        rows = list(
+            assignments.values_list("document_id", "annotator__username", "state").order_by(
+                "annotator__username", "document_id"
+            )
+        )
+        shown = None if overseer else {document_id for document_id, _, _ in rows}
+        entries = self.entries.select_related("document").defer(*document_texts("document"))
+        per_document: dict[int, dict[str, Any]] = {
+            entry.document_id: {
+                "document": entry.document_id,
+                "title": entry.document.title,
+                "curation_state": entry.curation_state,
+                **dict.fromkeys(AssignmentState.values, 0),
+            }
+            for entry in entries.order_by("document_id")
+            if shown is None or entry.document_id in shown
+        }
+        per_annotator: dict[str, dict[str, Any]] = {}
+        for document_id, username, state in rows:  # per_document rows are dict[str, Any]
+            per_document[document_id][state] += 1
+            person = per_annotator.setdefault(
+                username, {"annotator": username, **dict.fromkeys(AssignmentState.values, 0)}
+            )
+            person[state] += 1
+        return {
+            "documents": list(per_document.values()),
+            "annotators": list(per_annotator.values()),
+        }
 
 
 @tracked()
@@ -207,3 +339,18 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.annotator} · {self.document} ({self.state})"
+
+    @classmethod
+    def start(cls, *, project: Project, document_id: int, annotator: User) -> None:
+        """Her first claim in the document starts the assignment (if she has one)."""
+        cls.objects.filter(
+            project=project,
+            document_id=document_id,
+            annotator=annotator,
+            state=AssignmentState.ASSIGNED,
+        ).update(state=AssignmentState.IN_PROGRESS)
+
+    def finish(self) -> None:
+        if self.state != AssignmentState.FINISHED:
+            self.state, self.finished_at = AssignmentState.FINISHED, timezone.now()
+            self.save(update_fields=["state", "finished_at"])

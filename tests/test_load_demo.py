@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from annotations.models import Document
 from claims.models import Claim
+from projects.models import Project, ProjectDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,15 @@ def test_it_loads_the_corpus_and_prints_working_logins(var_dir, client):
     assert Document.objects.count() == 7
     lines = (var_dir / "demo-logins.txt").read_text().splitlines()
     logins = dict(line.split(" ") for line in lines[:-1])
-    assert set(logins) == {"admin", "annotator", "reviewer", "analyst"}
+    assert set(logins) == {
+        "admin",
+        "annotator",
+        "reviewer",
+        "analyst",
+        "coder1",
+        "coder2",
+        "curator",
+    }
     for username, password in logins.items():
         assert password in output
         # django-axes counts logins per request, so the login gets one.
@@ -64,3 +73,35 @@ def test_running_it_again_keeps_everyones_work(var_dir):
     assert "not reloaded" in output
     claim.refresh_from_db()
     assert claim.note == "edited by a person"
+
+
+def test_it_loads_a_study_whose_coders_see_each_other_only_in_the_curated_document(var_dir):
+    load_demo()
+    study = Project.objects.get(independent=True)
+    coder1, coder2 = User.objects.get(username="coder1"), User.objects.get(username="coder2")
+    in_study = Claim.objects.filter(project=study, gold=False)
+    theirs = in_study.filter(annotator=coder2)
+    seen = set(Claim.objects.visible_to(coder1).filter(project=study).values_list("pk", flat=True))
+    curated = ProjectDocument.objects.get(project=study, curation_state="curated").document_id
+    assert {c.pk for c in theirs if c.document_id == curated} <= seen
+    assert not {c.pk for c in theirs if c.document_id != curated} & seen
+    # They agree on some claims and differ on others, in span, type and stance.
+    pairs: dict[tuple[int, int], dict[int, Claim]] = {}
+    for claim in in_study:
+        pairs.setdefault((claim.document_id, claim.start), {})[claim.annotator_id] = claim
+    differences = set()
+    for pair in pairs.values():
+        first, second = pair[coder1.pk], pair[coder2.pk]
+        for field in ("end", "claim_type", "stance"):
+            if getattr(first, field) != getattr(second, field):
+                differences.add(field)
+        if (first.end, first.claim_type, first.stance) == (
+            second.end,
+            second.claim_type,
+            second.stance,
+        ):
+            differences.add("agree")
+    assert differences == {"end", "claim_type", "stance", "agree"}
+    gold = Claim.objects.filter(project=study, gold=True)
+    assert {g.document_id for g in gold} == {curated}
+    assert all(g.curated_from.count() == 2 for g in gold)

@@ -195,7 +195,7 @@ def test_it_denies_suggestions_to_anonymous_roleless_and_read_only_users(
 
 def test_it_leaves_out_figures_already_annotated(report, alice):
     make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
-    assert "5%" not in [s.figure.number_text for s in for_document(report)]
+    assert "5%" not in [s.figure.number_text for s in for_document(report, alice)]
 
 
 def test_it_reports_precision_and_recall_against_annotated_claims(report, alice):
@@ -316,11 +316,11 @@ def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
 ):
     make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
     make_claim(report, "城镇新增就业1244万人", alice, claim_type=ClaimType.OBSERVATION)
-    first = for_document(report)
+    first = for_document(report, alice)
     stored = StoredSuggestions.objects.get(document=report)
     assert len(stored.items) == len(scan(report.text, 2024)) == 7
     with django_assert_num_queries(3):  # stored suggestions, claims' spans, dismissals
-        again = for_document(report)
+        again = for_document(report, alice)
     assert again == first
     assert [s.figure.number_text for s in again] == [
         "1200万人",
@@ -331,12 +331,12 @@ def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
     ]
 
 
-def test_stored_suggestions_of_an_older_scanner_are_computed_again(report, monkeypatch):
-    for_document(report)
+def test_stored_suggestions_of_an_older_scanner_are_computed_again(report, monkeypatch, admin_user):
+    for_document(report, admin_user)
     StoredSuggestions.objects.update(items=[])
-    assert for_document(report) == []  # the stored list is what is read
+    assert for_document(report, admin_user) == []  # the stored list is what is read
     monkeypatch.setattr(suggestions, "SCANNER_VERSION", suggestions.SCANNER_VERSION + 1)
-    assert len(for_document(report)) == 7
+    assert len(for_document(report, admin_user)) == 7
     assert len(StoredSuggestions.objects.get().items) == 7
 
 

@@ -458,7 +458,7 @@ def test_an_undated_statement_is_dated_by_its_document_not_by_the_target_record(
     claim = make_claim(document, document.text, alice, claim_type=ClaimType.TARGET)
     state(claim, revenue, "35%", "35", date(2025, 12, 31))
     soe_target.restate(claim, by=alice)
-    timeline = Target.objects.with_evidence().get(pk=soe_target.pk).timeline()
+    timeline = Target.objects.with_evidence(alice).get(pk=soe_target.pk).timeline()
     assert [(day, kind) for day, kind, _ in timeline] == [
         (None, "statement"),  # undated, first: not the day the target was recorded
         (date(2024, 3, 5), "statement"),

@@ -32,8 +32,8 @@ pytestmark = pytest.mark.usefixtures("demo")
         ("贵阳大数据交易所大数据交易年总额3万亿元（中长期）", date(2025, 6, 1), "off_track"),
     ],
 )
-def test_it_tracks_the_demo_targets(title, as_of, status):
-    assert Target.objects.with_evidence().get(title=title).status(as_of) == status
+def test_it_tracks_the_demo_targets(title, as_of, status, reader):
+    assert Target.objects.with_evidence(reader).get(title=title).status(as_of) == status
 
 
 def test_it_follows_an_annual_target_across_years_in_its_series(reader):

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimRelation, Metric, Observation, StaleVersion, Topic
 from claims.workbench import claim_index, progress_by_annotator, progress_by_document
+from projects.models import Project
 from tests.conftest import SOE_TARGET, make_claim
 
 pytestmark = pytest.mark.django_db
@@ -144,8 +145,9 @@ def test_it_indexes_a_documents_claims_in_text_order_in_one_query(
     later = make_claim(seed_document, seed_document.text[40:50].strip(), bob)
     outer = make_claim(seed_document, seed_document.text[0:30].strip(), alice)
     inner = make_claim(seed_document, seed_document.text[5:10].strip(), alice)
+    project = Project.objects.default()
     with django_assert_num_queries(1):
-        index = claim_index(seed_document)
+        index = claim_index(seed_document, alice, project)
     assert [row["id"] for row in index] == [outer.pk, inner.pk, later.pk]
     assert index[2] == {
         "id": later.pk,
@@ -164,8 +166,8 @@ def test_it_counts_progress_per_document_and_per_annotator_in_three_queries(
     make_claim(seed_document, seed_document.text[:8].strip(), bob, status="submitted")
     # 1 documents; 2 counts by document, type and status; 3 counts by annotator and status
     with django_assert_num_queries(3):
-        documents = progress_by_document()
-        annotators = progress_by_annotator()
+        documents = progress_by_document(alice)
+        annotators = progress_by_annotator(alice)
     assert documents[0]["total"] == 2
     assert documents[0]["types"][:1] == [1]  # one target
     assert documents[0]["statuses"][:2] == [1, 1]  # one draft, one submitted
@@ -185,8 +187,9 @@ def test_it_renders_the_workbench_page_with_its_claims_index_in_a_constant_numbe
         )
     client = logged_in(alice)
     # session, user, permissions (2), document, claims index, reviewer group,
-    # topics list, metrics, and the admin sidebar's app list
-    with django_assert_max_num_queries(11):
+    # topics list, metrics, the admin sidebar's app list, and the project (with its
+    # guidelines in force and her assignment)
+    with django_assert_max_num_queries(12):
         response = client.get(f"/admin/claims/claim/workbench/{seed_document.pk}/")
     assert response.status_code == 200
     script = re.search(
@@ -197,7 +200,7 @@ def test_it_renders_the_workbench_page_with_its_claims_index_in_a_constant_numbe
     assert script is not None
     data = json.loads(script.group(1))
     # Where each claim is; the form reads it in full from the API.
-    assert data["claims"] == claim_index(seed_document)
+    assert data["claims"] == claim_index(seed_document, alice, Project.objects.default())
     assert len(data["claims"]) == 5
     assert "用" in script.group(1)  # characters as they are, not \\u7528: half the bytes
     assert data["urls"] == {

@@ -1159,10 +1159,20 @@
     }
     let result;
     if (pending) {
-      const span = { document: data.document, start: pending.start, end: pending.end, quote: pending.quote };
+      const span = {
+        document: data.document,
+        project: data.project.id,
+        start: pending.start,
+        end: pending.end,
+        quote: pending.quote,
+      };
       result = await send("POST", data.urls.claims, { ...span, ...payload() });
     } else {
       result = await send("PATCH", claimUrl(editing.id), { ...payload(), ...moved }, editing.version);
+    }
+    if (result.status === 201 && data.project.assignment === "assigned") {
+      data.project.assignment = "in_progress"; // her first claim starts the assignment
+      if ($("wb-assignment-state")) $("wb-assignment-state").textContent = data.project.assignment;
     }
     if (result.status === 200 || result.status === 201) {
       claimChanged(result.json.id, result.json);
@@ -1409,5 +1419,21 @@
     currentPassage: () => pending,
   };
   root.dataset.ready = "1";
+
+  // Project assignment: she marks the document finished (POST /api/v1/projects/<id>/finish/).
+  const finishButton = $("wb-finish");
+  if (finishButton) {
+    finishButton.addEventListener("click", async () => {
+      const result = await send("POST", data.project.finish_url, { document: data.document });
+      if (result.status === 200) {
+        data.project.assignment = result.json.state;
+        $("wb-assignment-state").textContent = result.json.state;
+        finishButton.disabled = true;
+        showHere(gettext("Document marked finished."));
+      } else {
+        showHere(Object.values(result.json).flat().join(" "));
+      }
+    });
+  }
   performance.mark("wb-ready");
 })();
