@@ -325,6 +325,17 @@ def typed_period(text: str) -> tuple[datetime.date, datetime.date] | None:
         return None
 
 
+def with_resource_fields(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """`claims` with all the claim resource shows of them: one query for the claims, one
+    for their topics, one for their relations, whatever their number."""
+    return claims.select_related(
+        "speaker", "annotator", "reviewer", "target_statement", "observation"
+    ).prefetch_related(
+        "topics",
+        Prefetch("relations_out", queryset=ClaimRelation.objects.select_related("created_by")),
+    )
+
+
 class TypedDateField(serializers.DateField):
     """A date typed as a year, a month or a day (never mm/dd/yyyy): a year or month is
     its first day (`end=False`, a period's start) or its last (a deadline, a period's end)."""
@@ -334,6 +345,8 @@ class TypedDateField(serializers.DateField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, value: Any) -> datetime.date:
+        if type(value) is datetime.date:  # from Python callers (suggestions), not JSON
+            return value
         period = typed_period(value) if isinstance(value, str) else None
         if period is None:
             raise serializers.ValidationError(
@@ -855,22 +868,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     def get_queryset(self) -> QuerySet[Claim]:
         """One query for the page, one for its topics, one for its relations, whatever the
         page size."""
-        return (
-            Claim.objects.visible_to(self.request.user)
-            .select_related(
-                "speaker",
-                "annotator",
-                "reviewer",
-                "target_statement",
-                "observation",
-            )
-            .prefetch_related(
-                "topics",
-                Prefetch(
-                    "relations_out", queryset=ClaimRelation.objects.select_related("created_by")
-                ),
-            )
-            .annotate(published=published_or_oldest("document__"))
+        return with_resource_fields(Claim.objects.visible_to(self.request.user)).annotate(
+            published=published_or_oldest("document__")
         )
 
     def paginate_queryset(self, queryset: QuerySet[Claim, Any] | Sequence[Any]) -> list[Any] | None:

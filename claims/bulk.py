@@ -19,6 +19,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -30,6 +32,7 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import models, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
@@ -61,6 +64,14 @@ from claims.models import (
     speaker_errors,
 )
 from claims.permissions import allowed_actions, is_reviewer
+from projects.models import (
+    DEFAULT_PROJECT_ID,
+    Assignment,
+    AssignmentState,
+    Guidelines,
+    Project,
+    ProjectDocument,
+)
 
 M = TypeVar("M", bound=models.Model)
 Errors = dict[str, list[str]]
@@ -96,6 +107,7 @@ class NewClaim:
     topics: list[Topic] = field(default_factory=list)
     figure: TargetStatement | Observation | None = None
     relations: list[ClaimRelation] = field(default_factory=list)
+    project: Project | None = None
 
 
 @dataclass
@@ -107,13 +119,20 @@ class Lookups:
     topics: dict[int, Topic]
     metrics: dict[int, Metric]
     related: dict[int, Claim]
+    # The projects she may write in (Project.objects.visible_to) that the rows name, and
+    # the default project, each with its guidelines in force; and which of the documents
+    # the rows name are in those projects (every document is in the default one).
+    projects: dict[int, Project]
+    default_project: Project
+    project_documents: set[tuple[int, int]]
 
     @classmethod
-    def of(cls, rows: Sequence[object]) -> "Lookups":
+    def of(cls, rows: Sequence[object], user: User) -> "Lookups":
         wanted: dict[str, set[int]] = defaultdict(set)
         for row in rows:
             if not isinstance(row, dict):
                 continue
+            wanted["projects"].update(_pks([row.get("project")]))
             wanted["documents"].update(_pks([row.get("document")]))
             wanted["speakers"].update(_pks([row.get("speaker")]))
             topics = row.get("topics")
@@ -125,7 +144,30 @@ class Lookups:
             for relation in relations if isinstance(relations, list) else []:
                 if isinstance(relation, dict):
                     wanted["related"].update(_pks([relation.get("target")]))
+        projects = {
+            project.pk: project
+            for project in Project.objects.visible_to(user)
+            .filter(Q(pk__in=wanted["projects"]) | Q(pk=DEFAULT_PROJECT_ID))
+            .annotate(
+                guidelines_in_force=Subquery(
+                    Guidelines.objects.filter(project=OuterRef("pk"))
+                    .order_by("-version")
+                    .values("pk")[:1]
+                ),
+            )
+        }
+        default_project = next(p for p in projects.values() if p.is_default)
+        others = projects.keys() - {default_project.pk}
         return cls(
+            projects=projects,
+            default_project=default_project,
+            project_documents=set(
+                ProjectDocument.objects.filter(
+                    project__in=others, document__in=wanted["documents"]
+                ).values_list("project_id", "document_id")
+            )
+            if others and wanted["documents"]
+            else set(),
             # Only the text: a span is checked against it; the rest is never read here.
             documents=_by_pk(Document.objects.only("id", "text"), wanted["documents"]),
             speakers=_by_pk(Speaker.objects.only("id", "name"), wanted["speakers"]),
@@ -202,6 +244,7 @@ class RowChecker:
             f.attname: f.get_default() for f in Claim._meta.concrete_fields if not f.primary_key
         }
         self.sources: dict[str, Mapping[int, models.Model]] = {
+            "project": lookups.projects,
             "document": lookups.documents,
             "speaker": lookups.speakers,
             "topics": lookups.topics,
@@ -218,17 +261,20 @@ class RowChecker:
         figure_data = values.pop("figure", None)
         relations_data = values.pop("relations", [])
         document, speaker = values.pop("document"), values.pop("speaker", None)
+        project = self.project(values.pop("project", None), document)
         claim = {
             **self.defaults,
             **values,
             "document_id": document.pk,
             "speaker_id": speaker.pk if speaker is not None else None,
             "annotator_id": self.user.pk,
+            "project_id": project.pk,
+            "guidelines_id": getattr(project, "guidelines_in_force", None),
         }
         self.check_claim(claim, document.text)
         figure = self.figure(claim, figure_data) if "figure" in row else None
         relations = self.relations(claim, figure, relations_data)
-        return NewClaim(claim, speaker, topics, figure, relations)
+        return NewClaim(claim, speaker, topics, figure, relations, project)
 
     def validated(
         self, data: dict[str, Any], fields: Mapping[str, Field[Any, Any, Any, Any]]
@@ -303,6 +349,19 @@ class RowChecker:
         if any(errors):
             raise serializers.ValidationError(errors)
         return items
+
+    def project(self, project: Project | None, document: Document) -> Project:
+        """ClaimWriteSerializer.check_project for a new claim: the default project, or one
+        she is a member of (the lookups hold no other) holding the document."""
+        if project is None or project.is_default:
+            return self.lookups.default_project
+        if (project.pk, document.pk) not in self.lookups.project_documents:
+            message = _("Document %(document)s is not in project %(project)s.") % {
+                "document": document.pk,
+                "project": project,
+            }
+            raise serializers.ValidationError({"document": [message]})
+        return project
 
     def related(self, name: str, checker: RelatedField[Any, Any, Any], data: object) -> Any:
         """PrimaryKeyRelatedField.to_internal_value, from the lookups; its messages."""
@@ -431,7 +490,7 @@ def quick_check(checker: Field[Any, Any, Any, Any]) -> Callable[[object], object
 def check_rows(rows: Sequence[object], user: User) -> list[NewClaim]:
     """Every row checked, with the documents, speakers, topics, metrics and related claims
     they name read in one query each. Raises BulkRejected with every bad row's errors."""
-    checker = RowChecker(user, Lookups.of(rows))
+    checker = RowChecker(user, Lookups.of(rows, user))
     checked: list[NewClaim] = []
     errors: list[dict[str, Any]] = []
     for number, row in enumerate(rows):
@@ -483,7 +542,25 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
         for model in (TargetStatement, Observation):
             insert(model, [columns(f) for new in checked if isinstance(f := new.figure, model)])
         insert(ClaimRelation, [columns(r) for new in checked for r in new.relations])
+        start_assignments(checked, by)
     return checked
+
+
+def start_assignments(checked: Sequence[NewClaim], annotator: User) -> None:
+    """Her first claims in a project's document start her assignment there (as
+    Assignment.start does for one claim): one UPDATE, none in the default project."""
+    pairs = {
+        (new.claim["project_id"], new.claim["document_id"])
+        for new in checked
+        if new.project is not None and not new.project.is_default
+    }
+    if not pairs:
+        return
+    Assignment.objects.filter(
+        reduce(or_, (Q(project_id=project, document_id=document) for project, document in pairs)),
+        annotator=annotator,
+        state=AssignmentState.ASSIGNED,
+    ).update(state=AssignmentState.IN_PROGRESS)
 
 
 # ------------------------------------------------------------------- as read
@@ -514,6 +591,8 @@ class Representation:
         return {
             "id": claim["id"],
             "document": claim["document_id"],
+            "project": claim["project_id"],
+            "guidelines": claim["guidelines_id"],
             "start": claim["start"],
             "end": claim["end"],
             "quote": claim["quote"],

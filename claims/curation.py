@@ -28,7 +28,7 @@ from rest_framework.request import Request
 
 from annotations.models import ReviewStatus
 from claims.agreement import Coded, match
-from claims.api import ClaimSerializer, ClaimViewSet, ClaimWriteSerializer
+from claims.api import ClaimSerializer, ClaimWriteSerializer, with_resource_fields
 from claims.models import FIGURE_COMPARED_FIELDS, Claim
 from projects.models import Assignment, AssignmentState, CurationState, Project, ProjectDocument
 
@@ -67,7 +67,7 @@ class Curation:
 
 def claims_shown() -> QuerySet[Claim]:
     """Claims with everything the claim resource shows (ClaimViewSet's own query)."""
-    return ClaimViewSet().get_queryset()
+    return with_resource_fields(Claim.objects.all())
 
 
 def load(project: Project, document_id: int) -> Curation:

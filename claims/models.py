@@ -407,7 +407,9 @@ class Claim(AnchoredSpan):
         help_text=_("The guidelines version in force when the claim was made"),
     )
     # The curated layer: a gold claim is a curator's, made from annotators' claims.
-    gold = models.BooleanField(default=False, help_text=_("A curated claim of the gold layer"))
+    gold = models.BooleanField(
+        default=False, db_default=False, help_text=_("A curated claim of the gold layer")
+    )
     curated_from = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="curated_into"
     )

@@ -134,11 +134,13 @@ def workbench_view(
         raise PermissionDenied
     document = get_object_or_404(Document, pk=document_id)
     project = workbench_project(request, document)
+    shown_project = project_json(project)  # in the page's data and in its template
     context = {
         **admin.admin_site.each_context(request),
         "title": _("Annotate: %(title)s") % {"title": document.title},
         "document": document,
         "opts": Claim._meta,
+        "project": shown_project,
         "workbench": json_script(
             {
                 "document": document.pk,
@@ -164,7 +166,7 @@ def workbench_view(
                     "is_reviewer": permissions.is_reviewer(request.user),
                     "can_add_speaker": request.user.has_perm("claims.add_speaker"),
                 },
-                "project": project_json(project),
+                "project": shown_project,
                 "urls": {
                     "claims": reverse("claim-list"),
                     "speakers": reverse("speaker-list"),

@@ -23,6 +23,7 @@ from claims.models import (
     TargetStatement,
     Topic,
 )
+from projects.models import Assignment, Membership, Project
 from tests.api_support import api_as
 
 
@@ -65,9 +66,9 @@ def rows(count: int) -> list[dict[str, Any]]:
             row |= {
                 "claim_type": "observation",
                 "figure": {
-                    "number_text": "2.2万亿元",
-                    "value": "22000",
-                    "unit": "亿元",
+                    "number_text": "35.2%",
+                    "value": "35.2",
+                    "unit": "%",  # the metric's unit: an observation is counted in it
                     "metric": metric.pk,
                     "period_start": "2024-01-01",
                     "period_end": "2024-12-31",
@@ -83,11 +84,12 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(
     annotator, count, django_assert_num_queries
 ):
     batch = rows(count)
-    # 1-5 the documents (with their texts), speakers, topics, metrics and related claims
-    # the rows name; 6 savepoint; 7 the ids of the claims and relations; 8-12 one COPY
-    # each into claims, topic links, target statements, observations and relations;
-    # 13 release the savepoint.
-    with django_assert_num_queries(13):
+    # 1 the projects (the default one, with its guidelines in force); 2-6 the documents
+    # (with their texts), speakers, topics, metrics and related claims the rows name;
+    # 7 savepoint; 8 the ids of the claims and relations; 9-13 one COPY each into
+    # claims, topic links, target statements, observations and relations; 14 release
+    # the savepoint.
+    with django_assert_num_queries(14):
         created = create_claims(batch, by=annotator)
     ids = [new.claim["id"] for new in created]
     assert Claim.objects.filter(pk__in=ids, annotator=annotator).count() == count
@@ -138,8 +140,8 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(annotator):
 
 def test_evidence_of_another_metric_is_refused(annotator):
     batch = rows(3)[2:]
-    other = Metric.objects.exclude(pk=batch[0]["figure"]["metric"]).first()
-    assert other is not None
+    measured = Metric.objects.get(pk=batch[0]["figure"]["metric"])
+    other = Metric.objects.create(name="另一个指标", unit=measured.unit)  # same unit, not the same
     batch[0]["figure"]["metric"] = other.pk
     with pytest.raises(BulkRejected) as rejected:
         create_claims(batch, by=annotator)
@@ -172,3 +174,33 @@ def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annota
     del claim["id"]
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Claim, [claim])
+
+
+def test_rows_in_a_project_are_by_its_members_on_its_documents_and_start_assignments(
+    annotator, django_user_model
+):
+    study = Project.objects.create(name="Bulk study", annotators_per_document=1)
+    batch = rows(2)
+    inside, outside = batch[0]["document"], Document.objects.exclude(pk=batch[0]["document"])
+    study.documents.add(inside)
+    # Not a member: the project does not exist for her, as in the claim resource.
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims([{**batch[0], "project": study.pk}], by=annotator)
+    assert list(rejected.value.errors[0]["errors"]) == ["project"]
+    Membership.objects.create(project=study, user=annotator, role="annotator")
+    other = outside.first()
+    assert other is not None
+    stray = {**batch[0], "project": study.pk, "document": other.pk}
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims([stray], by=annotator)
+    assert list(rejected.value.errors[0]["errors"]) == ["document"]
+    assignment = Assignment.objects.create(project=study, document_id=inside, annotator=annotator)
+    guidelines = study.add_guidelines("# Code targets", by=annotator)
+    created = create_claims([{**batch[0], "project": study.pk}], by=annotator)
+    stored = Claim.objects.get(pk=created[0].claim["id"])
+    assert (stored.project_id, stored.guidelines_id) == (study.pk, guidelines.pk)
+    assignment.refresh_from_db()
+    assert assignment.state == "in_progress"
+    # Left out, the default project, as for one claim.
+    plain = create_claims([batch[1]], by=annotator)
+    assert Claim.objects.get(pk=plain[0].claim["id"]).project == Project.objects.default()

@@ -306,7 +306,7 @@ def test_accepting_a_suggestion_with_a_metric_in_another_unit_is_refused(alice, 
     url = f"/api/v1/documents/{report.pk}/suggestions/accept/"
     reply = api_as(alice).post(url, json=which | {"metric": growth.pk})  # a metric in %
     assert reply.status_code == 400
-    assert "counted in %" in reply.json()["unit"][0]
+    assert "counted in %" in reply.json()["figure.unit"][0]  # named as in the claim resource
     assert not Claim.objects.exists()
 
 

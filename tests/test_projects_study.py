@@ -14,12 +14,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
 from annotations.models import Document
 from claims.models import Claim, Speaker, Target
 from claims.roles import ANNOTATOR, REVIEWER
-from projects.models import CurationState, Guidelines, ProjectDocument
+from projects.models import Guidelines
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
 from tests.conftest import make_user
 
@@ -43,6 +42,8 @@ NO_CLAIMS = {
     "document-suggestion-dismiss",
     "project-assign",
     "project-finish",
+    "figure-parse",
+    "metric-confirm",
 }
 
 
@@ -112,6 +113,12 @@ class Study:
             "project-assignments": [f"/api/v1/projects/{project}/assignments/"],
             "project-queue": [f"/api/v1/projects/{project}/queue/"],
             "project-progress": [f"/api/v1/projects/{project}/progress/"],
+            # Figures computed from everyone's claims, and everyone's claims side by side:
+            # for the project's curators and managers only (403 for her).
+            "project-agreement": [f"/api/v1/projects/{project}/agreement/"],
+            "project-curation": [
+                f"/api/v1/projects/{project}/documents/{d}/curation/" for d in SEEDS
+            ],
         }
 
     def admin_pages(self, of: str) -> list[str]:
@@ -317,30 +324,20 @@ def test_a_study_never_shows_an_annotator_anothers_claims_before_curation() -> N
     full = manage.get(f"{base}/progress/").json()
     assert [row["annotator"] for row in full["annotators"]] == ["ann1", "ann2", "ann3"]
 
-    # Finishing, then curation of the shared document into gold (the curation action is
-    # the curation engineer's; here the gold row is written as it will write it).
-    assert api_as(ann1).post(f"{base}/finish/", json={"document": shared}).json()["state"] == (
-        "finished"
+    # Finishing, then curation of the shared document into gold, by the curation actions.
+    for annotator in (ann1, ann2):
+        finished = api_as(annotator).post(f"{base}/finish/", json={"document": shared})
+        assert finished.json()["state"] == "finished"
+    source = Claim.objects.filter(pk__in=study.claims["ann2"], document=shared).first()
+    assert source is not None
+    curation = f"{base}/documents/{shared}/curation/"
+    taken = api_as(cora).post(
+        curation,
+        json={"action": "take", "sources": [source.pk], "changes": {"note": "NOTE-cora-gold"}},
     )
-    source = Claim.objects.get(pk=study.claims["ann2"][0])
-    gold = Claim.objects.create(
-        document=source.document,
-        start=source.start,
-        end=source.end,
-        quote=source.quote,
-        claim_type=source.claim_type,
-        attribution=source.attribution,
-        speaker=source.speaker,
-        note="NOTE-cora-gold",
-        annotator=cora,
-        project_id=project,
-        gold=True,
-    )
-    gold.curated_from.set([source])
+    assert taken.status_code == 201, taken.text
     assert traces(study, ann1, "cora") == []  # gold is hidden until curated, too
-    ProjectDocument.objects.filter(project=project, document=shared).update(
-        curation_state=CurationState.CURATED, curated_by=cora, curated_at=timezone.now()
-    )
+    assert api_as(cora).post(curation, json={"action": "finish"}).status_code == 200
     listed = api_as(ann1).get(f"/api/v1/claims/?document={shared}").json()["results"]
     readable = {claim["id"] for claim in listed}
     in_shared = set(
