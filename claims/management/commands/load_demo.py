@@ -8,16 +8,15 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from annotations.models import Document, ReviewStatus
+from claims import curation
 from claims.api import ClaimWriteSerializer
 from claims.models import Claim, ClaimType, Stance
 from claims.roles import ANNOTATOR, API_READER, REVIEWER
 from history.tracking import credited_to_command
 from projects.models import (
-    CurationState,
     Membership,
     Project,
     ProjectDocument,
@@ -180,17 +179,12 @@ def write(user: User, project: Project, source: Claim, variant: int | None = Non
 def curate(
     project: Project, document: Document, pairs: list[tuple[Claim, Claim]], by: User
 ) -> None:
-    """Gold for the document: where the coders agree, their claim; elsewhere coder1's
-    version, as the curator chose. (The curation action writes gold the same way.)"""
+    """Gold for the document by the curation actions, as a curator would click them: what
+    the coders agree on merged at once, coder1's version of the rest taken, then finished."""
+    request = SimpleNamespace(user=by)
+    curation.merge_agreed(project, document.pk, request)  # type: ignore[arg-type]
+    merged = set(Claim.objects.filter(curated_into__isnull=False).values_list("pk", flat=True))
     for first, second in pairs:
-        gold = Claim.objects.get(pk=first.pk)
-        gold.pk = None
-        gold._state.adding = True
-        gold.annotator, gold.gold, gold.version = by, True, 1
-        gold.status, gold.reviewer, gold.reviewed_at = ReviewStatus.ACCEPTED, by, timezone.now()
-        gold.full_clean()
-        gold.save()
-        gold.curated_from.set([first, second])
-    ProjectDocument.objects.filter(project=project, document=document).update(
-        curation_state=CurationState.CURATED, curated_by=by, curated_at=timezone.now()
-    )
+        if first.pk not in merged:
+            curation.take(project, document.pk, request, [first.pk, second.pk], {})  # type: ignore[arg-type]
+    curation.finish(project, document.pk, request)  # type: ignore[arg-type]
