@@ -27,8 +27,6 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,46 +50,11 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from generate import make_text  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
+from serving import free_port, start_gunicorn  # noqa: E402
 
 from annotations.models import Document, content_hash  # noqa: E402
 from claims.models import Claim, Metric, Speaker, Topic  # noqa: E402
 from claims.roles import ANNOTATOR  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
-    """The server as `make run` serves: gunicorn with config/gunicorn.py, DEBUG off."""
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_USER": "100000/minute",
-        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback, no TLS proxy in front
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "config/gunicorn.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-            return server
-        except requests.RequestException:
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def bare_copy(table: str, like: str, columns: list[str], rows: list[list[Any]]) -> float:

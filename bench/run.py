@@ -26,8 +26,6 @@ the floor measured in the same run.
 import base64
 import json
 import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from serving import free_port, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ["csv", "jsonl", "json", "jsonld"]
@@ -82,44 +82,6 @@ class MemorySampler(threading.Thread):
         self.running = False
         self.join()
         return self.peak
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
-    import requests
-
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        # Plain HTTP on the loopback, as behind the HTTPS proxy of a deployment.
-        "SECURE_SSL_REDIRECT": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_USER": "1000000/minute",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "config/gunicorn.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-            return server
-        except requests.RequestException:
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def time_copy(statement: str) -> tuple[float, int]:
