@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from claims.models import Target
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +58,4 @@ def test_admin_lists_and_the_target_page_fit_1280_pixels(live_server, log_in, ad
     assert label is not None
     assert chart["x"] <= label["x"]
     assert label["x"] + label["width"] <= chart["x"] + chart["width"]  # not cut off
+    page.screenshot(path=str(ARTIFACTS / "target-page.png"))  # the README's

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from annotations.models import Document
 from claims.models import Claim, ClaimRelation, Metric, MetricStatus
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_workbench import open_claim, open_workbench, saved_claim_id, select_by_mouse
 from tests.conftest import ASTRAL_TARGET, make_claim
 
@@ -41,6 +42,7 @@ def test_selecting_a_target_fills_its_figure_from_the_text_and_a_year_is_a_deadl
         "change": "level",
         "deadline": "2025-12-31",
     }
+    page.screenshot(path=str(ARTIFACTS / "target-prefilled.png"))  # the README's
     # All editable: a malformed date is an error beside the field, and nothing is saved.
     page.fill("#wb-fig-deadline", "12/31/2025")
     page.click("#wb-save")
