@@ -286,7 +286,7 @@ class RowChecker:
         unknown = data.keys() - plan.writable
         if unknown:  # StrictFieldsMixin: a forged annotator is refused, not dropped
             raise serializers.ValidationError(
-                {name: ["This field cannot be set here."] for name in sorted(unknown)}
+                {name: [_("This field cannot be set here.")] for name in sorted(unknown)}
             )
         values: dict[str, Any] = {}
         errors: dict[str, Any] = {}
@@ -378,10 +378,10 @@ class RowChecker:
         Claim.clean() (span within the text, quote equal to it, speaker or authorial)."""
         if claim["status"] not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
             raise serializers.ValidationError(
-                {"status": ["A new claim is a draft or submitted; reviewers then decide."]}
+                {"status": [_("A new claim is a draft or submitted; reviewers then decide.")]}
             )
         if claim["review_comment"] and not is_reviewer(self.user):
-            raise exceptions.PermissionDenied("Only reviewers write review comments.")
+            raise exceptions.PermissionDenied(_("Only reviewers write review comments."))
         errors = span_errors(text, claim["start"], claim["end"], claim["quote"])
         errors = errors or speaker_errors(claim["speaker_id"], claim["attribution"])
         if errors:
@@ -395,7 +395,9 @@ class RowChecker:
             return None
         fields = self.figure_fields.get(claim["claim_type"])
         if fields is None:
-            message = f"A {claim['claim_type']}-type claim has no figure: send null."
+            message = _("A %(type)s-type claim has no figure: send null.") % {
+                "type": claim["claim_type"]
+            }
             raise serializers.ValidationError({"figure": [message]})
         try:
             values = self.validated(data, fields)
@@ -418,7 +420,7 @@ class RowChecker:
         for number, item in enumerate(wanted):
             target: Claim = item["target"]
             if (target.pk, item["kind"]) in seen:
-                message = "The same relation is listed twice."
+                message = _("The same relation is listed twice.")
                 raise serializers.ValidationError({f"relations.{number}": [message]})
             seen.add((target.pk, item["kind"]))
             if item["kind"] == RelationKind.EVIDENCE_FOR:
