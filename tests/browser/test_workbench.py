@@ -76,7 +76,12 @@ def open_workbench(page, live_server, document):
 
 
 def select_by_mouse(page, quote: str) -> None:
+    # Scrolled far, the chunks coming on screen are laid out at the next frame
+    # (content-visibility) and may move the passage: scroll, let them settle, measure again.
+    page.evaluate(LOCATE, quote)
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     points = page.evaluate(LOCATE, quote)
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.mouse.move(points["x1"], points["y1"])
     page.mouse.down()
     page.mouse.move(points["x2"], points["y2"], steps=8)
