@@ -728,7 +728,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         figure = validated_data.pop("figure", None)
         relations = validated_data.pop("relations", [])
         claim = Claim.objects.create(annotator=user, **validated_data)
-        Assignment.start(project=claim.project, document_id=claim.document_id, annotator=user)
+        Assignment.start(annotator=user, pairs=[(claim.project_id, claim.document_id)])
         claim.topics.set(topics)
         claim.put_figure(figure)
         claim.put_relations(relations, by=user)

@@ -19,8 +19,6 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -67,7 +65,6 @@ from claims.permissions import allowed_actions, is_reviewer
 from projects.models import (
     DEFAULT_PROJECT_ID,
     Assignment,
-    AssignmentState,
     Guidelines,
     Project,
     ProjectDocument,
@@ -549,20 +546,16 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
 
 
 def start_assignments(checked: Sequence[NewClaim], annotator: User) -> None:
-    """Her first claims in a project's document start her assignment there (as
-    Assignment.start does for one claim): one UPDATE, none in the default project."""
-    pairs = {
-        (new.claim["project_id"], new.claim["document_id"])
-        for new in checked
-        if new.project is not None and not new.project.is_default
-    }
-    if not pairs:
-        return
-    Assignment.objects.filter(
-        reduce(or_, (Q(project_id=project, document_id=document) for project, document in pairs)),
+    """Her first claims in a study project's document start her assignment there; none
+    in the default project."""
+    Assignment.start(
         annotator=annotator,
-        state=AssignmentState.ASSIGNED,
-    ).update(state=AssignmentState.IN_PROGRESS)
+        pairs=[
+            (new.claim["project_id"], new.claim["document_id"])
+            for new in checked
+            if new.project is not None and not new.project.is_default
+        ],
+    )
 
 
 # ------------------------------------------------------------------- as read

@@ -12,6 +12,9 @@ Dependencies point one way: claims → projects → annotations.
 
 import random
 from collections import Counter
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 from typing import Any
 
 import pgtrigger
@@ -341,13 +344,14 @@ class Assignment(models.Model):
         return f"{self.annotator} · {self.document} ({self.state})"
 
     @classmethod
-    def start(cls, *, project: Project, document_id: int, annotator: User) -> None:
-        """Her first claim in the document starts the assignment (if she has one)."""
+    def start(cls, *, annotator: User, pairs: Iterable[tuple[int, int]]) -> None:
+        """Her first claims in these (project id, document id) pairs start her assignments
+        there (those she has): one UPDATE, for one claim or a whole bulk batch."""
+        wanted = [Q(project_id=project, document_id=document) for project, document in set(pairs)]
+        if not wanted:
+            return
         cls.objects.filter(
-            project=project,
-            document_id=document_id,
-            annotator=annotator,
-            state=AssignmentState.ASSIGNED,
+            reduce(or_, wanted), annotator=annotator, state=AssignmentState.ASSIGNED
         ).update(state=AssignmentState.IN_PROGRESS)
 
     def finish(self) -> None:
