@@ -6,8 +6,10 @@ HTTP/1.1's final chunk, so requests raises and curl fails, instead of a short
 file that looks whole. And a slow client is never cut off by a worker timeout.
 """
 
+import contextlib
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,9 +162,58 @@ def test_a_connection_killed_mid_export_reaches_requests_as_an_error(
     assert server.printed("Error handling request")
 
 
+class HoldingRelay:
+    """A TCP relay between a client and the server that passes on the first bytes of the
+    response, then holds the rest until released.
+
+    curl offers no small receive buffer, and the kernel lets its window grow to more than
+    a whole test export (tcp_rmem up to 32 MB here), so without the relay the server could
+    finish writing before the test kills its connection. Held here, the server is soon
+    blocked writing (16 kB window), as it is for a slow client, with the export still
+    running. Whatever the server does to the connection, the relay does to the client's.
+    """
+
+    PASSED_ON_FIRST = 1 << 16
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.released = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        server.connect(self.upstream)
+        threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
+        self._pump(server, client, self.PASSED_ON_FIRST)
+
+    def _pump(self, source: socket.socket, sink: socket.socket, hold_after: int | None) -> None:
+        passed = 0
+        try:
+            while data := source.recv(1 << 16):
+                sink.sendall(data)
+                passed += len(data)
+                if hold_after is not None and passed >= hold_after:
+                    self.released.wait(60)
+                    hold_after = None
+        except OSError:
+            pass  # reset by the server: ended below, as the server ended it
+        finally:
+            # shutdown, not only close: the other pump may be blocked reading this socket,
+            # and a close from another thread would not end the connection.
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_RDWR)
+            sink.close()
+
+
 def test_curl_fails_on_a_broken_export(
     server: Server, token: str, full_sizes: dict[str, int], tmp_path: Path
 ) -> None:
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    relay = HoldingRelay((host, int(port)))
     output = tmp_path / "claims.csv"
     curl = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [  # noqa: S607 (curl from PATH, as the README's examples use it)
@@ -170,15 +221,13 @@ def test_curl_fails_on_a_broken_export(
             "--fail",
             "--silent",
             "--show-error",
-            "--limit-rate",
-            "1M",
             "--write-out",
             "%{size_download}",
             "-o",
             str(output),
             "-H",
             f"Authorization: Token {token}",
-            f"{server.url}/api/v1/claims/export.csv",
+            f"http://{host}:{relay.port}/api/v1/claims/export.csv",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -187,6 +236,7 @@ def test_curl_fails_on_a_broken_export(
     while not output.exists() or output.stat().st_size == 0:
         time.sleep(0.01)
     kill_the_export_connection()
+    relay.released.set()
     received, stderr = curl.communicate(timeout=60)
     # 18: "Partial file: transfer closed with outstanding read data remaining".
     assert curl.returncode == 18, stderr
