@@ -8,10 +8,11 @@ rolled back, so every cell starts from the same data.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import Client
@@ -40,6 +41,12 @@ class World:
     observed: dict[str, Claim]  # alice's observation-type claims with their observation
     bare: dict[str, Claim]  # alice's observation-type claims without a figure yet
     metric: Metric
+    # Each role's session (committed with the users): logging in anew in every cell cost
+    # more than the request under test.
+    sessions: dict[str, str]
+    # The admin's change form of each (model, state), as the page fills it in: the same
+    # in every cell, since each cell's writes are rolled back.
+    change_forms: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def wipe() -> None:
@@ -113,7 +120,13 @@ def world(django_db_setup, django_db_blocker):
                 bare[state] = make_claim(
                     document, ASTRAL_TARGET, alice, claim_type="observation", **review
                 )
-        yield World(users, document, anchor, targets, observed, bare, metric)
+            sessions = {}
+            for role, user in users.items():
+                if user is not None:
+                    browser = Client()
+                    browser.force_login(user)
+                    sessions[role] = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        yield World(users, document, anchor, targets, observed, bare, metric, sessions)
         wipe()
 
 
@@ -185,10 +198,11 @@ def api_request(client: APIClient, world: World, action: str, claim: Claim):
     )
 
 
-def client_for(user: User | None, client_class=APIClient):
+def client_for(world: World, role: str, client_class=APIClient):
+    """A client logged in as `role` (anonymous: not logged in), with no other cookie."""
     client = client_class()
-    if user is not None:
-        client.force_login(user)
+    if role in world.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return client
 
 
@@ -199,7 +213,7 @@ def client_for(user: User | None, client_class=APIClient):
 def test_the_api_answers_each_role_action_and_state_by_the_rules(world, role, action, state):
     claim = world.targets[state]
     before = state_of(claim)
-    response = api_request(client_for(world.users[role]), world, action, claim)
+    response = api_request(client_for(world, role), world, action, claim)
     expected = expected_api(role, action, state)
     assert response.status_code == expected, response.content[:300]
     after = state_of(claim)
@@ -225,7 +239,7 @@ def test_the_api_lets_each_role_create_claims_by_the_rules(world, role):
         "attribution": "authorial",
         "relations": [{"target": world.anchor.pk, "kind": "supports"}],
     }
-    response = client_for(world.users[role]).post("/api/v1/claims/", body, format="json")
+    response = client_for(world, role).post("/api/v1/claims/", body, format="json")
     expected = {"anonymous": 401, "none": 403, "api_reader": 403}.get(role, 201)
     assert response.status_code == expected, response.content[:300]
     assert Claim.objects.filter(annotator=world.users[role]).exists() == (expected == 201)
@@ -271,8 +285,8 @@ def admin_form_data(response) -> dict[str, Any]:
         data |= {management.add_prefix(k): v for k, v in management.initial.items()}
         forms += inline.formset.forms
     for form in forms:
-        for name, field in form.fields.items():
-            value = form.initial.get(name, field.initial)
+        for name, form_field in form.fields.items():
+            value = form.initial.get(name, form_field.initial)
             if value is None or value is False:
                 continue
             if isinstance(value, list | tuple):
@@ -293,14 +307,16 @@ def test_the_admin_pages_answer_each_role_action_and_state_by_the_rules(
     claim = world.targets[state] if model != "observation" else world.observed[state]
     before = state_of(claim)
     url = f"/admin/claims/{model}/{obj.pk}/"
-    client = client_for(world.users[role], Client)
+    client = client_for(world, role, Client)
     if action == "view":
         response = client.get(url + "change/")
     elif action == "delete":
         response = client.post(url + "delete/", {"post": "yes"})
     else:
-        page = client_for(world.users["admin"], Client).get(url + "change/")
-        data = admin_form_data(page) | {"note": "改了"}
+        if (model, state) not in world.change_forms:
+            page = client_for(world, "admin", Client).get(url + "change/")
+            world.change_forms[model, state] = admin_form_data(page)
+        data = world.change_forms[model, state] | {"note": "改了"}
         if model != "claim":
             data |= {"value": "36", "note": "改了"}
         response = client.post(url + "change/", data)
@@ -340,7 +356,7 @@ def test_adding_a_figure_or_relation_in_the_admin_follows_the_claims_rules(
         }
     else:
         data = {"source": claim.pk, "target": world.anchor.pk, "kind": "supports"}
-    response = client_for(world.users[role], Client).post(f"/admin/claims/{model}/add/", data)
+    response = client_for(world, role, Client).post(f"/admin/claims/{model}/add/", data)
     after = state_of(claim)
     if role in ("anonymous", "api_reader"):
         assert response.status_code == 302
