@@ -55,9 +55,10 @@
     placeholder: gettext("#number or words of the passage"),
     autocomplete: "off",
   });
-  const targets = document.createElement("datalist");
+  let targets = document.createElement("datalist");
   targets.id = "wb-relation-targets";
   target.setAttribute("list", targets.id);
+  let listed = ""; // the values the list holds, one a line
 
   const pick = button("wb-relation-pick", gettext("Pick in the text"));
   const add = button("wb-relation-add", gettext("Add relation"));
@@ -81,10 +82,19 @@
     return `#${id} ${wb.label("claim_type", claim.claim_type)}: ${short}`;
   }
 
-  // The document's other claims as they are now, in text order.
+  // The document's other claims as they are now, in text order. A changed list is a new
+  // datalist put in the old one's place: replacing the 3,000 options of the focused box's
+  // list took 36, then 90, then 170 ms at each focus; this takes 30 ms once, then 7.
   function fillTargets() {
     const others = [...wb.claims.values()].filter((c) => c.id !== openId).sort((a, b) => a.start - b.start);
-    targets.replaceChildren(...others.map((c) => Object.assign(document.createElement("option"), { value: describe(c.id) })));
+    const values = others.map((c) => describe(c.id));
+    if (values.join("\n") === listed) return;
+    listed = values.join("\n");
+    const fresh = document.createElement("datalist");
+    fresh.id = targets.id;
+    fresh.append(...values.map((value) => Object.assign(document.createElement("option"), { value })));
+    targets.replaceWith(fresh);
+    targets = fresh;
   }
 
   // The claim the box names ("#12 …" as the list and picking put it, or a bare 12), or null.
