@@ -7,6 +7,8 @@ the API all ask here, so a forged request meets the same rule as a click.
 - annotators create claims, change and delete only their own drafts and their own
   rejected claims, and submit them for review (again, after a rejection);
 - reviewers accept or reject submitted claims and may change any claim;
+- a project's curators and managers change its gold claims in place while the document
+  is being curated (the gold layer is theirs to make until it is final);
 - superusers (admins) may do everything.
 """
 
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from annotations.models import ReviewStatus
 from claims.models import Claim
 from claims.roles import REVIEWER
-from projects.models import Membership, Project, ProjectRole
+from projects.models import CurationState, Membership, Project, ProjectDocument, ProjectRole
 
 # request.user: the admin and the workbench see only logged-in staff, the API anyone.
 AnyUser = User | AnonymousUser
@@ -58,10 +60,35 @@ def _owns_editable(user: AnyUser, claim: Claim) -> bool:
     return claim.annotator_id == user.pk and claim.status in ANNOTATOR_EDITABLE
 
 
+def _curates_open_document(user: AnyUser, project_id: int, document_id: int) -> bool:
+    """She curates or manages the project, and the document is not curated yet. One query."""
+    if user.pk is None:
+        return False
+    return (
+        ProjectDocument.objects.filter(
+            project_id=project_id,
+            document_id=document_id,
+            project__memberships__user_id=user.pk,
+            project__memberships__role__in=[ProjectRole.CURATOR, ProjectRole.MANAGER],
+        )
+        .exclude(curation_state=CurationState.CURATED)
+        .exists()
+    )
+
+
 def can_change_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
-    return is_reviewer(user) or _owns_editable(user, claim)
+    if is_reviewer(user) or _owns_editable(user, claim):
+        return True
+    return claim.gold and _curates_open_document(user, claim.project_id, claim.document_id)
+
+
+def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
+    """can_change_claim for every gold claim of one project document (the curation page)."""
+    if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
+        return False
+    return is_reviewer(user) or _curates_open_document(user, project_id, document_id)
 
 
 def can_delete_claim(user: AnyUser, claim: Claim) -> bool:

@@ -24,7 +24,7 @@ from rest_framework.exceptions import APIException
 from claims import agreement, curation
 from claims.api import flat_errors
 from claims.models import Claim
-from claims.permissions import can_curate, is_reviewer, signed_in
+from claims.permissions import can_change_gold, can_curate, is_reviewer, signed_in
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 
 # The fields a curator may take from another version of a claim on the curation page.
@@ -155,6 +155,7 @@ def curation_view(
         people=people,
         groups=groups,
         api_url=reverse("project-curation", args=[project.pk, document_id]),
+        gold_editable=can_change_gold(request.user, project.pk, document_id),
     )
 
 

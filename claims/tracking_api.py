@@ -267,6 +267,9 @@ class SuggestionChoiceSerializer(serializers.Serializer[Any]):
     metric = serializers.PrimaryKeyRelatedField(
         queryset=Metric.objects.all(), required=False, allow_null=True
     )
+    # The project the claim is made in (left out: the default project), checked as for any
+    # new claim: hers, and holding the document.
+    project = serializers.IntegerField(required=False, min_value=1)
 
 
 def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion, dict[str, Any]]:
@@ -301,7 +304,13 @@ class SuggestionAcceptView(ApiViewMixin, APIView):
             # Lock the document so two accepts of one suggestion make one claim.
             Document.objects.select_for_update().filter(pk=document.pk).first()
             suggestion, wanted = chosen(request, document)
-            claim_id = accept(suggestion, document, signed_in(request.user), wanted.get("metric"))
+            claim_id = accept(
+                suggestion,
+                document,
+                signed_in(request.user),
+                wanted.get("metric"),
+                project=wanted.get("project"),
+            )
         return Response(
             {"claim_id": claim_id, "url": reverse("admin:claims_claim_change", args=[claim_id])},
             status=status.HTTP_201_CREATED,
@@ -309,10 +318,16 @@ class SuggestionAcceptView(ApiViewMixin, APIView):
 
 
 def accept(
-    suggestion: suggestions.Suggestion, document: Document, user: User, metric: Metric | None
+    suggestion: suggestions.Suggestion,
+    document: Document,
+    user: User,
+    metric: Metric | None,
+    *,
+    project: int | None = None,
 ) -> int:
-    """A draft claim of the suggested kind with its figure, written by the one path for new
-    claims (claims.bulk): all or nothing, all validated. Returns its id."""
+    """A draft claim of the suggested kind with its figure, in `project` (an id; None: the
+    default project), written by the one path for new claims (claims.bulk): all or
+    nothing, all validated. Returns its id."""
     figure: dict[str, Any] = {
         "number_text": suggestion.figure.number_text,
         "comparator": suggestion.figure.comparator,
@@ -345,6 +360,8 @@ def accept(
         "note": "Accepted from a suggestion.",
         "figure": figure,
     }
+    if project is not None:
+        row["project"] = project
     try:
         (created,) = create_claims([row], by=user)
     except BulkRejected as rejected:

@@ -44,7 +44,8 @@ from claims.models import (
     visible_claims,
 )
 from history.events import context_user_id, event_model, instance_from_event
-from projects.models import Assignment, Guidelines, Project
+from projects.markdown import guidelines_html
+from projects.models import Assignment, AssignmentState, Guidelines, Project
 
 # --- reading -------------------------------------------------------------------------
 
@@ -135,12 +136,15 @@ def workbench_view(
     document = get_object_or_404(Document, pk=document_id)
     project = workbench_project(request, document)
     shown_project = project_json(project)  # in the page's data and in its template
+    guidelines, assignment = shown_project["guidelines"], shown_project["assignment"]
     context = {
         **admin.admin_site.each_context(request),
         "title": _("Annotate: %(title)s") % {"title": document.title},
         "document": document,
         "opts": Claim._meta,
         "project": shown_project,
+        "guidelines_html": guidelines_html(guidelines["text"]) if guidelines else "",
+        "assignment_label": AssignmentState(assignment).label if assignment else "",
         "workbench": json_script(
             {
                 "document": document.pk,
@@ -156,6 +160,7 @@ def workbench_view(
                     "change": choices(Change),
                     "speaker_kind": choices(SpeakerKind),
                     "relation_kind": choices(RelationKind),
+                    "assignment_state": choices(AssignmentState),
                 },
                 "topics": list(Topic.objects.values("id", "name")),
                 "metrics": [{"id": m.pk, "name": str(m)} for m in Metric.objects.all()],

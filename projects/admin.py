@@ -18,9 +18,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projects.markdown import guidelines_html
 from projects.models import (
     Assignment,
     AssignmentState,
+    CurationState,
     Guidelines,
     Membership,
     Project,
@@ -41,9 +43,13 @@ class GuidelinesInline(admin.StackedInline[Guidelines, Project]):
 
     model = Guidelines
     extra = 0
-    fields = ["version", "text", "created_by", "created_at"]
-    readonly_fields = ["version", "created_by", "created_at"]
+    fields = ["version", "text", "shown_as", "created_by", "created_at"]
+    readonly_fields = ["version", "shown_as", "created_by", "created_at"]
     can_delete = False
+
+    @admin.display(description=_("as members read it"))
+    def shown_as(self, guidelines: Guidelines) -> str:
+        return guidelines_html(guidelines.text) if guidelines.pk else ""
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -166,13 +172,16 @@ class ProjectAdmin(ManagedByMixin, admin.ModelAdmin[Project]):
         project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
         if not request.user.is_staff:
             raise PermissionDenied
+        progress = project.progress(request.user)
+        for row in progress["documents"]:  # the API gives the values, the page their labels
+            row["curation_label"] = CurationState(row["curation_state"]).label
         context = {
             **self.admin_site.each_context(request),
             "title": _("Progress: %s") % project.name,
             "opts": self.opts,
             "project": project,
             "states": AssignmentState.choices,
-            "progress": project.progress(request.user),
+            "progress": progress,
         }
         return TemplateResponse(request, "projects/progress.html", context)
 

@@ -17,7 +17,9 @@ def test_an_annotator_opens_her_next_document_annotates_it_and_finishes_it(
     study = Project.objects.create(name="Study", annotators_per_document=1, independent=True)
     Membership.objects.create(project=study, user=alice, role="annotator")
     Membership.objects.create(project=study, user=bob, role="manager")
-    guidelines = study.add_guidelines("Mark the whole clause of a target.", by=bob)
+    guidelines = study.add_guidelines(
+        "Mark **the whole clause** of a target.\n\n<script>window.pwned = 1</script>", by=bob
+    )
     ProjectDocument.objects.create(project=study, document=seed_document)
     study.assign_automatically(seed=0, by=bob)
 
@@ -26,7 +28,10 @@ def test_an_annotator_opens_her_next_document_annotates_it_and_finishes_it(
     page.click("#queue-next")
     page.wait_for_selector("#workbench[data-ready='1']")
     assert f"?project={study.pk}" in page.url
-    assert "Mark the whole clause" in page.inner_text("#wb-guidelines")
+    # Markdown, and nothing in it runs: the script is text.
+    assert page.inner_text("#wb-guidelines strong") == "the whole clause"
+    assert "<script>window.pwned = 1</script>" in page.inner_text("#wb-guidelines")
+    assert page.evaluate("window.pwned") is None
     assert page.inner_text("#wb-assignment-state") == "assigned"
 
     select_by_mouse(page, SOE_TARGET)
@@ -34,7 +39,7 @@ def test_an_annotator_opens_her_next_document_annotates_it_and_finishes_it(
     page.keyboard.press("Control+Enter")
     claim = Claim.objects.get(pk=saved_claim_id(page))
     assert (claim.project, claim.guidelines, claim.quote) == (study, guidelines, SOE_TARGET)
-    assert page.inner_text("#wb-assignment-state") == "in_progress"
+    assert page.inner_text("#wb-assignment-state") == "in progress"  # the label
     assignment = Assignment.objects.get(project=study, annotator=alice)
     assert assignment.state == "in_progress"
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from annotations.models import Document
 from claims.models import Claim, ClaimType, SuggestionDismissal, TargetStatement
+from projects.models import Membership, Project, ProjectDocument
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -48,3 +49,24 @@ def test_it_accepts_and_dismisses_suggestions_in_the_workbench(live_server, log_
     page.reload()
     expect(page.locator("#wb-suggestion-list li")).to_have_count(1)  # dismissed stays away
     expect(page.locator("#wb-suggestion-list li")).to_contain_text("5%")
+
+
+def test_a_suggestion_accepted_in_a_project_s_workbench_is_filed_in_that_project(
+    live_server, log_in, alice
+):
+    document = Document.from_raw(
+        GOALS, title="2024 report", language="zh-Hans", published_on=date(2024, 3, 5)
+    )
+    document.save()
+    study = Project.objects.create(name="Study", annotators_per_document=1, independent=True)
+    Membership.objects.create(project=study, user=alice, role="annotator")
+    ProjectDocument.objects.create(project=study, document=document)
+    page = log_in(alice)
+    page.goto(f"{live_server.url}/admin/claims/claim/workbench/{document.pk}/?project={study.pk}")
+    jobs = page.locator("#wb-suggestion-list li").filter(has_text="1200万人")
+    jobs.locator(".wb-suggestion-accept").click()
+    expect(page.locator("#wb-suggestion-list li")).to_have_count(2)  # reloaded, in the project
+    assert f"?project={study.pk}" in page.url
+    claim = Claim.objects.get()
+    assert (claim.project, claim.quote) == (study, "城镇新增就业1200万人以上")
+    expect(page.locator(f'.wb-hl[data-claims~="{claim.pk}"]').first).to_be_visible()

@@ -128,12 +128,19 @@ def test_relations_are_picked_in_the_text_or_a_list_and_saved_with_the_claim(
     # Picked in the text: the click chooses the claim and opens nothing.
     page.click("#wb-relation-pick")
     page.locator(f'.wb-hl[data-claims="{challenge.pk}"]').first.click()
-    assert page.input_value("#wb-relation-target") == str(challenge.pk)
+    assert page.input_value("#wb-relation-target").startswith(f"#{challenge.pk} ")
     assert page.inner_text("#wb-form-title") == f"Claim #{observation.pk}"
     page.select_option("#wb-relations", "responds_to")
     page.click("#wb-relation-add")
-    # From the list.
-    page.select_option("#wb-relation-target", str(target.pk))
+    # From the list: the document's other claims in text order, the open one left out.
+    page.focus("#wb-relation-target")
+    listed = page.locator("#wb-relation-targets option").evaluate_all("os => os.map(o => o.value)")
+    in_order = sorted([target, challenge], key=lambda claim: claim.start)
+    assert [value.split(" ")[0] for value in listed] == [f"#{c.pk}" for c in in_order]
+    page.fill("#wb-relation-target", "no such claim")
+    page.click("#wb-relation-add")
+    assert "Choose the other claim first" in page.inner_text("#wb-relation-status")
+    page.fill("#wb-relation-target", next(v for v in listed if v.startswith(f"#{target.pk} ")))
     page.select_option("#wb-relations", "supports")
     page.click("#wb-relation-add")
     assert page.locator("#wb-relation-list li").count() == 2
@@ -157,7 +164,7 @@ def test_relations_are_picked_in_the_text_or_a_list_and_saved_with_the_claim(
 
     # A relation the server refuses is said beside the relation's fields; nothing is saved.
     open_claim(page, observation.pk)
-    page.select_option("#wb-relation-target", str(target.pk))
+    page.fill("#wb-relation-target", str(target.pk))  # a bare number names the claim too
     page.select_option("#wb-relations", "evidence_for")  # only an observation-type claim's
     page.click("#wb-relation-add")
     page.click("#wb-save")

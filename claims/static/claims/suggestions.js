@@ -1,5 +1,6 @@
 // Suggested targets and observations in the workbench: accept (one click makes a draft
-// claim with its parsed figure) or dismiss (never suggested again). The server re-reads
+// claim with its parsed figure, in the project the workbench is open in) or dismiss
+// (never suggested again). The server re-reads
 // the suggestion itself; the page sends only which one. Text goes in with textContent.
 (function () {
   "use strict";
@@ -58,7 +59,8 @@
     const li = el("li", { className: `wb-suggestion wb-suggestion-${s.kind}` }, passage(s), el("div", { className: "wb-meta" }, describe(s)), picker, accept, dismiss, message);
     const which = { kind: s.kind, figure_start: s.figure_start, figure_end: s.figure_end };
     accept.addEventListener("click", async () => {
-      const { ok, data } = await post(box.dataset.acceptUrl, { ...which, metric: picker.value ? Number(picker.value) : null });
+      const project = Number(box.dataset.project);
+      const { ok, data } = await post(box.dataset.acceptUrl, { ...which, project, metric: picker.value ? Number(picker.value) : null });
       if (ok) {
         // The workbench draws claims from the server: reload to show the new one.
         window.location.reload();

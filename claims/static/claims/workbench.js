@@ -1171,8 +1171,7 @@
       result = await send("PATCH", claimUrl(editing.id), { ...payload(), ...moved }, editing.version);
     }
     if (result.status === 201 && data.project.assignment === "assigned") {
-      data.project.assignment = "in_progress"; // her first claim starts the assignment
-      if ($("wb-assignment-state")) $("wb-assignment-state").textContent = data.project.assignment;
+      showAssignment("in_progress"); // her first claim starts the assignment
     }
     if (result.status === 200 || result.status === 201) {
       claimChanged(result.json.id, result.json);
@@ -1287,6 +1286,15 @@
     const result = await send("POST", data.urls.speakers, { name });
     if (result.status === 201) setSpeaker({ id: result.json.id, name: result.json.name });
     else showErrors(result);
+  }
+
+  // Her assignment's state in the project box, by its label.
+  function showAssignment(state) {
+    data.project.assignment = state;
+    const shown = $("wb-assignment-state");
+    if (!shown) return;
+    shown.dataset.state = state;
+    shown.textContent = label("assignment_state", state);
   }
 
   // --- buttons and keys --------------------------------------------------------------
@@ -1426,8 +1434,7 @@
     finishButton.addEventListener("click", async () => {
       const result = await send("POST", data.project.finish_url, { document: data.document });
       if (result.status === 200) {
-        data.project.assignment = result.json.state;
-        $("wb-assignment-state").textContent = result.json.state;
+        showAssignment(result.json.state);
         finishButton.disabled = true;
         showHere(gettext("Document marked finished."));
       } else {
