@@ -79,10 +79,17 @@ class Server:
 
 
 @contextmanager
-def gunicorn(**env: str) -> Iterator[Server]:
-    """gunicorn as `make run` starts it, on a free port (PORT=0), serving the test database."""
+def gunicorn(*, preload: bool = True, **env: str) -> Iterator[Server]:
+    """gunicorn as `make run` starts it, on a free port (PORT=0), serving the test database.
+
+    With `preload`, Django is imported once and the workers are forked from it: each
+    server here starts in about half the time. That changes only how the workers get the
+    code (which `make run` keeps unpreloaded, so that a HUP loads a new release); the
+    deployment's own test starts it exactly as documented.
+    """
+    preloading = ["--preload"] if preload else []
     process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [str(GUNICORN), "--config", "config/gunicorn.py"],
+        [str(GUNICORN), "--config", "config/gunicorn.py", *preloading],
         cwd=REPO,
         env=server_env(HOST="127.0.0.1", PORT="0", **env),
         stdout=subprocess.PIPE,

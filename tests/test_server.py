@@ -232,7 +232,7 @@ def test_the_documented_deployment_serves_https_and_hashed_static_files(
     )
     assert collect.returncode == 0, collect.stderr
     https = {"Host": "claims.example.org", "X-Forwarded-Proto": "https"}
-    with gunicorn(**deployed_env) as deployed:
+    with gunicorn(preload=False, **deployed_env) as deployed:
         page = requests.get(deployed.url + "/admin/login/", headers=https, timeout=30)
         assert page.status_code == 200
         assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
