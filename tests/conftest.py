@@ -118,7 +118,7 @@ def _quick_flush() -> Iterator[None]:
 
 # Fixtures that build data once for a whole module (with built_once). A test that does
 # not ask for it would still see it, so every test of such a module must ask.
-MODULE_DATA = {"demo_corpus", "query_data"}
+MODULE_DATA = {"demo_corpus", "query_data", "demo_loaded"}
 COMMITTING = {"transactional_db", "live_server"}
 
 

@@ -1,25 +1,25 @@
 """`manage.py load_demo`: the corpus into an empty database, logins, never a reload."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.http import HttpRequest
+from django.test import override_settings
+from pytest_django import DjangoDbBlocker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotations.models import Document
 from claims.models import Claim
 from projects.models import Project, ProjectDocument
+from tests.conftest import built_once
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return tmp_path
 
 
 def load_demo() -> str:
@@ -28,10 +28,34 @@ def load_demo() -> str:
     return out.getvalue()
 
 
-def test_it_loads_the_corpus_and_prints_working_logins(var_dir, client):
-    output = load_demo()
+@dataclass
+class Loaded:
+    output: str  # what the first run printed
+    var_dir: Path  # where it wrote the logins
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(
+    django_db_setup: None,
+    django_db_blocker: DjangoDbBlocker,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Loaded]:
+    """One `load_demo` into the empty database, for every test of the module (each test
+    rolls back what it does after, runs included)."""
+    var_dir = tmp_path_factory.mktemp("var")
+    with override_settings(VAR_DIR=var_dir), built_once(django_db_blocker):
+        yield Loaded(load_demo(), var_dir)
+
+
+@pytest.fixture
+def loaded(demo_loaded: Loaded, db: None) -> Loaded:
+    return demo_loaded
+
+
+def test_it_loads_the_corpus_and_prints_working_logins(loaded, client):
+    output = loaded.output
     assert Document.objects.count() == 7
-    lines = (var_dir / "demo-logins.txt").read_text().splitlines()
+    lines = (loaded.var_dir / "demo-logins.txt").read_text().splitlines()
     logins = dict(line.split(" ") for line in lines[:-1])
     assert set(logins) == {
         "admin",
@@ -55,16 +79,15 @@ def test_it_loads_the_corpus_and_prints_working_logins(var_dir, client):
     assert f"API token of analyst: {token}" in output
 
 
-def test_the_analysts_token_reads_the_api_and_stays_the_same(var_dir):
-    token = load_demo().split("API token of analyst: ")[1].split()[0]
+def test_the_analysts_token_reads_the_api_and_stays_the_same(loaded):
+    token = loaded.output.split("API token of analyst: ")[1].split()[0]
     api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/claims/").status_code == 200
     assert api.post("/api/v1/topics/", {"name": "x"}).status_code == 403
     assert f"API token of analyst: {token}" in load_demo()
 
 
-def test_running_it_again_keeps_everyones_work(var_dir):
-    load_demo()
+def test_running_it_again_keeps_everyones_work(loaded):
     claim = Claim.objects.first()
     assert claim is not None
     claim.note = "edited by a person"
@@ -75,8 +98,7 @@ def test_running_it_again_keeps_everyones_work(var_dir):
     assert claim.note == "edited by a person"
 
 
-def test_it_loads_a_study_whose_coders_see_each_other_only_in_the_curated_document(var_dir):
-    load_demo()
+def test_it_loads_a_study_whose_coders_see_each_other_only_in_the_curated_document(loaded):
     study = Project.objects.get(independent=True)
     coder1, coder2 = User.objects.get(username="coder1"), User.objects.get(username="coder2")
     in_study = Claim.objects.filter(project=study, gold=False)
