@@ -37,11 +37,12 @@ dev: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Two pytest workers (pytest-xdist), each with its own test database; a test module
-# stays on one worker, so data built once per module is built once.
+# stays on one worker, so data built once per module is built once. The modules run in
+# the order tests/conftest.py gives them (the longest first), not xdist's.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

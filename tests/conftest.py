@@ -149,6 +149,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
         if any(wanted) and any(names & COMMITTING for names in fixtures):
             raise pytest.UsageError(f"{module}: data built once cannot serve tests that commit")
+    items[:] = [item for module in sorted(modules, key=run_order) for item in modules[module]]
+
+
+# The modules that take longest (seconds on one worker, measured), run first: a module runs
+# whole on one worker (make test: --dist loadfile), and xdist would otherwise order them by
+# their number of tests, leaving a few long ones (servers, browsers) for the end while the
+# other worker idles. Longest first, the two workers finish within a small module's time.
+LONGEST = {
+    "tests/test_claim_permissions.py": 55,
+    "tests/test_server.py": 30,
+    "tests/test_readme_commands.py": 25,
+    "tests/browser/test_workbench.py": 16,
+    "tests/test_api_filters.py": 14,
+    "tests/test_export_faults.py": 13,
+    "tests/test_projects_study.py": 10,
+    "tests/browser/test_workbench_feedback.py": 9,
+    "tests/test_claim_resource.py": 9,
+    "tests/browser/test_workbench_figures.py": 8,
+    "tests/browser/test_workbench_keyboard.py": 8,
+    "tests/browser/test_long_document.py": 8,
+    "tests/test_claim_races.py": 7,
+}
+
+
+def run_order(module: str) -> tuple[float, str]:
+    return -LONGEST.get(module, 0), module
 
 
 @pytest.fixture(autouse=True)
