@@ -207,7 +207,13 @@ def command_import(rows: list[dict[str, Any]], batch: int, workdir: Path) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description="import benchmark")
     parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--claims", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--claims",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="claim counts, one run each; 0 for documents only",
+    )
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
@@ -220,10 +226,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         results += documents_step(args.documents, rng, workdir)
+        sizes = [size for size in args.claims if size > 0]
         port = free_port()
-        server = start_gunicorn(port)
+        server = start_gunicorn(port) if sizes else None
         try:
-            for size in args.claims:
+            for size in sizes:
                 rows = claim_rows(size, rng)
                 results.append((f"{size} claims: bare COPY", claims_floor(rows, annotator), size))
                 api = api_import(f"http://127.0.0.1:{port}", token, rows, args.batch_size)
@@ -231,8 +238,9 @@ def main() -> None:
                 command = command_import(rows, args.batch_size, workdir)
                 results.append((f"{size} claims: import_claims", command, size))
         finally:
-            server.terminate()
-            server.wait()
+            if server is not None:
+                server.terminate()
+                server.wait()
 
     print("\n| step | rows | seconds | rows/s | x floor |\n|---|---:|---:|---:|---:|")
     floor = 0.0
