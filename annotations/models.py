@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, Q, Value
@@ -240,8 +239,8 @@ class Document(models.Model):
             # Claim lists ordered by date read documents in this order and stop at the
             # page's end, instead of sorting every matching claim (bench/README.md).
             models.Index(published_or_oldest(), name="document_published_sort"),
-            # Substring search (icontains) over Chinese text uses trigrams.
-            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="document_text_trgm"),
+            # No index on the text: no query could use one (migration 0009 says why), and
+            # a trigram index made storing a document ten times dearer (bench/README.md).
         ]
 
     def __str__(self) -> str:
