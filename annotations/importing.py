@@ -212,9 +212,7 @@ def store_new(
     hashes = [document.content_hash for _, document in labelled]
     stored = {
         document.content_hash: document
-        for document in Document.objects.filter(content_hash__in=hashes).only(
-            "id", "title", "content_hash"
-        )
+        for document in Document.objects.by_hashes(hashes).only("id", "title", "content_hash")
     }
     new: list[Document] = []
     duplicates: list[tuple[str, Document]] = []
