@@ -82,13 +82,23 @@ def soft_break(text: str) -> str:
     return "\n"
 
 
+def wider_than(line: str, width: int) -> bool:
+    """display_width(line) > width, measured only when its length leaves it open: a
+    character is one or two columns wide (measuring every line was a third of
+    canonicalising a PDF extraction)."""
+    if len(line) > width:
+        return True
+    return 2 * len(line) > width and display_width(line) > width
+
+
 def looks_like_pdf_extraction(text: str) -> bool:
     """Many short lines, most of them broken mid-sentence (not ending with punctuation)."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if len(lines) < PDF_MIN_LINES:
         return False
-    widths = sorted(display_width(line) for line in lines)
-    if widths[len(widths) // 2] > PDF_MAX_TYPICAL_WIDTH:
+    # The median width is over the limit when the lines over it are the upper half.
+    wide = sum(wider_than(line, PDF_MAX_TYPICAL_WIDTH) for line in lines)
+    if wide >= len(lines) - len(lines) // 2:
         return False
     punctuated = sum(bool(_ENDS_WITH_PUNCTUATION.search(line)) for line in lines)
     return punctuated < SEGMENT_PER_LINE_SHARE * len(lines)
@@ -111,6 +121,7 @@ class _Line:
     text: str  # the printed line, as written
     separator: str  # what follows it up to the next non-blank line: newlines, blank lines
     repeated: bool  # a running header or footer: repeated, with a digit or a space
+    title: bool  # _is_title(text), asked once a line rather than at both its breaks
 
     @property
     def gap_after(self) -> int:
@@ -129,7 +140,12 @@ def _lines(text: str) -> tuple[str, list[_Line]]:
     for line in texts:
         counts[line.strip()] = counts.get(line.strip(), 0) + 1
     lines = [
-        _Line(line, sep, counts[line.strip()] > 1 and _HEADER_LIKE.search(line.strip()) is not None)
+        _Line(
+            line,
+            sep,
+            repeated=counts[line.strip()] > 1 and _HEADER_LIKE.search(line.strip()) is not None,
+            title=_is_title(line),
+        )
         for line, sep in zip(texts, separators, strict=True)
     ]
     return leading, lines
@@ -179,13 +195,12 @@ def reflow(text: str) -> str:
         before, line = lines[i - 1], lines[i]
         gap_before_previous = lines[i - 2].gap_after if i >= 2 else soft + 1
         joined = not in_title and _joins_lines(before, line, soft, gap_before_previous)
-        if joined:
-            out[-1] += line.text
-        else:
-            out.append(before.separator + line.text)
+        # Appended, not added to the paragraph so far: a text with few paragraph breaks
+        # would be copied again at every joined line.
+        out.append(line.text if joined else before.separator + line.text)
         rest = line.text.strip()
-        in_title = _is_title(line.text) or (
-            _is_title(before.text)
+        in_title = line.title or (
+            before.title
             and len(rest) <= TITLE_REST_MAX_CHARS
             and not _ENDS_WITH_PUNCTUATION.search(rest)
             and not CLAUSE_PUNCTUATION.search(rest)
@@ -201,7 +216,7 @@ def _joins_lines(
 ) -> bool:
     if not _joins(before.text, after.text) or _LEAD_IN.search(before.text.rstrip()):
         return False
-    if before.repeated or after.repeated or _is_title(before.text) or _is_title(after.text):
+    if before.repeated or after.repeated or before.title or after.title:
         return False
     if before.gap_after != soft:  # a paragraph, page or column break
         standalone = gap_before_previous != soft or after.gap_after != soft
