@@ -19,7 +19,9 @@ with punctuation, where a printed page breaks lines anywhere.
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 CJK = (
     "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -116,16 +118,15 @@ def _joins(before: str, after: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """A printed line; a tuple, since a PDF extraction has thousands (10 µs of
+    canonicalising is spent on each): each fact about it is found once."""
+
     text: str  # the printed line, as written
     separator: str  # what follows it up to the next non-blank line: newlines, blank lines
+    gap_after: int  # the newlines in the separator
     repeated: bool  # a running header or footer: repeated, with a digit or a space
-    title: bool  # _is_title(text), asked once a line rather than at both its breaks
-
-    @property
-    def gap_after(self) -> int:
-        return self.separator.count("\n")
+    title: bool  # _is_title(text)
 
 
 def _lines(text: str) -> tuple[str, list[_Line]]:
@@ -136,17 +137,17 @@ def _lines(text: str) -> tuple[str, list[_Line]]:
         leading = parts[0] + parts[1]
         parts = parts[2:]
     texts, separators = parts[0::2], [*parts[1::2], ""]
-    counts: dict[str, int] = {}
-    for line in texts:
-        counts[line.strip()] = counts.get(line.strip(), 0) + 1
+    stripped = [line.strip() for line in texts]
+    counts = Counter(stripped)
     lines = [
         _Line(
             line,
             sep,
-            repeated=counts[line.strip()] > 1 and _HEADER_LIKE.search(line.strip()) is not None,
-            title=_is_title(line),
+            gap_after=sep.count("\n"),
+            repeated=counts[bare] > 1 and _HEADER_LIKE.search(bare) is not None,
+            title=_is_title(bare),
         )
-        for line, sep in zip(texts, separators, strict=True)
+        for line, sep, bare in zip(texts, separators, stripped, strict=True)
     ]
     return leading, lines
 
