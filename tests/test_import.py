@@ -250,6 +250,32 @@ def test_a_file_of_new_documents_costs_three_statements(tmp_path, django_assert_
 
 
 @pytest.mark.django_db
+def test_document_texts_are_compressed_with_lz4_where_the_server_has_it():
+    from django.db import DataError, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL default_toast_compression = lz4")
+        expected = "l"
+    except DataError:  # a server built without lz4 (the embedded one) knows only pglz
+        expected = ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'annotations_document'::regclass AND attname = ANY(%s)",
+            [["text", "raw_text"]],
+        )
+        assert dict(cursor.fetchall()) == {"text": expected, "raw_text": expected}
+    document = Document.objects.create_from_raw("新质生产力。" * 1000, pdf=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(text) FROM annotations_document WHERE id = %s",
+            [document.pk],
+        )
+        assert cursor.fetchone()[0] == ("lz4" if expected else "pglz")
+
+
+@pytest.mark.django_db
 def test_a_value_the_database_refuses_is_named_by_its_field():
     """Validation leaves the CHECKs to the database; its refusal still names the field."""
     from django.core.exceptions import ValidationError
