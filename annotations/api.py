@@ -7,7 +7,6 @@ language filled when not given, and a text already stored is refused with 409.
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -134,6 +133,5 @@ class DocumentViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            document = serializer.save()
+        document = serializer.save()  # one INSERT, in a transaction of its own (save_new)
         return Response(DocumentDetailSerializer(document).data, status=status.HTTP_201_CREATED)

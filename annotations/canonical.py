@@ -19,7 +19,9 @@ with punctuation, where a printed page breaks lines anywhere.
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 CJK = (
     "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -82,13 +84,23 @@ def soft_break(text: str) -> str:
     return "\n"
 
 
+def wider_than(line: str, width: int) -> bool:
+    """display_width(line) > width, measured only when its length leaves it open: a
+    character is one or two columns wide (measuring every line was a third of
+    canonicalising a PDF extraction)."""
+    if len(line) > width:
+        return True
+    return 2 * len(line) > width and display_width(line) > width
+
+
 def looks_like_pdf_extraction(text: str) -> bool:
     """Many short lines, most of them broken mid-sentence (not ending with punctuation)."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if len(lines) < PDF_MIN_LINES:
         return False
-    widths = sorted(display_width(line) for line in lines)
-    if widths[len(widths) // 2] > PDF_MAX_TYPICAL_WIDTH:
+    # The median width is over the limit when the lines over it are the upper half.
+    wide = sum(wider_than(line, PDF_MAX_TYPICAL_WIDTH) for line in lines)
+    if wide >= len(lines) - len(lines) // 2:
         return False
     punctuated = sum(bool(_ENDS_WITH_PUNCTUATION.search(line)) for line in lines)
     return punctuated < SEGMENT_PER_LINE_SHARE * len(lines)
@@ -106,15 +118,15 @@ def _joins(before: str, after: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """A printed line; a tuple, since a PDF extraction has thousands (10 µs of
+    canonicalising is spent on each): each fact about it is found once."""
+
     text: str  # the printed line, as written
     separator: str  # what follows it up to the next non-blank line: newlines, blank lines
+    gap_after: int  # the newlines in the separator
     repeated: bool  # a running header or footer: repeated, with a digit or a space
-
-    @property
-    def gap_after(self) -> int:
-        return self.separator.count("\n")
+    title: bool  # _is_title(text)
 
 
 def _lines(text: str) -> tuple[str, list[_Line]]:
@@ -125,12 +137,17 @@ def _lines(text: str) -> tuple[str, list[_Line]]:
         leading = parts[0] + parts[1]
         parts = parts[2:]
     texts, separators = parts[0::2], [*parts[1::2], ""]
-    counts: dict[str, int] = {}
-    for line in texts:
-        counts[line.strip()] = counts.get(line.strip(), 0) + 1
+    stripped = [line.strip() for line in texts]
+    counts = Counter(stripped)
     lines = [
-        _Line(line, sep, counts[line.strip()] > 1 and _HEADER_LIKE.search(line.strip()) is not None)
-        for line, sep in zip(texts, separators, strict=True)
+        _Line(
+            line,
+            sep,
+            gap_after=sep.count("\n"),
+            repeated=counts[bare] > 1 and _HEADER_LIKE.search(bare) is not None,
+            title=_is_title(bare),
+        )
+        for line, sep, bare in zip(texts, separators, stripped, strict=True)
     ]
     return leading, lines
 
@@ -179,13 +196,12 @@ def reflow(text: str) -> str:
         before, line = lines[i - 1], lines[i]
         gap_before_previous = lines[i - 2].gap_after if i >= 2 else soft + 1
         joined = not in_title and _joins_lines(before, line, soft, gap_before_previous)
-        if joined:
-            out[-1] += line.text
-        else:
-            out.append(before.separator + line.text)
+        # Appended, not added to the paragraph so far: a text with few paragraph breaks
+        # would be copied again at every joined line.
+        out.append(line.text if joined else before.separator + line.text)
         rest = line.text.strip()
-        in_title = _is_title(line.text) or (
-            _is_title(before.text)
+        in_title = line.title or (
+            before.title
             and len(rest) <= TITLE_REST_MAX_CHARS
             and not _ENDS_WITH_PUNCTUATION.search(rest)
             and not CLAUSE_PUNCTUATION.search(rest)
@@ -201,7 +217,7 @@ def _joins_lines(
 ) -> bool:
     if not _joins(before.text, after.text) or _LEAD_IN.search(before.text.rstrip()):
         return False
-    if before.repeated or after.repeated or _is_title(before.text) or _is_title(after.text):
+    if before.repeated or after.repeated or before.title or after.title:
         return False
     if before.gap_after != soft:  # a paragraph, page or column break
         standalone = gap_before_previous != soft or after.gap_after != soft

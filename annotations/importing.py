@@ -79,8 +79,9 @@ def read_records(suffix: str, raw: bytes) -> list[object]:
     if suffix in TEXT_SUFFIXES:
         return [{"text": content}]
     if suffix == ".jsonl":
+        line_label = _("line %(number)s")  # translated once, not once a line
         return [
-            parse_json(line, _("line %(number)s") % {"number": number})
+            parse_json(line, line_label % {"number": number})
             for number, line in enumerate(content.splitlines(), start=1)
             if line.strip()
         ]
@@ -179,13 +180,11 @@ def import_bytes(name: str, raw: bytes, **defaults: Any) -> FileReport:
         return report
     try:
         records = read_records(suffix, raw)
+        # Translated once, not once a record.
+        label_format = _("record %(number)s") if suffix in RECORD_SUFFIXES else _("text")
         labelled = []
         for number, record in enumerate(records, start=1):
-            label = (
-                _("record %(number)s") % {"number": number}
-                if suffix in RECORD_SUFFIXES
-                else _("text")
-            )
+            label = label_format % {"number": number}
             try:
                 document = document_from_record(record, defaults={**defaults, "source_name": name})
             except ImportFailed as error:
@@ -212,9 +211,7 @@ def store_new(
     hashes = [document.content_hash for _, document in labelled]
     stored = {
         document.content_hash: document
-        for document in Document.objects.filter(content_hash__in=hashes).only(
-            "id", "title", "content_hash"
-        )
+        for document in Document.objects.by_hashes(hashes).only("id", "title", "content_hash")
     }
     new: list[Document] = []
     duplicates: list[tuple[str, Document]] = []

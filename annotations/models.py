@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, Q, Value
@@ -138,18 +137,20 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def create_from_raw(
         self, raw_text: str, *, pdf: bool | None = None, commit: bool = True, **metadata: Any
     ) -> "Document":
-        """A new document from its raw text, as the API and the admin make it.
+        """A new document from its raw text, as the API makes it.
 
-        checked_from_raw, then DuplicateText when the canonical text is already stored
-        (one query). With commit=False the valid document is returned unsaved, for a
-        form that saves it later.
+        checked_from_raw, then DuplicateText when the canonical text is already stored.
+        Saved, the unique hash finds the duplicate (save_new; no query beforehand); with
+        commit=False the valid document is returned unsaved, for a form that saves it
+        later, after one query for a duplicate.
         """
         document = self.checked_from_raw(raw_text, pdf=pdf, **metadata)
+        if commit:
+            document.save_new()
+            return document
         existing = Document.objects.by_text(document.text).first()
         if existing is not None:
             raise DuplicateText(existing)
-        if commit:
-            document.save_new()
         return document
 
 
@@ -240,8 +241,8 @@ class Document(models.Model):
             # Claim lists ordered by date read documents in this order and stop at the
             # page's end, instead of sorting every matching claim (bench/README.md).
             models.Index(published_or_oldest(), name="document_published_sort"),
-            # Substring search (icontains) over Chinese text uses trigrams.
-            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="document_text_trgm"),
+            # No index on the text: no query could use one (migration 0009 says why), and
+            # a trigram index made storing a document ten times dearer (bench/README.md).
         ]
 
     def __str__(self) -> str:
@@ -258,8 +259,8 @@ class Document(models.Model):
             with transaction.atomic():
                 self.save()
         except IntegrityError as error:
-            # Another writer stored the same text since we looked: this save waited
-            # for that one's commit on the unique hash, and can now see it.
+            # The text is stored already, or another writer stored it meanwhile: this
+            # save waited for that one's commit on the unique hash, and can now see it.
             existing = Document.objects.by_text(self.text).first()
             if existing is not None:
                 raise DuplicateText(existing) from None

@@ -5,12 +5,15 @@ importer, each against the floor measured in the same run.
     export DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench_import
     .venv/bin/python manage.py migrate
     .venv/bin/python bench/imports.py --documents 10000 --claims 10000 100000
+    .venv/bin/python bench/imports.py --documents 10000 --claims 0   # documents only
 
 Writes into the database it is given (new documents and claims each run; use a
 database of its own). In one run:
 
 1. documents: `import_documents` (in process) of a JSON Lines file of --documents
-   generated texts, against a bare COPY of the same rows;
+   generated texts, against a bare COPY of the same rows (values as stored); twice: the
+   texts on one line each (--no-pdf), then PDF-shaped (a line break every 30
+   characters, detected and reflowed as by default);
 2. for each --claims size: the same claims (a third with a speaker, a third with a topic,
    one in ten a target with its figure, spread over the documents) imported
    - by `POST /api/v1/claims/bulk/` over real HTTP, in requests of --batch-size claims,
@@ -52,6 +55,7 @@ from generate import make_text  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from serving import free_port, start_gunicorn  # noqa: E402
 
+from annotations.canonical import canonicalise  # noqa: E402
 from annotations.models import Document, content_hash  # noqa: E402
 from claims.models import Claim, Metric, Speaker, Topic  # noqa: E402
 from claims.roles import ANNOTATOR  # noqa: E402
@@ -59,10 +63,11 @@ from claims.roles import ANNOTATOR  # noqa: E402
 
 def bare_copy(table: str, like: str, columns: list[str], rows: list[list[Any]]) -> float:
     """Seconds to COPY `rows` into a new bare table with `like`'s columns (no index,
-    constraint or trigger): the floor."""
+    constraint or trigger): the floor. Its columns compress as `like`'s do (lz4 for a
+    document's texts), so the floor stores the same bytes."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TABLE {table} (LIKE {like})")
+        cursor.execute(f"CREATE TABLE {table} (LIKE {like} INCLUDING COMPRESSION)")
     names = ", ".join(f'"{c}"' for c in columns)
     started = time.monotonic()
     with (
@@ -77,27 +82,46 @@ def bare_copy(table: str, like: str, columns: list[str], rows: list[list[Any]]) 
     return seconds
 
 
-def documents_step(count: int, rng: random.Random, workdir: Path) -> list[tuple[str, float, int]]:
+def documents_step(
+    count: int, rng: random.Random, workdir: Path, *, pdf_shaped: bool
+) -> list[tuple[str, float, int]]:
+    """import_documents of `count` new texts against a bare COPY of the same rows.
+
+    One line each, imported with --no-pdf; or PDF-shaped, a line break every 30
+    characters, imported as the command's default does: the shape detected, the lines
+    reflowed.
+    """
     run = secrets.token_hex(4)
-    records = [
-        {"title": f"基准文件 {run}-{n}", "text": f"基准{run}第{n}号。" + make_text(rng, 2000)}
-        for n in range(count)
-    ]
+    texts = [f"基准{run}第{n}号。" + make_text(rng, 2000) for n in range(count)]
+    if pdf_shaped:
+        texts = ["\n".join(t[i : i + 30] for i in range(0, len(t), 30)) for t in texts]
+    records = [{"title": f"基准文件 {run}-{n}", "text": t} for n, t in enumerate(texts)]
     path = workdir / "documents.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
     now = timezone.now()
     columns = ["id", "title", "raw_text", "text", "content_hash", "language", "line_breaks"]
     columns += ["outlet", "authors", "url", "source_name", "created_at", "updated_at"]
-    fixed = ["zh-Hans", "kept", "", "", "", "documents.jsonl", now, now]
-    bare_rows = [
-        [n, r["title"], r["text"], r["text"], content_hash(r["text"]), *fixed]
-        for n, r in enumerate(records, start=1)
-    ]
+    fixed = ["", "", "", "documents.jsonl", now, now]
+    bare_rows = []
+    for n, record in enumerate(records, start=1):
+        canonical = canonicalise(record["text"], pdf=pdf_shaped)
+        line_breaks = "reflowed" if canonical.reflowed else "kept"
+        stored = [canonical.text, content_hash(canonical.text), "zh-Hans", line_breaks]
+        bare_rows.append([n, record["title"], record["text"], *stored, *fixed])
     floor = bare_copy("bench_bare_documents", "annotations_document", columns, bare_rows)
+    options = [] if pdf_shaped else ["--no-pdf"]
     started = time.monotonic()
-    call_command("import_documents", str(path), "--no-pdf", stdout=io.StringIO())
+    call_command("import_documents", str(path), *options, stdout=io.StringIO())
     seconds = time.monotonic() - started
-    return [("documents: bare COPY", floor, count), ("documents: import_documents", seconds, count)]
+    imported = Document.objects.filter(title__startswith=f"基准文件 {run}-")
+    reflowed = imported.filter(line_breaks="reflowed").count()
+    if (imported.count(), reflowed) != (count, count if pdf_shaped else 0):
+        sys.exit("documents: not every text was imported, or not as its shape says")
+    shape = "PDF-shaped, reflowed" if pdf_shaped else "one line each"
+    return [
+        (f"documents ({shape}): bare COPY", floor, count),
+        (f"documents ({shape}): import_documents", seconds, count),
+    ]
 
 
 def claim_rows(count: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -207,7 +231,13 @@ def command_import(rows: list[dict[str, Any]], batch: int, workdir: Path) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description="import benchmark")
     parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--claims", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--claims",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="claim counts, one run each; 0 for documents only",
+    )
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
@@ -219,11 +249,14 @@ def main() -> None:
     results: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        results += documents_step(args.documents, rng, workdir)
+        if args.documents:
+            results += documents_step(args.documents, rng, workdir, pdf_shaped=False)
+            results += documents_step(args.documents, rng, workdir, pdf_shaped=True)
+        sizes = [size for size in args.claims if size > 0]
         port = free_port()
-        server = start_gunicorn(port)
+        server = start_gunicorn(port) if sizes else None
         try:
-            for size in args.claims:
+            for size in sizes:
                 rows = claim_rows(size, rng)
                 results.append((f"{size} claims: bare COPY", claims_floor(rows, annotator), size))
                 api = api_import(f"http://127.0.0.1:{port}", token, rows, args.batch_size)
@@ -231,8 +264,9 @@ def main() -> None:
                 command = command_import(rows, args.batch_size, workdir)
                 results.append((f"{size} claims: import_claims", command, size))
         finally:
-            server.terminate()
-            server.wait()
+            if server is not None:
+                server.terminate()
+                server.wait()
 
     print("\n| step | rows | seconds | rows/s | x floor |\n|---|---:|---:|---:|---:|")
     floor = 0.0

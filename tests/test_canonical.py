@@ -103,6 +103,40 @@ def test_a_report_laid_out_one_sentence_or_clause_per_line_is_not_pdf_extraction
     assert canonicalise(raw).text == raw
 
 
+def test_the_typical_line_width_is_the_median_of_every_line_measured():
+    """looks_like_pdf_extraction measures only the lines whose length leaves their width
+    open; it must decide as the median of every line's display width does."""
+    import random
+
+    from annotations.canonical import PDF_MAX_TYPICAL_WIDTH, display_width
+
+    def median_width(text: str) -> int:
+        widths = sorted(display_width(line.strip()) for line in text.split("\n") if line.strip())
+        return widths[len(widths) // 2]
+
+    rng = random.Random(5)
+    # CJK is two columns, Latin and digits one, “ and … set wide; no line ends with a
+    # punctuation mark that would make it a sentence per line.
+    pieces = ["中", "国", "a", "7", "“", "…"]
+    decided = set()
+    for _ in range(300):
+        width = rng.randint(PDF_MAX_TYPICAL_WIDTH - 10, PDF_MAX_TYPICAL_WIDTH + 10)
+        lines = []
+        for _ in range(rng.randint(20, 31)):
+            line = ""
+            while display_width(line) < width + rng.randint(-12, 12):
+                line += rng.choice(pieces)
+            lines.append(line)
+        text = "\n".join(lines)
+        expected = median_width(text) <= PDF_MAX_TYPICAL_WIDTH  # no line ends a sentence
+        assert looks_like_pdf_extraction(text) == expected
+        decided.add(expected)
+    assert decided == {True, False}
+    # At the limit: 40 CJK characters are 80 columns, 41 are 82.
+    assert looks_like_pdf_extraction("\n".join(["中国" * 20] * 25))
+    assert not looks_like_pdf_extraction("\n".join(["中国" * 20 + "中"] * 25))
+
+
 def test_numbered_section_titles_are_never_glued_to_the_next_paragraph():
     text = canonicalise(read(SEED_004)).text
     for title in [

@@ -13,6 +13,7 @@ from typing import Any
 
 import pghistory
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -308,6 +309,20 @@ def test_a_management_command_is_credited_in_the_history(alice, tmp_path: Path):
     )
     assert insert["changes"]["title"] == [None, "一份通知"]
     assert "text" not in insert["changes"]  # the text is kept once, in the document
+
+
+def test_a_document_posted_over_the_api_is_in_its_history_and_a_duplicate_leaves_none(
+    alice, rachel
+):
+    body = {"text": "一份通知\n到2030年，完成目标。\n", "pdf": False}
+    created = api(rachel).post("/api/v1/documents/", body, format="json")
+    assert created.status_code == 201, created.content
+    (insert,) = history(alice, "documents", created.json()["id"])
+    assert (insert["event"], insert["username"]) == ("insert", "rachel")
+    # The unique hash refuses the second one inside the insert: no row, no event.
+    assert api(rachel).post("/api/v1/documents/", body, format="json").status_code == 409
+    assert Document.objects.count() == 1
+    assert apps.get_model("annotations", "DocumentEvent").objects.count() == 1
 
 
 # ---------------------------------------------------------------- reading it
