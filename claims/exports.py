@@ -178,10 +178,10 @@ COLUMN_NAMES = [column.name for column in EXPORT_COLUMNS]
 
 
 # Memory for each memoized source of an export (twice this: hash_mem_multiplier),
-# for its transaction only. Enough for 10,000 documents with their compressed text
-# (JSON-LD cuts each quote's context from it); with more, the least recently used
-# are evicted and read again.
-EXPORT_WORK_MEM = "32MB"
+# for its transaction only. Enough for 10,000 documents of 2,000 characters with
+# their text in pieces (JSON-LD cuts each quote's context from them, TEXT_PIECES);
+# with more, the least recently used are evicted and cut again when next needed.
+EXPORT_WORK_MEM = "64MB"
 
 
 @contextmanager
@@ -281,7 +281,7 @@ def _claims(claims: QuerySet[Claim]) -> str:
         return str(cursor.cursor.mogrify(sql, params))
 
 
-def _dimension_join(alias: str, selected: list[str]) -> str:
+def _dimension_join(alias: str, selected: list[str], joined: str = "") -> str:
     """A document, speaker or user, rendered once: PostgreSQL memoizes the lateral
     subquery by key (OFFSET 0 keeps its expressions inside it), and a nested loop
     keeps the claims in id order."""
@@ -292,7 +292,8 @@ def _dimension_join(alias: str, selected: list[str]) -> str:
     skip = "" if required else f" AND c.{key} IS NOT NULL"
     return (
         f"{'' if required else 'LEFT '}JOIN LATERAL (SELECT {', '.join(selected)}"  # noqa: S608
-        f" FROM {table} AS {alias} WHERE {alias}.id = c.{key}{skip} OFFSET 0) AS {alias} ON true"
+        f" FROM {table} AS {alias} {joined} WHERE {alias}.id = c.{key}{skip} OFFSET 0)"
+        f" AS {alias} ON true"
     )
 
 
@@ -323,10 +324,13 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
     return f"LEFT JOIN ({source}) AS {alias} ON {alias}.claim_id = c.id"
 
 
-def _from(claims: QuerySet[Claim], selected: dict[str, list[str]]) -> str:
-    """The claims joined to every other source, each selecting `selected[alias]`."""
+def _from(
+    claims: QuerySet[Claim], selected: dict[str, list[str]], joined: dict[str, str] | None = None
+) -> str:
+    """The claims joined to every other source, each selecting `selected[alias]`
+    (a dimension with `joined[alias]` joined to it inside its subquery)."""
     joins = [
-        _dimension_join(alias, selected[alias])
+        _dimension_join(alias, selected[alias], (joined or {}).get(alias, ""))
         if alias in DIMENSIONS
         else _by_claim_join(alias, selected[alias])
         for alias in selected
@@ -414,15 +418,25 @@ CLAIMTRACK_CONTEXT = {
     "offsetUnit": "ct:offsetUnit",
     "claim": {"@id": "ct:claim", "@type": "@json"},
 }
-# The quote with up to CONTEXT_CHARS before and after it, cut from its document's
-# text (memoized with the document: see EXPORT_WORK_MEM) in one substr, then split
-# into prefix and suffix (_annotation). Selecting the claim's id shows the planner
-# that no two claims share a cut (from the spans alone it estimated repeats, and
-# memoized the cut for nothing).
-QUOTE_CONTEXT = (
-    f"CROSS JOIN LATERAL (SELECT c.id, substr(d.text, c.start - least(c.start, {CONTEXT_CHARS})"
-    f' + 1, least(c.start, {CONTEXT_CHARS}) + c."end" - c.start + {CONTEXT_CHARS}) AS text'
-    " OFFSET 0) AS context"
+# A document's text in pieces of CONTEXT_CHARS characters, cut once per document
+# (memoized with it; see EXPORT_WORK_MEM). A quote's prefix and suffix are then cut
+# from two pieces each: substr counts characters from the start of what it cuts,
+# which over the whole text cost more per claim than everything else together.
+TEXT_PIECES = (
+    "CROSS JOIN LATERAL (SELECT array_agg(piece.match[1] ORDER BY piece.number) AS pieces"  # noqa: S608
+    f" FROM regexp_matches(d.text, '.{{1,{CONTEXT_CHARS}}}', 'g')"
+    " WITH ORDINALITY AS piece(match, number)) AS text"
+)
+_PREFIX_START = f"greatest(c.start - {CONTEXT_CHARS}, 0)"
+SQL_PREFIX = (
+    f"substr(coalesce(d.pieces[{_PREFIX_START} / {CONTEXT_CHARS} + 1], '')"
+    f" || coalesce(d.pieces[c.start / {CONTEXT_CHARS} + 1], ''),"
+    f" {_PREFIX_START} % {CONTEXT_CHARS} + 1, least(c.start, {CONTEXT_CHARS}))"
+)
+SQL_SUFFIX = (
+    f"""substr(coalesce(d.pieces[c."end" / {CONTEXT_CHARS} + 1], '')"""
+    f""" || coalesce(d.pieces[c."end" / {CONTEXT_CHARS} + 2], ''),"""
+    f""" c."end" % {CONTEXT_CHARS} + 1, {CONTEXT_CHARS})"""
 )
 
 
@@ -449,7 +463,7 @@ def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
         """ || ' "format" : "text/plain"' || CASE WHEN d.language = 'und' THEN '}'"""
         """ ELSE ', "language" : ' || to_json(d.language)::text || '}' END"""
     )
-    selected.setdefault("d", []).extend([f"{source} AS source", "d.text"])
+    selected.setdefault("d", []).extend([f"{source} AS source", "text.pieces"])
     selected.setdefault("a", []).append(
         """'{"type" : "Person", "nickname" : ' || to_json(a.username)::text || '}' AS creator"""
     )
@@ -457,7 +471,6 @@ def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
         """string_agg(', {"type": "TextualBody", "value": ' || to_json(topic.name)::text"""
         """ || ', "purpose": "tagging"}', '' ORDER BY topic.name) AS tags"""
     )
-    prefix_chars = f"least(c.start, {CONTEXT_CHARS})"
     return [
         _literal(f'{{"@context" : {context}, "id" : {claims_url}'),
         "c.id",
@@ -478,9 +491,9 @@ def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
         _literal(', "selector" : [{"type" : "TextQuoteSelector", "exact" : '),
         "to_json(c.quote)::text",
         _literal(', "prefix" : '),
-        f"to_json(left(context.text, {prefix_chars}))::text",
+        f"to_json({SQL_PREFIX})::text",
         _literal(', "suffix" : '),
-        f'to_json(substr(context.text, {prefix_chars} + c."end" - c.start + 1))::text',
+        f"to_json({SQL_SUFFIX})::text",
         _literal('}, {"type" : "TextPositionSelector", "start" : '),
         "c.start",
         _literal(', "end" : '),
@@ -496,7 +509,7 @@ def render_jsonld(claims: QuerySet[Claim], base_url: str) -> str:
     selected: dict[str, list[str]] = {}
     annotation = _concat([_literal(","), *_annotation(base_url, selected)])
     return (
-        f"COPY (SELECT {annotation} FROM {_from(claims, selected)} {QUOTE_CONTEXT}"  # noqa: S608
+        f"COPY (SELECT {annotation} FROM {_from(claims, selected, {'d': TEXT_PIECES})}"  # noqa: S608
         f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
     )
 
