@@ -228,6 +228,42 @@ def test_the_json_ld_is_valid_w3c_web_annotation(reader, corpus):
     assert {"purpose": "tagging", "type": "TextualBody", "value": "AI"} in first["body"]
 
 
+def test_every_quote_context_is_cut_at_its_code_points(reader, alice):
+    """Prefix and suffix are cut from the text's pieces of CONTEXT_CHARS characters:
+    spans starting and ending on either side of a piece's edge, at the text's ends."""
+    text = "".join(f"{i % 10}𠀀数据，" for i in range(30))  # astral characters throughout
+    document = Document.from_raw(text, title="边界", language="zh-Hans", pdf=False)
+    document.save()
+    text = document.text
+    width = exports.CONTEXT_CHARS
+    edges = [0, 1, width - 1, width, width + 1, 2 * width, 3 * width - 1, len(text) - 1]
+    spans = sorted(
+        {
+            (start, min(end, len(text)))
+            for start in edges
+            for end in (start + 1, start + width + 1, len(text))
+        }
+    )
+    Claim.objects.bulk_create(
+        Claim(
+            document=document,
+            start=start,
+            end=end,
+            quote=text[start:end],
+            annotator=alice,
+            claim_type="assessment",
+            attribution="authorial",
+        )
+        for start, end in spans
+    )
+    items = api_as(reader).get("/api/v1/claims/export.jsonld").json()["first"]["items"]
+    cut = []
+    for item in items:
+        quote, position = item["target"]["selector"]
+        cut.append((position["start"], position["end"], quote["prefix"], quote["suffix"]))
+    assert cut == [(start, end, *document.context(start, end)) for start, end in spans]
+
+
 def test_the_w3c_check_rejects_a_broken_annotation(reader, corpus):
     """The validator can fail: the same export with a selector broken is refused."""
     collection = api_as(reader).get("/api/v1/claims/export.jsonld").json()
