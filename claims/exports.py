@@ -245,16 +245,43 @@ def _csv_cell(column: Column) -> str:
     )
 
 
-def _json_value(column: Column) -> str:
-    """A column as JSON text, as row_to_json writes it; null when there is none."""
+class Text(str):
+    """Literal text among the SQL pieces given to _concat (which quotes it)."""
+
+
+def _is_plain_choice(field: AnyField) -> bool:
+    """A choice written between quotes as it is: a CHECK constraint holds it to its
+    model's values (choices_constraint), and none of them needs escaping in JSON."""
+    values = [str(value) for value, _ in field.choices or []]
+    return bool(values) and all(json.dumps(value) == f'"{value}"' for value in values)
+
+
+def _is_nullable(column: Column) -> bool:
+    """Whether the column can be null when its source has a row for the claim (a
+    figure's fields come from one of a target statement and an observation)."""
+    return column.field.null or column.source == FIGURES
+
+
+def _json_value(column: Column) -> list[str]:
+    """A column as row_to_json writes it, as pieces for _concat; null when there is none.
+
+    Only what needs it is escaped (to_json): strings someone typed, not numbers,
+    timestamps or choices."""
     value, field = column.expression, column.field
     if isinstance(field, models.DateTimeField):
-        return f"""coalesce('"' || {UTC_ISO.format(value)} || '"', 'null')"""
+        timestamp = UTC_ISO.format(value)
+        if _is_nullable(column):
+            return [f"""coalesce('"' || {timestamp} || '"', 'null')"""]
+        return [Text('"'), timestamp, Text('"')]
     if isinstance(field, models.DecimalField):
         value = f"{value}::text"
-    if isinstance(field, models.IntegerField | models.ForeignKey):
-        return f"coalesce({value}::text, 'null')"
-    return f"coalesce(to_json({value})::text, 'null')"
+    elif isinstance(field, models.IntegerField | models.ForeignKey):
+        return [f"coalesce({value}::text, 'null')" if _is_nullable(column) else value]
+    elif _is_plain_choice(field) and not _is_nullable(column):
+        return [Text('"'), value, Text('"')]
+    if _is_nullable(column):
+        return [f"coalesce(to_json({value})::text, 'null')"]
+    return [f"to_json({value})"]
 
 
 def _absent(column: Column) -> str:
@@ -267,8 +294,15 @@ def _literal(text: str) -> str:
 
 
 def _concat(pieces: list[str]) -> str:
-    """One text from SQL pieces, built in one pass (a chain of || copies each step)."""
-    return f"concat({', '.join(pieces)})"
+    """One text from SQL pieces and Text, built in one pass (a chain of || would
+    copy the text at each step); neighbouring Text is joined into one literal."""
+    merged: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(merged[-1] + piece)
+        else:
+            merged.append(piece)
+    return f"concat({', '.join(_literal(p) if isinstance(p, Text) else p for p in merged)})"
 
 
 # ----------------------------------------------------------------- sources
@@ -367,29 +401,22 @@ def _record(selected: dict[str, list[str]]) -> list[str]:
     """The pieces of a claim's JSON record: its columns in order, as row_to_json
     writes them. Each run of columns from another source is one fragment that
     source renders (added to `selected`), or a constant when it has no row."""
-    pieces = []
-    first = True
+    pieces: list[str] = [Text("{")]
     for number, (source, run) in enumerate(groupby(EXPORT_COLUMNS, key=lambda c: c.source)):
         columns = list(run)
-        comma = "" if first else ","
-        first = False
+        names = [f'{"," if number or index else ""}"{c.name}":' for index, c in enumerate(columns)]
+        built: list[str] = []
+        for name, column in zip(names, columns, strict=True):
+            built += [Text(name), *_json_value(column)]
         if source == CLAIMS:
-            for index, column in enumerate(columns):
-                pieces += [
-                    _literal(f'{comma if index == 0 else ","}"{column.name}":'),
-                    _json_value(column),
-                ]
+            pieces += built
             continue
-        names = [f'"{column.name}":' for column in columns]
-        built = []
-        for index, (name, column) in enumerate(zip(names, columns, strict=True)):
-            built += [_literal(("," if index else "") + name), _json_value(column)]
         selected.setdefault(source, []).append(f"{_concat(built)} AS run{number}")
-        absent = ",".join(
+        absent = "".join(
             name + _absent(column) for name, column in zip(names, columns, strict=True)
         )
-        pieces += [_literal(comma), f"coalesce({source}.run{number}, {_literal(absent)})"]
-    return [_literal("{"), *pieces, _literal("}")]
+        pieces.append(f"coalesce({source}.run{number}, {_literal(absent)})")
+    return [*pieces, Text("}")]
 
 
 def _json_lines(claims: QuerySet[Claim], head: list[str]) -> str:
@@ -408,7 +435,7 @@ def render_jsonl(claims: QuerySet[Claim], base_url: str) -> str:
 
 def render_json(claims: QuerySet[Claim], base_url: str) -> str:
     """The JSON Lines records, each after a comma (see between_brackets)."""
-    return _json_lines(claims, [_literal(",")])
+    return _json_lines(claims, [Text(",")])
 
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -472,42 +499,42 @@ def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
         """ || ', "purpose": "tagging"}', '' ORDER BY topic.name) AS tags"""
     )
     return [
-        _literal(f'{{"@context" : {context}, "id" : {claims_url}'),
+        Text(f'{{"@context" : {context}, "id" : {claims_url}'),
         "c.id",
-        _literal('/", "type" : "Annotation", "motivation" : "classifying", "created" : "'),
+        Text('/", "type" : "Annotation", "motivation" : "classifying", "created" : "'),
         UTC_ISO.format("c.created_at"),
-        _literal('", "modified" : "'),
+        Text('", "modified" : "'),
         UTC_ISO.format("c.updated_at"),
-        _literal('", "creator" : '),
+        Text('", "creator" : '),
         "a.creator",
-        _literal(', "body" : [{"type": "TextualBody", "value": '),
-        "to_json(c.claim_type)::text",
-        _literal(', "purpose": "classifying"}'),
+        Text(', "body" : [{"type": "TextualBody", "value": "'),
+        "c.claim_type",  # a plain choice (_is_plain_choice)
+        Text('", "purpose": "classifying"}'),
         "t.tags",
         """CASE WHEN c.note = '' THEN '' ELSE ', {"type": "TextualBody", "value": '"""
         """ || to_json(c.note)::text || ', "purpose": "commenting"}' END""",
-        _literal('], "target" : {"type" : "SpecificResource", "source" : '),
+        Text('], "target" : {"type" : "SpecificResource", "source" : '),
         "d.source",
-        _literal(', "selector" : [{"type" : "TextQuoteSelector", "exact" : '),
+        Text(', "selector" : [{"type" : "TextQuoteSelector", "exact" : '),
         "to_json(c.quote)::text",
-        _literal(', "prefix" : '),
+        Text(', "prefix" : '),
         f"to_json({SQL_PREFIX})::text",
-        _literal(', "suffix" : '),
+        Text(', "suffix" : '),
         f"to_json({SQL_SUFFIX})::text",
-        _literal('}, {"type" : "TextPositionSelector", "start" : '),
+        Text('}, {"type" : "TextPositionSelector", "start" : '),
         "c.start",
-        _literal(', "end" : '),
+        Text(', "end" : '),
         'c."end"',
-        _literal(', "offsetUnit" : "unicode code point"}]}, "claim" : '),
+        Text(', "offsetUnit" : "unicode code point"}]}, "claim" : '),
         *_record(selected),
-        _literal("}"),
+        Text("}"),
     ]
 
 
 def render_jsonld(claims: QuerySet[Claim], base_url: str) -> str:
     """Each claim's annotation, after a comma (see between_brackets)."""
     selected: dict[str, list[str]] = {}
-    annotation = _concat([_literal(","), *_annotation(base_url, selected)])
+    annotation = _concat([Text(","), *_annotation(base_url, selected)])
     return (
         f"COPY (SELECT {annotation} FROM {_from(claims, selected, {'d': TEXT_PIECES})}"  # noqa: S608
         f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
