@@ -354,6 +354,9 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
             f" LEFT JOIN {metric} AS tm ON tm.id = ts.metric_id"
             f" LEFT JOIN {metric} AS om ON om.id = o.metric_id"
             f" LEFT JOIN {Target._meta.db_table} AS target ON target.id = ts.target_id"
+            # In claim order, under a plain column: merged with the claims as they
+            # come, where a key of coalesce() could only be matched row by row.
+            " ORDER BY 1"
         )
     return f"LEFT JOIN ({source}) AS {alias} ON {alias}.claim_id = c.id"
 

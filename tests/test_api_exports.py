@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from annotations.models import Document
 from claims import exports
-from claims.models import Claim, Metric, Speaker, TargetStatement, Topic
+from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
 from tests.api_support import (  # noqa: F401
     _fresh_throttles,
     api_as,
@@ -134,6 +134,50 @@ def test_json_lines_and_json_hold_the_same_records(reader, corpus):
     assert first["topics"] == ["AI"]
     assert first["metric_name"] == "收入占比"
     assert first["document_published_on"] == "2024-03-06"
+
+
+def test_figures_come_from_the_target_statement_or_else_the_observation(reader, corpus):
+    """A claim may have both (one to one each): the target statement's fields win,
+    the observation adds its period; a claim with neither has nulls."""
+    metric = Metric.objects.get(name="收入占比")
+    observed = Claim.objects.get(quote="𠀁😀")
+    target = Claim.objects.get(quote="数据成为新生产要素")
+    for claim, number_text in [(observed, "4.5%"), (target, "30%")]:
+        Observation.objects.create(
+            claim=claim,
+            number_text=number_text,
+            value=Decimal(number_text[:-1]),
+            unit="%",
+            metric=metric,
+            period_start=datetime.date(2023, 1, 1),
+            period_end=datetime.date(2023, 12, 31),
+        )
+    api = api_as(reader)
+    records = {r["quote"]: r for r in api.get("/api/v1/claims/export.json").json()}
+    rows = {r["quote"]: r for r in read_csv(api.get("/api/v1/claims/export.csv"))}
+    figure = ["figure_number_text", "figure_value", "metric_name", "deadline", "period_end"]
+    assert [records["𠀁😀"][name] for name in figure] == [
+        "4.5%",
+        "4.500000",
+        "收入占比",
+        None,
+        "2023-12-31",
+    ]
+    assert [records["数据成为新生产要素"][name] for name in figure] == [
+        "35%",
+        "35.000000",
+        "收入占比",
+        "2025-12-31",
+        "2023-12-31",
+    ]
+    assert [rows["数据成为新生产要素"][name] for name in figure] == [
+        "35%",
+        "35.000000",
+        "收入占比",
+        "2025-12-31",
+        "2023-12-31",
+    ]
+    assert {records["-2+3"][name] for name in figure} == {None}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "jsonld"])
