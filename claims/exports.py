@@ -72,7 +72,7 @@ DIMENSIONS: dict[str, tuple[type[models.Model], str, bool]] = {
     "a": (User, "annotator_id", True),
     "r": (User, "reviewer_id", False),
 }
-# Grouped by claim, merged with the claims in id order (see _by_claim).
+# Grouped by claim, merged with the claims in id order (see _by_claim_join).
 TOPICS = "t"
 FIGURES = "f"
 # The claim columns the export reads (the dimensions' keys among them).
@@ -103,14 +103,14 @@ def _field(model: type[models.Model], name: str) -> AnyField:
     return field
 
 
-def _column(name: str, source: str, field_name: str, expression: str = "") -> Column:
+def _column(name: str, source: str, field_name: str) -> Column:
     """A column read as is from its source's model field `field_name`."""
     models_by_source: dict[str, type[models.Model]] = {
         CLAIMS: Claim,
         **{alias: model for alias, (model, _, _) in DIMENSIONS.items()},
     }
     field = _field(models_by_source[source], field_name)
-    return Column(name, source, expression or f'{source}."{field.column}"', field)
+    return Column(name, source, f'{source}."{field.column}"', field)
 
 
 def _figure(name: str, field_name: str) -> Column:
@@ -123,7 +123,7 @@ def _figure(name: str, field_name: str) -> Column:
     )
 
 
-# (column, source, expression). The order is the documented column order.
+# The columns in the documented order.
 EXPORT_COLUMNS: list[Column] = [
     _column("id", CLAIMS, "id"),
     _column("document_id", "d", "id"),
