@@ -179,8 +179,11 @@ COLUMN_NAMES = [column.name for column in EXPORT_COLUMNS]
 
 # Memory for each memoized source of an export (twice this: hash_mem_multiplier),
 # for its transaction only. Enough for 10,000 documents of 2,000 characters with
-# their text in pieces (JSON-LD cuts each quote's context from them, TEXT_PIECES);
-# with more, the least recently used are evicted and cut again when next needed.
+# their text in pieces (JSON-LD cuts each quote's context from them, TEXT_PIECES).
+# Past that the least recently used are evicted and cut again when next needed:
+# claims written document by document (ids mostly follow documents) keep the cache
+# warm, but claims scattered in id order over many more documents make JSON-LD
+# slower than one substr per claim was (bench/README.md, "Exports, last run").
 EXPORT_WORK_MEM = "64MB"
 
 
