@@ -12,7 +12,8 @@ starts it (config/gunicorn.py, DEBUG off):
 - the floor: `COPY claims_claim TO STDOUT` (the bare claims table, CSV), read to
   the end by psycopg;
 - each export format: its own COPY statement (claims.exports.copy_statement, the
-  very statement the API streams) read by psycopg, and `GET /api/v1/claims/export.<fmt>`
+  very statement the API streams) read through claims.exports.copy_out (its
+  transaction and settings, no HTTP), and `GET /api/v1/claims/export.<fmt>`
   read to the end, with the server's peak resident memory (all its processes)
   sampled every 20 ms during the request;
 - list pages of 100 (first, and deep in the cursor) and `q=` searches for words of
@@ -20,7 +21,8 @@ starts it (config/gunicorn.py, DEBUG off):
   `ordering=-published`: p50 and p95 over all requests of a case.
 
 Prints one Markdown table per database; every time is also given as a ratio to
-the floor measured in the same run.
+the floor measured in the same run. With `--exports` first, only the floor and the
+exports are measured.
 """
 
 import base64
@@ -84,6 +86,21 @@ class MemorySampler(threading.Thread):
         return self.peak
 
 
+def backend_cpu() -> float:
+    """CPU seconds used so far by the database backend of this process's connection,
+    read from /proc (the server runs on this machine). Unlike wall time, barely moved
+    by what else the machine runs; nan where /proc cannot tell."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def time_copy(statement: str) -> tuple[float, int]:
     """Run a COPY ... TO STDOUT and read its output to the end."""
     from django.db import connection
@@ -94,6 +111,16 @@ def time_copy(statement: str) -> tuple[float, int]:
         with cursor.copy(statement) as copy:
             for block in copy:
                 size += len(block)
+    return time.monotonic() - started, size
+
+
+def time_export(statement: str) -> tuple[float, int]:
+    """Read an export's COPY to the end the way the API streams it (copy_out)."""
+    from claims import exports
+
+    started, size = time.monotonic(), 0
+    for block in exports.copy_out(statement):
+        size += len(block)
     return time.monotonic() - started, size
 
 
@@ -112,7 +139,7 @@ def cursor_at(position: int) -> str:
     return base64.b64encode(urlencode({"p": position}).encode()).decode()
 
 
-def measure_one() -> dict[str, Any]:
+def measure_one(only_exports: bool) -> dict[str, Any]:
     """Every figure for the database in DATABASE_URL (run in a child process)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -138,9 +165,13 @@ def measure_one() -> dict[str, Any]:
         session.get(f"{base}/api/v1/claims/?page_size=1").raise_for_status()  # warm up
         at_rest = MemorySampler(server.pid).rss()
         result["rss_at_rest"] = at_rest
+        cpu = backend_cpu()
         result["floor"] = time_copy(f"COPY {Claim._meta.db_table} TO STDOUT WITH (FORMAT csv)")
+        result["floor_cpu"] = backend_cpu() - cpu
         for fmt in FORMATS:
-            own = time_copy(exports.copy_statement(Claim.objects.all(), fmt, base))
+            cpu = backend_cpu()
+            own = time_export(exports.copy_statement(Claim.objects.all(), fmt, base))
+            own_cpu = backend_cpu() - cpu
             sampler = MemorySampler(server.pid)
             sampler.start()
             started, size = time.monotonic(), 0
@@ -150,7 +181,14 @@ def measure_one() -> dict[str, Any]:
                 for block in response.iter_content(chunk_size=1 << 16):
                     size += len(block)
             api = (time.monotonic() - started, size)
-            result["exports"][fmt] = {"own": own, "api": api, "peak": sampler.stop()}
+            result["exports"][fmt] = {
+                "own": own,
+                "own_cpu": own_cpu,
+                "api": api,
+                "peak": sampler.stop(),
+            }
+        if only_exports:
+            return result
         # What the machine adds to any request: one SELECT 1, no page to build.
         result["lists"]["GET /healthz (reference: SELECT 1)"] = latencies(
             session, f"{base}/healthz"
@@ -177,24 +215,31 @@ def measure_one() -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> str:
     floor, floor_bytes = result["floor"]
+    floor_cpu = result["floor_cpu"]
     mb = 2**20
     lines = [
         f"### {result['claims']:,} claims",
         "",
-        f"Floor: `COPY claims_claim TO STDOUT` {floor:.2f} s ({floor_bytes / mb:.0f} MB). "
+        f"Floor: `COPY claims_claim TO STDOUT` {floor:.2f} s ({floor_bytes / mb:.0f} MB), "
+        f"database CPU {floor_cpu:.2f} s. "
         f"Server at rest {result['rss_at_rest'] / mb:.0f} MB (all gunicorn processes).",
         "",
-        "| export | own COPY | × floor | API | × floor | size | server peak RSS growth |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| export | own COPY | × floor | database CPU | × floor | API | × floor | size "
+        "| server peak RSS growth |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for fmt, figures in result["exports"].items():
         own, _ = figures["own"]
+        own_cpu = figures["own_cpu"]
         api, size = figures["api"]
         growth = (figures["peak"] - result["rss_at_rest"]) / mb
         lines.append(
-            f"| .{fmt} | {own:.2f} s | {own / floor:.1f}× | {api:.2f} s | {api / floor:.1f}× "
+            f"| .{fmt} | {own:.2f} s | {own / floor:.1f}× | {own_cpu:.2f} s "
+            f"| {own_cpu / floor_cpu:.1f}× | {api:.2f} s | {api / floor:.1f}× "
             f"| {size / mb:.0f} MB | {growth:+.0f} MB |"
         )
+    if not result["lists"]:  # --exports
+        return "\n".join(lines)
     lines += [
         "",
         "| request (page of 100) | requests | p50 | p95 | max |",
@@ -209,15 +254,16 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--one"]:
-        print(json.dumps(measure_one()))
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(measure_one(only_exports=sys.argv[2:] == ["--exports"])))
         return
-    urls = sys.argv[1:]
+    only_exports = sys.argv[1:2] == ["--exports"]
+    urls = sys.argv[2:] if only_exports else sys.argv[1:]
     if not urls:
         sys.exit(__doc__)
     for url in urls:
         child = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--one"],
+            [sys.executable, __file__, "--one", *(["--exports"] if only_exports else [])],
             env={**os.environ, "DATABASE_URL": url, "DEBUG": "1"},
             capture_output=True,
             text=True,

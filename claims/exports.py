@@ -4,33 +4,45 @@ One export is one `COPY (SELECT ...) TO STDOUT` inside a REPEATABLE READ
 transaction: the rows come from a single snapshot (a claim written while the
 export runs is neither duplicated nor half-seen), memory stays flat however many
 rows there are, and no row causes another query. Every format is rendered by
-PostgreSQL itself (CSV by COPY, the JSON formats by row_to_json and
-json_build_object) and streamed as it arrives; Python only joins the blocks.
-The topics of all claims are aggregated once, in a grouped subquery joined to
-the claims (topics_join). Values are written alike in every format: decimals as
-exact strings, dates as YYYY-MM-DD, timestamps in UTC ISO 8601 with microseconds.
+PostgreSQL itself and streamed as it arrives; Python only joins the blocks.
+Values are written alike in every format: decimals as exact strings, dates as
+YYYY-MM-DD, timestamps in UTC ISO 8601 with microseconds.
+
+What a row costs is what decides an export's speed (issue 11: within a few
+times a bare COPY of the claims table), so each value is rendered where it is
+cheapest:
+
+- a document's, a speaker's or a user's columns once for that row, not once for
+  each of its claims: each is a lateral subquery PostgreSQL memoizes by key, and
+  the claims keep their id order without a sort;
+- topics and figures once, in a subquery grouped (or joined) by claim and
+  merged with the claims in id order;
+- the JSON formats as text, by concatenation: a run of columns from one source
+  is one ready fragment, and `to_json` escapes only the strings;
+- a CSV cell is checked for a formula (by its first character's code) only if
+  someone could have typed it.
 
 The CSV and JSON column order is EXPORT_COLUMNS, documented in README.md
 ("Using the API"); new columns are only ever appended.
 """
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Least, Substr
+from django.db.models import QuerySet
 from psycopg import sql as psycopg_sql
 
-from claims.models import Claim, Topic
+from annotations.models import Document
+from claims.models import Claim, Metric, Observation, Speaker, Target, TargetStatement, Topic
 
 AnyField = models.Field[Any, Any]
-# render(source, fields, base_url) -> the COPY statement; see copy_statement.
-Renderer = Callable[[str, dict[str, AnyField], str], str]
 
 # Bytes of COPY output gathered into one chunk of the response.
 COPY_CHUNK_BYTES = 1 << 16
@@ -38,143 +50,151 @@ COPY_CHUNK_BYTES = 1 << 16
 CONTEXT_CHARS = 32
 
 
-def _figure(field: str) -> Coalesce:
-    """A figure field from the claim's target statement or else its observation."""
-    return Coalesce(F(f"target_statement__{field}"), F(f"observation__{field}"))
+@dataclass(frozen=True)
+class Column:
+    """An exported column: `expression` (SQL) over the source aliased `source`.
+
+    `field` is the model field it reads, which says how it is written."""
+
+    name: str
+    source: str
+    expression: str
+    field: AnyField
 
 
-# Filled from the topics join (TOPICS_JOIN), aggregated once for every claim, not
-# per row; the NULL here only gives the column its place and its type.
-TOPIC_NAMES = Value(None, output_field=ArrayField(models.TextField()))
-
-
-# (column, expression). The order is the documented column order.
-EXPORT_COLUMNS: list[tuple[str, Combinable]] = [
-    ("id", F("id")),
-    ("document_id", F("document_id")),
-    ("document_title", F("document__title")),
-    ("document_outlet", F("document__outlet")),
-    ("document_authors", F("document__authors")),
-    ("document_published_on", F("document__published_on")),
-    ("document_url", F("document__url")),
-    ("document_language", F("document__language")),
-    ("document_content_hash", F("document__content_hash")),
-    ("start", F("start")),
-    ("end", F("end")),
-    ("quote", F("quote")),
-    ("claim_type", F("claim_type")),
-    ("attribution", F("attribution")),
-    ("stance", F("stance")),
-    ("modality", F("modality")),
-    ("speaker_id", F("speaker_id")),
-    ("speaker_name", F("speaker__name")),
-    ("speaker_kind", F("speaker__kind")),
-    ("speaker_role", F("speaker_role")),
-    ("topics", TOPIC_NAMES),
-    ("note", F("note")),
-    ("status", F("status")),
-    ("annotator", F("annotator__username")),
-    ("reviewer", F("reviewer__username")),
-    ("version", F("version")),
-    ("created_at", F("created_at")),
-    ("updated_at", F("updated_at")),
-    ("figure_number_text", _figure("number_text")),
-    ("figure_comparator", _figure("comparator")),
-    ("figure_change", _figure("change")),
-    ("figure_value", _figure("value")),
-    ("figure_value_high", _figure("value_high")),
-    ("figure_unit", _figure("unit")),
-    ("figure_subject", _figure("subject")),
-    ("figure_scope", _figure("scope")),
-    ("metric_id", _figure("metric_id")),
-    ("metric_name", Coalesce(F("target_statement__metric__name"), F("observation__metric__name"))),
-    ("target_id", F("target_statement__target_id")),
-    ("target_title", F("target_statement__target__title")),
-    ("deadline", F("target_statement__deadline")),
-    ("period_start", F("observation__period_start")),
-    ("period_end", F("observation__period_end")),
+# The sources of the columns, by alias. `c` is the filtered claims themselves.
+CLAIMS = "c"
+# One row per key, joined laterally by the claim column that refers to it:
+# alias -> (model, the claims' column, whether every claim has one).
+DIMENSIONS: dict[str, tuple[type[models.Model], str, bool]] = {
+    "d": (Document, "document_id", True),
+    "s": (Speaker, "speaker_id", False),
+    "a": (User, "annotator_id", True),
+    "r": (User, "reviewer_id", False),
+}
+# Grouped by claim, merged with the claims in id order (see _by_claim_join).
+TOPICS = "t"
+FIGURES = "f"
+# The claim columns the export reads (the dimensions' keys among them).
+CLAIM_FIELDS = [
+    "id",
+    "document_id",
+    "start",
+    "end",
+    "quote",
+    "claim_type",
+    "attribution",
+    "stance",
+    "modality",
+    "speaker_id",
+    "speaker_role",
+    "note",
+    "status",
+    "annotator_id",
+    "reviewer_id",
+    "version",
+    "created_at",
+    "updated_at",
 ]
-COLUMN_NAMES = [name for name, _ in EXPORT_COLUMNS]
-
-# Only JSON-LD needs the text around each quote: the quote with up to CONTEXT_CHARS
-# before and after it, cut from the document in one substr (each cut decompresses the
-# document's text anew), then split into prefix and suffix (SQL_PREFIX, SQL_SUFFIX).
-PREFIX_CHARS = Least(F("start"), Value(CONTEXT_CHARS))
-CONTEXT_COLUMNS: list[tuple[str, Combinable]] = [
-    (
-        "context",
-        Substr(
-            "document__text",
-            F("start") - PREFIX_CHARS + 1,
-            PREFIX_CHARS + F("end") - F("start") + CONTEXT_CHARS,
-        ),
-    ),
-]
-SQL_PREFIX = f"left(x.x_context, least(x.x_start, {CONTEXT_CHARS}))"
-SQL_SUFFIX = f"substr(x.x_context, least(x.x_start, {CONTEXT_CHARS}) + x.x_end - x.x_start + 1)"
 
 
-def export_rows(
-    claims: QuerySet[Claim], columns: list[tuple[str, Combinable]] = EXPORT_COLUMNS
-) -> QuerySet[Claim, tuple[Any, ...]]:
-    """`claims` as tuples in column order. Aliased so no name meets a model field."""
-    aliased = {f"x_{name}": expression for name, expression in columns}
-    rows: QuerySet[Claim, tuple[Any, ...]] = (
-        claims.order_by().annotate(**aliased).values_list(*aliased).order_by("id")
-    )
-    return rows
+def _field(model: type[models.Model], name: str) -> AnyField:
+    field: AnyField = model._meta.get_field(name)  # type: ignore[assignment]
+    return field
 
 
-def column_fields(rows: QuerySet[Claim, tuple[Any, ...]]) -> dict[str, AnyField]:
-    """Each column of `rows` (made by export_rows) and its model field."""
-    return {
-        alias.removeprefix("x_"): rows.query.annotations[alias].output_field
-        for alias in rows.query.annotation_select
+def _column(name: str, source: str, field_name: str) -> Column:
+    """A column read as is from its source's model field `field_name`."""
+    models_by_source: dict[str, type[models.Model]] = {
+        CLAIMS: Claim,
+        **{alias: model for alias, (model, _, _) in DIMENSIONS.items()},
     }
+    field = _field(models_by_source[source], field_name)
+    return Column(name, source, f'{source}."{field.column}"', field)
+
+
+def _figure(name: str, field_name: str) -> Column:
+    """A figure field from the claim's target statement or else its observation."""
+    return Column(
+        name,
+        FIGURES,
+        f'coalesce(ts."{field_name}", o."{field_name}")',
+        _field(TargetStatement, field_name),
+    )
+
+
+# The columns in the documented order.
+EXPORT_COLUMNS: list[Column] = [
+    _column("id", CLAIMS, "id"),
+    _column("document_id", "d", "id"),
+    _column("document_title", "d", "title"),
+    _column("document_outlet", "d", "outlet"),
+    _column("document_authors", "d", "authors"),
+    _column("document_published_on", "d", "published_on"),
+    _column("document_url", "d", "url"),
+    _column("document_language", "d", "language"),
+    _column("document_content_hash", "d", "content_hash"),
+    _column("start", CLAIMS, "start"),
+    _column("end", CLAIMS, "end"),
+    _column("quote", CLAIMS, "quote"),
+    _column("claim_type", CLAIMS, "claim_type"),
+    _column("attribution", CLAIMS, "attribution"),
+    _column("stance", CLAIMS, "stance"),
+    _column("modality", CLAIMS, "modality"),
+    _column("speaker_id", "s", "id"),
+    _column("speaker_name", "s", "name"),
+    _column("speaker_kind", "s", "kind"),
+    _column("speaker_role", CLAIMS, "speaker_role"),
+    Column(
+        "topics",
+        TOPICS,
+        "array_agg(topic.name ORDER BY topic.name)",
+        ArrayField(models.TextField()),
+    ),
+    _column("note", CLAIMS, "note"),
+    _column("status", CLAIMS, "status"),
+    _column("annotator", "a", "username"),
+    _column("reviewer", "r", "username"),
+    _column("version", CLAIMS, "version"),
+    _column("created_at", CLAIMS, "created_at"),
+    _column("updated_at", CLAIMS, "updated_at"),
+    _figure("figure_number_text", "number_text"),
+    _figure("figure_comparator", "comparator"),
+    _figure("figure_change", "change"),
+    _figure("figure_value", "value"),
+    _figure("figure_value_high", "value_high"),
+    _figure("figure_unit", "unit"),
+    _figure("figure_subject", "subject"),
+    _figure("figure_scope", "scope"),
+    _figure("metric_id", "metric_id"),
+    Column("metric_name", FIGURES, "coalesce(tm.name, om.name)", _field(Metric, "name")),
+    Column("target_id", FIGURES, "ts.target_id", _field(TargetStatement, "target")),
+    Column("target_title", FIGURES, "target.title", _field(Target, "title")),
+    Column("deadline", FIGURES, "ts.deadline", _field(TargetStatement, "deadline")),
+    Column("period_start", FIGURES, "o.period_start", _field(Observation, "period_start")),
+    Column("period_end", FIGURES, "o.period_end", _field(Observation, "period_end")),
+]
+COLUMN_NAMES = [column.name for column in EXPORT_COLUMNS]
+
+
+# Memory for each memoized source of an export (twice this: hash_mem_multiplier),
+# for its transaction only. Enough for 10,000 documents of 2,000 characters with
+# their text in pieces (JSON-LD cuts each quote's context from them, TEXT_PIECES).
+# Past that the least recently used are evicted and cut again when next needed:
+# claims written document by document (ids mostly follow documents) keep the cache
+# warm, but claims scattered in id order over many more documents make JSON-LD
+# slower than one substr per claim was (bench/README.md, "Exports, last run").
+EXPORT_WORK_MEM = "64MB"
 
 
 @contextmanager
 def snapshot() -> Iterator[None]:
     """One REPEATABLE READ transaction; inside an outer one (tests), its snapshot."""
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         if len(connection.atomic_blocks) == 1:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(f"SET LOCAL work_mem = '{EXPORT_WORK_MEM}'")
         yield
-
-
-def topics_join() -> str:
-    """Every claim's topic names (and tagging bodies for JSON-LD), grouped once by claim.
-
-    Joined to the export as one grouped subquery: PostgreSQL reads the link table
-    once, in claim order, and merges it with the claims, where a subquery per row
-    cost one index probe per claim.
-    """
-    link = Claim.topics.through._meta.db_table
-    topic = Topic._meta.db_table
-    # Table names are the models' own constants; nothing here comes from a request.
-    return (
-        "LEFT JOIN (SELECT link.claim_id,"  # noqa: S608
-        " array_agg(topic.name ORDER BY topic.name) AS names,"
-        " jsonb_agg(jsonb_build_object('type', 'TextualBody', 'purpose', 'tagging',"
-        " 'value', topic.name) ORDER BY topic.name) AS tags"
-        f" FROM {link} AS link JOIN {topic} AS topic ON topic.id = link.topic_id"
-        " GROUP BY link.claim_id) AS topics ON topics.claim_id = x.x_id"
-    )
-
-
-def copy_statement(claims: QuerySet[Claim], fmt: str, base_url: str = "") -> str:
-    """The one `COPY (SELECT ...) TO STDOUT` that renders `claims` in `fmt`.
-
-    The renderer gets the FROM clause (the export SELECT aliased x, its columns
-    x_<name>, joined to the topics as `topics`) and each column's model field.
-    """
-    columns = [*EXPORT_COLUMNS, *CONTEXT_COLUMNS] if fmt == "jsonld" else EXPORT_COLUMNS
-    rows = export_rows(claims, columns)
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:  # mogrify quotes the filter values, no query
-        source = f"({cursor.cursor.mogrify(sql, params)}) AS x {topics_join()}"
-    return RENDERERS[fmt](source, column_fields(rows), base_url)
 
 
 def copy_out(statement: str) -> Iterator[bytes]:
@@ -192,30 +212,16 @@ def copy_out(statement: str) -> Iterator[bytes]:
             yield b"".join(buffer)
 
 
-UTC_ISO = """to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+# ------------------------------------------------------------------ values
+
+UTC_ISO = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 # Cells starting with these would run as a formula in a spreadsheet (OWASP:
-# CSV injection): = + - @ tab and carriage return.
-SQL_FORMULA_START = "'=', '+', '-', '@', chr(9), chr(13)"
+# CSV injection): = + - @ tab and carriage return, by their code points.
+FORMULA_START_CODES = "61, 43, 45, 64, 9, 13"
 # A line of JSON as one CSV field: PostgreSQL's JSON escapes every control
 # character, so a quote and a delimiter of \x01 and \x02 never occur and each line
 # is written as is (FORMAT text would double every backslash).
 ONE_JSON_PER_LINE = "WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
-
-
-def _sql_column(name: str) -> str:
-    # A claim with no topics has no row in the topics join: an empty list, not null.
-    return "coalesce(topics.names, '{}')" if name == "topics" else f'x."x_{name}"'
-
-
-def _sql_value(name: str, field: AnyField) -> str:
-    """A column as exported: timestamps in UTC ISO 8601 with microseconds, decimals
-    as exact strings; anything else as PostgreSQL writes it (dates are YYYY-MM-DD)."""
-    column = _sql_column(name)
-    if isinstance(field, models.DateTimeField):
-        return UTC_ISO % column
-    if isinstance(field, models.DecimalField):
-        return f"{column}::text"
-    return column
 
 
 def _is_free_text(field: AnyField) -> bool:
@@ -225,24 +231,217 @@ def _is_free_text(field: AnyField) -> bool:
     return isinstance(field, models.CharField | models.TextField) and not field.choices
 
 
-def _sql_csv_cell(name: str, field: AnyField) -> str:
-    """A CSV cell: lists joined with '; ', free text that could run as a formula quoted."""
-    value = _sql_value(name, field)
+def _csv_cell(column: Column) -> str:
+    """A CSV cell: timestamps in UTC ISO 8601, decimals exact, lists joined with
+    '; ', and free text that could run as a formula quoted with '."""
+    value, field = column.expression, column.field
+    if isinstance(field, models.DateTimeField):
+        return UTC_ISO.format(value)
+    if isinstance(field, models.DecimalField):
+        return f"{value}::text"
     if isinstance(field, ArrayField):
         value = f"array_to_string({value}, '; ')"
     if not _is_free_text(field):
         return value
     return (
-        f"CASE WHEN left({value}, 1) IN ({SQL_FORMULA_START}) THEN '''' || {value} ELSE {value} END"
+        f"CASE WHEN ascii({value}) IN ({FORMULA_START_CODES}) THEN '''' || {value} ELSE {value} END"
     )
 
 
-def _sql_record(fields: dict[str, AnyField]) -> str:
-    """The columns of EXPORT_COLUMNS, named, as the row `r` that row_to_json(r) writes."""
-    values = ", ".join(
-        f'{_sql_value(n, f)} AS "{n}"' for n, f in fields.items() if n in COLUMN_NAMES
+class Text(str):
+    """Literal text among the SQL pieces given to _concat (which quotes it)."""
+
+
+def _is_plain_choice(field: AnyField) -> bool:
+    """A choice written between quotes as it is: a CHECK constraint holds it to its
+    model's values (choices_constraint), and none of them needs escaping in JSON."""
+    values = [str(value) for value, _ in field.choices or []]
+    return bool(values) and all(json.dumps(value) == f'"{value}"' for value in values)
+
+
+def _is_nullable(column: Column) -> bool:
+    """Whether the column can be null when its source has a row for the claim (a
+    figure's fields come from one of a target statement and an observation)."""
+    return column.field.null or column.source == FIGURES
+
+
+def _json_value(column: Column) -> list[str]:
+    """A column as row_to_json writes it, as pieces for _concat; null when there is none.
+
+    Only what needs it is escaped (to_json): strings someone typed, not numbers,
+    timestamps or choices."""
+    value, field = column.expression, column.field
+    if isinstance(field, models.DateTimeField):
+        timestamp = UTC_ISO.format(value)
+        if _is_nullable(column):
+            return [f"""coalesce('"' || {timestamp} || '"', 'null')"""]
+        return [Text('"'), timestamp, Text('"')]
+    if isinstance(field, models.DecimalField):
+        value = f"{value}::text"
+    elif isinstance(field, models.IntegerField | models.ForeignKey):
+        return [f"coalesce({value}::text, 'null')" if _is_nullable(column) else value]
+    elif _is_plain_choice(field) and not _is_nullable(column):
+        return [Text('"'), value, Text('"')]
+    if _is_nullable(column):
+        return [f"coalesce(to_json({value})::text, 'null')"]
+    return [f"to_json({value})"]
+
+
+def _absent(column: Column) -> str:
+    """The column's JSON when its source has no row for the claim: a list is empty."""
+    return "[]" if isinstance(column.field, ArrayField) else "null"
+
+
+def _literal(text: str) -> str:
+    return psycopg_sql.Literal(text).as_string(connection.connection)
+
+
+def _concat(pieces: list[str]) -> str:
+    """One text from SQL pieces and Text, built in one pass (a chain of || would
+    copy the text at each step); neighbouring Text is joined into one literal."""
+    merged: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(merged[-1] + piece)
+        else:
+            merged.append(piece)
+    return f"concat({', '.join(_literal(p) if isinstance(p, Text) else p for p in merged)})"
+
+
+# ----------------------------------------------------------------- sources
+
+
+def _claims(claims: QuerySet[Claim]) -> str:
+    """The filtered claims, with the columns the export reads, as SQL (no query)."""
+    sql, params = claims.order_by().values(*CLAIM_FIELDS).query.sql_with_params()
+    with connection.cursor() as cursor:  # mogrify quotes the filter values
+        return str(cursor.cursor.mogrify(sql, params))
+
+
+def _dimension_join(alias: str, selected: list[str], joined: str = "") -> str:
+    """A document, speaker or user, rendered once: PostgreSQL memoizes the lateral
+    subquery by key (OFFSET 0 keeps its expressions inside it), and a nested loop
+    keeps the claims in id order."""
+    model, key, required = DIMENSIONS[alias]
+    table = model._meta.db_table
+    # Without a key (no speaker, no reviewer yet) the lookup is skipped: a one-time
+    # filter on the claim's column, where otherwise every such claim scanned anew.
+    skip = "" if required else f" AND c.{key} IS NOT NULL"
+    return (
+        f"{'' if required else 'LEFT '}JOIN LATERAL (SELECT {', '.join(selected)}"  # noqa: S608
+        f" FROM {table} AS {alias} {joined} WHERE {alias}.id = c.{key}{skip} OFFSET 0)"
+        f" AS {alias} ON true"
     )
-    return f"CROSS JOIN LATERAL (SELECT {values}) AS r"
+
+
+def _by_claim_join(alias: str, selected: list[str]) -> str:
+    """Topics (grouped) or figures, one row per claim, merged by claim id.
+
+    Table names are the models' own constants; nothing here comes from a request.
+    """
+    if alias == TOPICS:
+        link = Claim.topics.through._meta.db_table
+        source = (
+            f"SELECT link.claim_id, {', '.join(selected)} FROM {link} AS link"  # noqa: S608
+            f" JOIN {Topic._meta.db_table} AS topic ON topic.id = link.topic_id"
+            " GROUP BY link.claim_id"
+        )
+    else:
+        metric = Metric._meta.db_table
+        # A claim has at most one target statement and one observation (one to
+        # one); the full join keeps the target statement's figure first.
+        source = (
+            "SELECT coalesce(ts.claim_id, o.claim_id) AS claim_id,"  # noqa: S608
+            f" {', '.join(selected)} FROM {TargetStatement._meta.db_table} AS ts"
+            f" FULL JOIN {Observation._meta.db_table} AS o ON o.claim_id = ts.claim_id"
+            f" LEFT JOIN {metric} AS tm ON tm.id = ts.metric_id"
+            f" LEFT JOIN {metric} AS om ON om.id = o.metric_id"
+            f" LEFT JOIN {Target._meta.db_table} AS target ON target.id = ts.target_id"
+            # In claim order, under a plain column: merged with the claims as they
+            # come, where a key of coalesce() could only be matched row by row.
+            " ORDER BY 1"
+        )
+    return f"LEFT JOIN ({source}) AS {alias} ON {alias}.claim_id = c.id"
+
+
+def _from(
+    claims: QuerySet[Claim], selected: dict[str, list[str]], joined: dict[str, str] | None = None
+) -> str:
+    """The claims joined to every other source, each selecting `selected[alias]`
+    (a dimension with `joined[alias]` joined to it inside its subquery)."""
+    joins = [
+        _dimension_join(alias, selected[alias], (joined or {}).get(alias, ""))
+        if alias in DIMENSIONS
+        else _by_claim_join(alias, selected[alias])
+        for alias in selected
+        if alias != CLAIMS
+    ]
+    return f"({_claims(claims)}) AS c {' '.join(joins)}"
+
+
+# ----------------------------------------------------------------- formats
+# Column names are EXPORT_COLUMNS' constants, the filter values and base_url quoted
+# as literals: nothing from a request is spliced into these statements unquoted.
+
+
+def render_csv(claims: QuerySet[Claim], base_url: str) -> str:
+    """Each cell rendered in its own source; a claim without topics has '' (not null)."""
+    selected: dict[str, list[str]] = {}
+    cells = []
+    for column in EXPORT_COLUMNS:
+        if column.source == CLAIMS:
+            cells.append(f'{_csv_cell(column)} AS "{column.name}"')
+            continue
+        selected.setdefault(column.source, []).append(f'{_csv_cell(column)} AS "{column.name}"')
+        cell = f'{column.source}."{column.name}"'
+        if isinstance(column.field, ArrayField):
+            cell = f"coalesce({cell}, '')"
+        cells.append(f'{cell} AS "{column.name}"')
+    return (
+        f"COPY (SELECT {', '.join(cells)} FROM {_from(claims, selected)}"  # noqa: S608
+        " ORDER BY c.id) TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+
+
+def _record(selected: dict[str, list[str]]) -> list[str]:
+    """The pieces of a claim's JSON record: its columns in order, as row_to_json
+    writes them. Each run of columns from another source is one fragment that
+    source renders (added to `selected`), or a constant when it has no row."""
+    pieces: list[str] = [Text("{")]
+    for number, (source, run) in enumerate(groupby(EXPORT_COLUMNS, key=lambda c: c.source)):
+        columns = list(run)
+        names = [f'{"," if number or index else ""}"{c.name}":' for index, c in enumerate(columns)]
+        built: list[str] = []
+        for name, column in zip(names, columns, strict=True):
+            built += [Text(name), *_json_value(column)]
+        if source == CLAIMS:
+            pieces += built
+            continue
+        selected.setdefault(source, []).append(f"{_concat(built)} AS run{number}")
+        absent = "".join(
+            name + _absent(column) for name, column in zip(names, columns, strict=True)
+        )
+        pieces.append(f"coalesce({source}.run{number}, {_literal(absent)})")
+    return [*pieces, Text("}")]
+
+
+def _json_lines(claims: QuerySet[Claim], head: list[str]) -> str:
+    """A COPY writing `head` and then each claim's JSON record, one a line."""
+    selected: dict[str, list[str]] = {}
+    line = _concat([*head, *_record(selected)])
+    return (
+        f"COPY (SELECT {line} FROM {_from(claims, selected)}"  # noqa: S608
+        f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
+    )
+
+
+def render_jsonl(claims: QuerySet[Claim], base_url: str) -> str:
+    return _json_lines(claims, [])
+
+
+def render_json(claims: QuerySet[Claim], base_url: str) -> str:
+    """The JSON Lines records, each after a comma (see between_brackets)."""
+    return _json_lines(claims, [Text(",")])
 
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -252,84 +451,113 @@ CLAIMTRACK_CONTEXT = {
     "offsetUnit": "ct:offsetUnit",
     "claim": {"@id": "ct:claim", "@type": "@json"},
 }
-TEXTUAL_BODY = "jsonb_build_object('type', 'TextualBody', 'purpose', '{}', 'value', {})"
-DOCUMENT_SOURCE = (
-    "'id', {base} || '/api/v1/documents/' || x.x_document_id || '/',"
-    " 'type', 'Text', 'format', 'text/plain'"
+# A document's text in pieces of CONTEXT_CHARS characters, cut once per document
+# (memoized with it; see EXPORT_WORK_MEM). A quote's prefix and suffix are then cut
+# from two pieces each: substr counts characters from the start of what it cuts,
+# which over the whole text cost more per claim than everything else together.
+TEXT_PIECES = (
+    "CROSS JOIN LATERAL (SELECT array_agg(piece.match[1] ORDER BY piece.number) AS pieces"  # noqa: S608
+    f" FROM regexp_matches(d.text, '.{{1,{CONTEXT_CHARS}}}', 'g')"
+    " WITH ORDINALITY AS piece(match, number)) AS text"
+)
+_PREFIX_START = f"greatest(c.start - {CONTEXT_CHARS}, 0)"
+SQL_PREFIX = (
+    f"substr(coalesce(d.pieces[{_PREFIX_START} / {CONTEXT_CHARS} + 1], '')"
+    f" || coalesce(d.pieces[c.start / {CONTEXT_CHARS} + 1], ''),"
+    f" {_PREFIX_START} % {CONTEXT_CHARS} + 1, least(c.start, {CONTEXT_CHARS}))"
+)
+SQL_SUFFIX = (
+    f"""substr(coalesce(d.pieces[c."end" / {CONTEXT_CHARS} + 1], '')"""
+    f""" || coalesce(d.pieces[c."end" / {CONTEXT_CHARS} + 2], ''),"""
+    f""" c."end" % {CONTEXT_CHARS} + 1, {CONTEXT_CHARS})"""
 )
 
 
-def _sql_annotation(base_url: str) -> str:
+def _json_string(text: str) -> str:
+    """`text` as a JSON string, escaped as PostgreSQL's to_json escapes it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
     """A claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/).
 
     The target selects the quote twice: by TextQuoteSelector (with prefix and
     suffix) and by TextPositionSelector, whose offsets count Unicode code
     points as the model defines them, declared in offsetUnit. The bodies are the
     claim type (classifying), each topic (tagging) and the note (commenting);
-    every column is in `claim`.
+    every column is in `claim`. Written as PostgreSQL's json_build_object writes
+    an object (" : " between a key and its value) and jsonb writes the bodies.
     """
-    base = psycopg_sql.Literal(base_url).as_string(connection.connection)
-    context = psycopg_sql.Literal(json.dumps([ANNO_CONTEXT, CLAIMTRACK_CONTEXT]))
-    source = DOCUMENT_SOURCE.format(base=base)
-    return f"""json_build_object(
-        '@context', {context.as_string(connection.connection)}::json,
-        'id', {base} || '/api/v1/claims/' || x.x_id || '/',
-        'type', 'Annotation',
-        'motivation', 'classifying',
-        'created', r.created_at,
-        'modified', r.updated_at,
-        'creator', json_build_object('type', 'Person', 'nickname', x.x_annotator),
-        'body', jsonb_build_array({TEXTUAL_BODY.format("classifying", "x.x_claim_type")})
-            || coalesce(topics.tags, '[]')
-            || CASE WHEN x.x_note = '' THEN '[]'
-                ELSE jsonb_build_array({TEXTUAL_BODY.format("commenting", "x.x_note")}) END,
-        'target', json_build_object(
-            'type', 'SpecificResource',
-            'source', CASE WHEN x.x_document_language = 'und'
-                THEN json_build_object({source})
-                ELSE json_build_object({source}, 'language', x.x_document_language) END,
-            'selector', json_build_array(
-                json_build_object('type', 'TextQuoteSelector', 'exact', x.x_quote,
-                    'prefix', {SQL_PREFIX}, 'suffix', {SQL_SUFFIX}),
-                json_build_object('type', 'TextPositionSelector', 'start', x.x_start,
-                    'end', x.x_end, 'offsetUnit', 'unicode code point'))),
-        'claim', row_to_json(r))"""
-
-
-# Column names are EXPORT_COLUMNS' constants, the filter values and base_url quoted as
-# literals: nothing from a request is spliced into these statements unquoted.
-
-
-def render_csv(source: str, fields: dict[str, AnyField], base_url: str) -> str:
-    cells = ", ".join(f'{_sql_csv_cell(n, f)} AS "{n}"' for n, f in fields.items())
-    return (
-        f"COPY (SELECT {cells} FROM {source} ORDER BY x.x_id)"  # noqa: S608
-        " TO STDOUT WITH (FORMAT csv, HEADER)"
+    context = json.dumps([ANNO_CONTEXT, CLAIMTRACK_CONTEXT])
+    claims_url = _json_string(f"{base_url}/api/v1/claims/")[:-1]
+    documents_url = _json_string(f"{base_url}/api/v1/documents/")[:-1]
+    source = (
+        f"""'{{"id" : ' || {_literal(documents_url)} || d.id || '/", "type" : "Text",'"""
+        """ || ' "format" : "text/plain"' || CASE WHEN d.language = 'und' THEN '}'"""
+        """ ELSE ', "language" : ' || to_json(d.language)::text || '}' END"""
     )
-
-
-def render_jsonl(source: str, fields: dict[str, AnyField], base_url: str) -> str:
-    return (
-        f"COPY (SELECT row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
-        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    selected.setdefault("d", []).extend([f"{source} AS source", "text.pieces"])
+    selected.setdefault("a", []).append(
+        """'{"type" : "Person", "nickname" : ' || to_json(a.username)::text || '}' AS creator"""
     )
-
-
-def render_json(source: str, fields: dict[str, AnyField], base_url: str) -> str:
-    """The JSON Lines records, each after a comma (see between_brackets)."""
-    return (
-        f"COPY (SELECT ',' || row_to_json(r)::text FROM {source} {_sql_record(fields)}"  # noqa: S608
-        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+    selected.setdefault(TOPICS, []).append(
+        """string_agg(', {"type": "TextualBody", "value": ' || to_json(topic.name)::text"""
+        """ || ', "purpose": "tagging"}', '' ORDER BY topic.name) AS tags"""
     )
+    return [
+        Text(f'{{"@context" : {context}, "id" : {claims_url}'),
+        "c.id",
+        Text('/", "type" : "Annotation", "motivation" : "classifying", "created" : "'),
+        UTC_ISO.format("c.created_at"),
+        Text('", "modified" : "'),
+        UTC_ISO.format("c.updated_at"),
+        Text('", "creator" : '),
+        "a.creator",
+        Text(', "body" : [{"type": "TextualBody", "value": "'),
+        "c.claim_type",  # a plain choice (_is_plain_choice)
+        Text('", "purpose": "classifying"}'),
+        "t.tags",
+        """CASE WHEN c.note = '' THEN '' ELSE ', {"type": "TextualBody", "value": '"""
+        """ || to_json(c.note)::text || ', "purpose": "commenting"}' END""",
+        Text('], "target" : {"type" : "SpecificResource", "source" : '),
+        "d.source",
+        Text(', "selector" : [{"type" : "TextQuoteSelector", "exact" : '),
+        "to_json(c.quote)::text",
+        Text(', "prefix" : '),
+        f"to_json({SQL_PREFIX})::text",
+        Text(', "suffix" : '),
+        f"to_json({SQL_SUFFIX})::text",
+        Text('}, {"type" : "TextPositionSelector", "start" : '),
+        "c.start",
+        Text(', "end" : '),
+        'c."end"',
+        Text(', "offsetUnit" : "unicode code point"}]}, "claim" : '),
+        *_record(selected),
+        Text("}"),
+    ]
 
 
-def render_jsonld(source: str, fields: dict[str, AnyField], base_url: str) -> str:
+def render_jsonld(claims: QuerySet[Claim], base_url: str) -> str:
     """Each claim's annotation, after a comma (see between_brackets)."""
+    selected: dict[str, list[str]] = {}
+    annotation = _concat([Text(","), *_annotation(base_url, selected)])
     return (
-        f"COPY (SELECT ',' || {_sql_annotation(base_url)}::text"  # noqa: S608
-        f" FROM {source} {_sql_record(fields)}"
-        f" ORDER BY x.x_id) TO STDOUT {ONE_JSON_PER_LINE}"
+        f"COPY (SELECT {annotation} FROM {_from(claims, selected, {'d': TEXT_PIECES})}"  # noqa: S608
+        f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
     )
+
+
+RENDERERS = {
+    "csv": render_csv,
+    "jsonl": render_jsonl,
+    "json": render_json,
+    "jsonld": render_jsonld,
+}
+
+
+def copy_statement(claims: QuerySet[Claim], fmt: str, base_url: str = "") -> str:
+    """The one `COPY (SELECT ...) TO STDOUT` that renders `claims` in `fmt`."""
+    return RENDERERS[fmt](claims, base_url)
 
 
 def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
@@ -339,7 +567,7 @@ def csv_copy(claims: QuerySet[Claim], *, bom: bool = False) -> Iterator[bytes]:
 
 
 def jsonl_copy(claims: QuerySet[Claim]) -> Iterator[bytes]:
-    """JSON Lines from PostgreSQL's row_to_json."""
+    """JSON Lines, rendered by PostgreSQL."""
     return copy_out(copy_statement(claims, "jsonl"))
 
 
@@ -369,11 +597,3 @@ def jsonld(claims: QuerySet[Claim], base_url: str) -> Iterator[bytes]:
     head = json.dumps(collection)[:-1] + ', "first": {"type": "AnnotationPage", "items": [\n'
     lines = copy_out(copy_statement(claims, "jsonld", base_url))
     return between_brackets(lines, head.encode(), b"]}}\n")
-
-
-RENDERERS: dict[str, Renderer] = {
-    "csv": render_csv,
-    "jsonl": render_jsonl,
-    "json": render_json,
-    "jsonld": render_jsonld,
-}

@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from annotations.models import Document
 from claims import exports
-from claims.models import Claim, Metric, Speaker, TargetStatement, Topic
+from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
 from tests.api_support import (  # noqa: F401
     _fresh_throttles,
     api_as,
@@ -136,6 +136,50 @@ def test_json_lines_and_json_hold_the_same_records(reader, corpus):
     assert first["document_published_on"] == "2024-03-06"
 
 
+def test_figures_come_from_the_target_statement_or_else_the_observation(reader, corpus):
+    """A claim may have both (one to one each): the target statement's fields win,
+    the observation adds its period; a claim with neither has nulls."""
+    metric = Metric.objects.get(name="收入占比")
+    observed = Claim.objects.get(quote="𠀁😀")
+    target = Claim.objects.get(quote="数据成为新生产要素")
+    for claim, number_text in [(observed, "4.5%"), (target, "30%")]:
+        Observation.objects.create(
+            claim=claim,
+            number_text=number_text,
+            value=Decimal(number_text[:-1]),
+            unit="%",
+            metric=metric,
+            period_start=datetime.date(2023, 1, 1),
+            period_end=datetime.date(2023, 12, 31),
+        )
+    api = api_as(reader)
+    records = {r["quote"]: r for r in api.get("/api/v1/claims/export.json").json()}
+    rows = {r["quote"]: r for r in read_csv(api.get("/api/v1/claims/export.csv"))}
+    figure = ["figure_number_text", "figure_value", "metric_name", "deadline", "period_end"]
+    assert [records["𠀁😀"][name] for name in figure] == [
+        "4.5%",
+        "4.500000",
+        "收入占比",
+        None,
+        "2023-12-31",
+    ]
+    assert [records["数据成为新生产要素"][name] for name in figure] == [
+        "35%",
+        "35.000000",
+        "收入占比",
+        "2025-12-31",
+        "2023-12-31",
+    ]
+    assert [rows["数据成为新生产要素"][name] for name in figure] == [
+        "35%",
+        "35.000000",
+        "收入占比",
+        "2025-12-31",
+        "2023-12-31",
+    ]
+    assert {records["-2+3"][name] for name in figure} == {None}
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "jsonld"])
 def test_every_format_honours_the_filters(reader, corpus, fmt):
     api = api_as(reader)
@@ -226,6 +270,42 @@ def test_the_json_ld_is_valid_w3c_web_annotation(reader, corpus):
     assert first["claim"]["stance"] == "support"
     assert first["claim"]["deadline"] == "2025-12-31"
     assert {"purpose": "tagging", "type": "TextualBody", "value": "AI"} in first["body"]
+
+
+def test_every_quote_context_is_cut_at_its_code_points(reader, alice):
+    """Prefix and suffix are cut from the text's pieces of CONTEXT_CHARS characters:
+    spans starting and ending on either side of a piece's edge, at the text's ends."""
+    text = "".join(f"{i % 10}𠀀数据，" for i in range(30))  # astral characters throughout
+    document = Document.from_raw(text, title="边界", language="zh-Hans", pdf=False)
+    document.save()
+    text = document.text
+    width = exports.CONTEXT_CHARS
+    edges = [0, 1, width - 1, width, width + 1, 2 * width, 3 * width - 1, len(text) - 1]
+    spans = sorted(
+        {
+            (start, min(end, len(text)))
+            for start in edges
+            for end in (start + 1, start + width + 1, len(text))
+        }
+    )
+    Claim.objects.bulk_create(
+        Claim(
+            document=document,
+            start=start,
+            end=end,
+            quote=text[start:end],
+            annotator=alice,
+            claim_type="assessment",
+            attribution="authorial",
+        )
+        for start, end in spans
+    )
+    items = api_as(reader).get("/api/v1/claims/export.jsonld").json()["first"]["items"]
+    cut = []
+    for item in items:
+        quote, position = item["target"]["selector"]
+        cut.append((position["start"], position["end"], quote["prefix"], quote["suffix"]))
+    assert cut == [(start, end, *document.context(start, end)) for start, end in spans]
 
 
 def test_the_w3c_check_rejects_a_broken_annotation(reader, corpus):
@@ -374,10 +454,11 @@ def test_an_export_takes_the_same_queries_for_any_number_of_claims(
 ):
     client.force_login(alice)
     # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 SAVEPOINT
-    # (the export's transaction, nested in the test's), 6 COPY of one SELECT of
-    # every claim with its document, speaker, users, figure and topics (every
-    # format: PostgreSQL renders JSON and JSON-LD too), 7 RELEASE.
-    with django_assert_num_queries(7):
+    # (the export's transaction, nested in the test's), 6 SET LOCAL work_mem (for
+    # the memoized sources), 7 COPY of one SELECT of every claim with its document,
+    # speaker, users, figure and topics (every format: PostgreSQL renders JSON and
+    # JSON-LD too), 8 RELEASE.
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/claims/export.{fmt}")
         body = b"".join(response.streaming_content).decode()
     if fmt == "jsonld":
