@@ -562,4 +562,4 @@ def start_assignments(checked: Sequence[NewClaim], annotator: User) -> None:
 
 def as_read(created: Sequence[NewClaim], user: User) -> list[dict[str, Any]]:
     representation = Representation(user)
-    return [representation.claim(new) for new in created]
+    return [representation.new_claim(new) for new in created]

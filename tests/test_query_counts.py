@@ -213,11 +213,12 @@ EVIDENCE = [
     ("their revisions, each with its claim and document", "claims_targetrevision"),
     ("their metrics' observations, each with claim and document", "claims_observation"),
 ]
-# A claim page is found on ids and sort keys, then read whole (ClaimViewSet.paginate_queryset).
+# A claim page is found on ids and sort keys (ClaimViewSet.list), then read whole
+# (claims.representation.claims_as_read).
 CLAIM_PAGE = [
     ("the page's claim ids, sorted, with the sort key", "claims_claim"),
     ("those claims with speaker, users, statement and observation", "claims_claim"),
-    ("their topics", "claims_topic"),
+    ("their topics, in the order of their names", "claims_claim_topics"),
     ("the relations they make, with who made them", "claims_claimrelation"),
 ]
 API_LISTS = {
