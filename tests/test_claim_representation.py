@@ -18,7 +18,7 @@ from tests.test_query_counts import QueryData, query_data  # noqa: F401 (the fix
 
 @pytest.mark.parametrize("username", ["reader", "rachel", "alice", "bob"])
 def test_the_list_shows_each_claim_as_the_claim_resource_does(
-    query_data: QueryData,  # noqa: F811
+    query_data: QueryData,
     db: None,
     username: str,
 ) -> None:
@@ -42,7 +42,7 @@ def test_the_list_shows_each_claim_as_the_claim_resource_does(
 
 
 def test_what_she_may_do_is_worked_out_per_claim(
-    query_data: QueryData,  # noqa: F811
+    query_data: QueryData,
     db: None,
 ) -> None:
     """`can` is asked once per (hers or not, status): her drafts and the others' differ."""
@@ -56,7 +56,7 @@ def test_what_she_may_do_is_worked_out_per_claim(
 
 
 def test_a_claim_deleted_meanwhile_is_left_out_and_the_order_kept(
-    query_data: QueryData,  # noqa: F811
+    query_data: QueryData,
     db: None,
 ) -> None:
     ids = list(Claim.objects.order_by("id").values_list("id", flat=True)[:3])

@@ -268,6 +268,26 @@ def test_a_claim_page_deep_in_the_cursor_takes_the_same_queries(
     assert_no_document_text(captured)
 
 
+def test_a_search_for_a_long_word_reads_the_statistics_once_more(
+    query_data: QueryData, db: None, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """A word of three or more characters is looked up by its rarest pair
+    (claims.search.rarest_pairs): one query before the page's."""
+    quote = Claim.objects.order_by("id").values_list("quote", flat=True)[0]
+    expected = [
+        *TOKEN,
+        ("the frequencies of the word's pairs, in both scripts", "pg_stats"),
+        *CLAIM_PAGE,
+    ]
+    api = api_as(query_data.reader)
+    with django_assert_num_queries(len(expected)) as captured:
+        response = api.get(f"/api/v1/claims/?q={quote[2:6]}&ordering=-published")
+    assert response.status_code == 200, response.text
+    assert quote in [claim["quote"] for claim in response.json()["results"]]
+    assert_queries(captured, expected)
+    assert_no_document_text(captured)
+
+
 @pytest.mark.parametrize("path", list(API_LISTS))
 def test_each_api_list_takes_the_queries_named(
     query_data: QueryData, db: None, path: str, django_assert_num_queries: DjangoAssertNumQueries

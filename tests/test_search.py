@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from annotations.models import Document
 from claims.filters import ClaimFilter
 from claims.models import Claim
+from claims.search import rarest_pairs
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 
@@ -75,3 +76,37 @@ def test_grams_are_the_characters_and_pairs_of_code_points(db):
     pairs = {text[i : i + 2] for i in range(len(text) - 1)}
     assert set(grams) == set(text) | pairs
     assert set(search) == pairs
+
+
+def many_quotes(alice, common: str, rare: str, count: int) -> None:
+    """`count` claims quoting `common`, one quoting `rare`, then ANALYZE: the statistics
+    the planner (and rarest_pairs) read."""
+    text = "。".join([common] * count + [rare])
+    document = Document.from_raw(text, title="many", language="zh-Hans")
+    document.save()
+    position = 0
+    for quote in [common] * count + [rare]:
+        start = document.text.index(quote, position)
+        Claim.objects.create(
+            document=document,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            claim_type="assessment",
+            attribution="authorial",
+            annotator=alice,
+        )
+        position = start + len(quote)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+
+
+def test_a_long_word_is_looked_up_by_its_rarest_pair(alice):
+    # 数据 is in every quote, 据中 in one only.
+    many_quotes(alice, "大数据产业", "数据中", 60)
+    assert rarest_pairs(["数据中"]) == {"数据中": "据中"}
+    claims = ClaimFilter({"q": "数据中"}, Claim.objects.all()).qs
+    sql = str(claims.query)
+    assert "['据中']" in sql
+    assert "['数据']" not in sql
+    assert [claim.quote for claim in claims] == ["数据中"]
