@@ -6,28 +6,34 @@ database's locale. So each quote's characters and character pairs, lower-cased,
 are indexed instead (GIN over claimtrack_grams(lower(quote)), migration 0011).
 Nothing depends on the locale but lower().
 
-How a search is written decides whether PostgreSQL plans it well. A page of a
-common word is found fastest by reading claims in page order until the page is full;
-a rare word's through the index, then sorted. PostgreSQL chooses by its estimate of
-how many quotes match, so the query gives it one clause it estimates well:
+How a search is written decides how PostgreSQL plans it. A page of a common word is
+found fastest by reading claims in page order until the page is full; a rare word's
+through the index, then sorted. PostgreSQL chooses by its estimate of how many
+quotes match, and the query is written so that the estimate is right:
 
-- the index clause names one gram per form of the word: the word itself when it
-  has one or two characters (its gram), else its rarest pair by the planner's own
-  statistics of the index (pg_stats). Asked for all of a long word's pairs,
-  PostgreSQL multiplies their frequencies as if unrelated, and 人工智能 (18 % of
-  the claims in the benchmark) looked like 0.7 %: fetched whole through the index
-  and sorted (bench/README.md). A word has at most its rarest pair's frequency;
-  for a word, nearly that;
-- `strpos(...) <> 0` then confirms the word itself. PostgreSQL cannot estimate it,
-  so it takes it as true of nearly every row, which leaves the estimate to the index
-  clause; it is cheap, so it is tried before any grams are computed.
+- The index clause names one gram per form of the word (数据, 數據, 資料): the word's
+  own for one or two characters, else its rarest pair. Asked for all the pairs of
+  人工智能 (18 % of the claims in the benchmark), PostgreSQL multiplied their
+  frequencies as if unrelated, estimated 0.7 %, and fetched every match through
+  the index to sort it (bench/README.md). Which pair is rarest, and whether any gram
+  is common at all, the planner's own statistics of the index say (pg_stats: one
+  query per search).
+- `strpos(...) <> 0` confirms the word itself (a long word's other pairs, and its
+  order). PostgreSQL cannot estimate it and takes it as true of nearly every row,
+  which leaves the estimate to the index clause; it is cheap, so it is tried before
+  any grams are computed.
+- A gram that ANALYZE did not find among the common ones is rare, but PostgreSQL
+  then guesses up to 0.5 % of the claims (5,000 of a million), reads claims in page
+  order to find them, and reads every claim when the word is in none (鹅: 8 s). So
+  when no form's gram is common, the matches are listed through the index first,
+  and the page is taken from that list (`id = ANY(ARRAY(...))`).
 """
 
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BooleanField, Func, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, Func, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Lower
 
 from annotations.scripts import search_variants
@@ -46,14 +52,6 @@ class Grams(Func):
     output_field = GRAMS
 
 
-class SearchGrams(Func):
-    """What Grams of a text holding the word must hold: its pairs, or the one
-    character of a one-character word (SQL claimtrack_search_grams)."""
-
-    function = "claimtrack_search_grams"
-    output_field = GRAMS
-
-
 class Holds(Func):
     """The text holds the word (strpos, not LIKE: `%` and `_` are characters here)."""
 
@@ -63,18 +61,19 @@ class Holds(Func):
 
 QUOTE_GRAMS = Grams(Lower("quote"))
 QUOTE_GRAMS_INDEX = "claim_quote_grams"
-# Every pair of every form, with its frequency among the index's most common elements
-# (NULL for a pair ANALYZE found no more often than the rarest it lists).
-RAREST_PAIRS = """
-SELECT form, pair, common.frequency
+# The grams a quote holding each form must hold (its pairs, or its one character),
+# lower-cased as indexed, each with its frequency among the index's most common
+# elements: NULL for a gram ANALYZE did not find that often.
+SEARCH_GRAMS = """
+SELECT form, gram, common.frequency
 FROM unnest(%s::text[]) AS form
-CROSS JOIN LATERAL unnest(claimtrack_search_grams(lower(form))) AS pair
+CROSS JOIN LATERAL unnest(claimtrack_search_grams(lower(form))) AS gram
 LEFT JOIN (
     SELECT element, frequency
     FROM "pg_stats",
     unnest(most_common_elems::text::text[], most_common_elem_freqs) AS e(element, frequency)
     WHERE schemaname = current_schema() AND tablename = %s
-) AS common ON common.element = pair
+) AS common ON common.element = gram
 """
 
 # IMMUTABLE, so that the planner computes a constant word's grams once, and the index
@@ -114,30 +113,41 @@ DROP FUNCTION IF EXISTS claimtrack_search_grams(text);
 """
 
 
+class IsAmong(Func):
+    """`id = ANY(ARRAY(subquery))`: the subquery runs first, once (an InitPlan), and
+    PostgreSQL takes its result for a handful of ids; `id IN (subquery)` it would plan
+    as a join, by the same estimate that misled it."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
 def quotes_containing(claims: "QuerySet[Claim]", term: str) -> "QuerySet[Claim]":
     """The claims whose quote holds `term` in either script (数据 also finds 資料),
-    ignoring case. Costs one query (the statistics) for a word of three or more
-    characters, none for a shorter one."""
+    ignoring case. One query (the statistics)."""
     forms = search_variants(term)
-    rarest = rarest_pairs([form for form in forms if len(form) > 2])
+    grams = index_grams(forms)
     in_index, holds = Q(), Q()
     for form in forms:
-        word = Lower(Value(form))
-        gram = SearchGrams(word) if len(form) <= 2 else Value([rarest[form]], GRAMS)
-        in_index |= Q(quote_grams__contains=gram)
-        holds |= Q(Holds(Lower("quote"), word))
-    return claims.alias(quote_grams=QUOTE_GRAMS).filter(in_index, holds)
+        gram, _ = grams[form]
+        in_index |= Q(quote_grams__contains=Value([gram], GRAMS))
+        holds |= Q(Holds(Lower("quote"), Lower(Value(form))))
+    if any(common for _, common in grams.values()):
+        return claims.alias(quote_grams=QUOTE_GRAMS).filter(in_index, holds)
+    matches = claims.model.objects.alias(quote_grams=QUOTE_GRAMS).filter(in_index, holds)
+    return claims.filter(IsAmong("pk", Subquery(matches.order_by().values("pk"))))
 
 
-def rarest_pairs(forms: list[str]) -> dict[str, str]:
-    """Each form's rarest character pair (lower-cased by PostgreSQL, as indexed), by
-    the frequencies ANALYZE found in the index; a pair it did not list as common is
-    rarer than any it did."""
-    if not forms:
-        return {}
+def index_grams(forms: list[str]) -> dict[str, tuple[str, bool]]:
+    """For each form, the gram to look it up by: its rarest (a gram ANALYZE did not
+    list as common is rarer than any it did), and whether it is common."""
     with connection.cursor() as cursor:
-        cursor.execute(RAREST_PAIRS, [forms, QUOTE_GRAMS_INDEX])
-        pairs: dict[str, list[tuple[float, str]]] = {}
-        for form, pair, frequency in cursor.fetchall():
-            pairs.setdefault(form, []).append((frequency or 0.0, pair))
-    return {form: min(candidates)[1] for form, candidates in pairs.items()}
+        cursor.execute(SEARCH_GRAMS, [forms, QUOTE_GRAMS_INDEX])
+        grams: dict[str, list[tuple[float, str]]] = {}
+        for form, gram, frequency in cursor.fetchall():
+            grams.setdefault(form, []).append((frequency or 0.0, gram))
+    return {
+        form: (gram, frequency > 0)
+        for form, (frequency, gram) in ((form, min(found)) for form, found in grams.items())
+    }

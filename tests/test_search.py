@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from annotations.models import Document
 from claims.filters import ClaimFilter
 from claims.models import Claim
-from claims.search import rarest_pairs
+from claims.search import index_grams
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 
@@ -78,14 +78,14 @@ def test_grams_are_the_characters_and_pairs_of_code_points(db):
     assert set(search) == pairs
 
 
-def many_quotes(alice, common: str, rare: str, count: int) -> None:
-    """`count` claims quoting `common`, one quoting `rare`, then ANALYZE: the statistics
-    the planner (and rarest_pairs) read."""
-    text = "。".join([common] * count + [rare])
-    document = Document.from_raw(text, title="many", language="zh-Hans")
+def many_quotes(alice, counts: dict[str, int]) -> None:
+    """So many claims quoting each text, then ANALYZE: the statistics the planner (and
+    index_grams) read."""
+    quotes = [quote for quote, count in counts.items() for _ in range(count)]
+    document = Document.from_raw("。".join(quotes), title="many", language="zh-Hans")
     document.save()
     position = 0
-    for quote in [common] * count + [rare]:
+    for quote in quotes:
         start = document.text.index(quote, position)
         Claim.objects.create(
             document=document,
@@ -101,12 +101,38 @@ def many_quotes(alice, common: str, rare: str, count: int) -> None:
         cursor.execute("ANALYZE claims_claim")
 
 
+# 大数 in 60 quotes of 91, 数据 in 61, 据中 in one, 据鹅 in none.
+CORPUS = {"大数据": 60, "产业发展新质生产力": 30, "数据中": 1}
+
+
 def test_a_long_word_is_looked_up_by_its_rarest_pair(alice):
-    # 数据 is in every quote, 据中 in one only.
-    many_quotes(alice, "大数据产业", "数据中", 60)
-    assert rarest_pairs(["数据中"]) == {"数据中": "据中"}
+    many_quotes(alice, CORPUS)
+    grams = index_grams(["数据中", "大数据", "数据鹅"])
+    assert {form: gram for form, (gram, _) in grams.items()} == {
+        "数据中": "据中",
+        "大数据": "大数",
+        "数据鹅": "据鹅",
+    }
     claims = ClaimFilter({"q": "数据中"}, Claim.objects.all()).qs
     sql = str(claims.query)
     assert "['据中']" in sql
     assert "['数据']" not in sql
     assert [claim.quote for claim in claims] == ["数据中"]
+
+
+def test_a_word_of_common_grams_is_left_to_the_planner(alice):
+    many_quotes(alice, CORPUS)
+    assert index_grams(["大数据"])["大数据"] == ("大数", True)
+    common = ClaimFilter({"q": "数据"}, Claim.objects.all()).qs.order_by("id")
+    assert "ANY(ARRAY" not in str(common.query)
+    assert len(common) == 61  # 大数据 and 数据中
+
+
+def test_a_rare_word_is_listed_through_the_index_before_the_page_is_taken(alice):
+    """No gram of it among the common ones: PostgreSQL would guess 0.5 % of the claims
+    and read claims in page order to find them (every claim, for a word in none)."""
+    many_quotes(alice, CORPUS)
+    assert index_grams(["数据鹅"])["数据鹅"] == ("据鹅", False)
+    rare = ClaimFilter({"q": "数据鹅"}, Claim.objects.all()).qs.order_by("id")
+    assert "= ANY(ARRAY(SELECT" in str(rare.query)
+    assert list(rare) == []
