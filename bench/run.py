@@ -20,7 +20,8 @@ starts it (config/gunicorn.py, DEBUG off):
   `ordering=-published`: p50 and p95 over all requests of a case.
 
 Prints one Markdown table per database; every time is also given as a ratio to
-the floor measured in the same run.
+the floor measured in the same run. `--lists` first measures the floor and the list
+and search requests only (no exports).
 """
 
 import base64
@@ -112,8 +113,9 @@ def cursor_at(position: int) -> str:
     return base64.b64encode(urlencode({"p": position}).encode()).decode()
 
 
-def measure_one() -> dict[str, Any]:
-    """Every figure for the database in DATABASE_URL (run in a child process)."""
+def measure_one(exported: list[str]) -> dict[str, Any]:
+    """Every figure for the database in DATABASE_URL (run in a child process), the
+    exports of the formats `exported`."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -139,7 +141,7 @@ def measure_one() -> dict[str, Any]:
         at_rest = MemorySampler(server.pid).rss()
         result["rss_at_rest"] = at_rest
         result["floor"] = time_copy(f"COPY {Claim._meta.db_table} TO STDOUT WITH (FORMAT csv)")
-        for fmt in FORMATS:
+        for fmt in exported:
             own = time_copy(exports.copy_statement(Claim.objects.all(), fmt, base))
             sampler = MemorySampler(server.pid)
             sampler.start()
@@ -183,10 +185,13 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"Floor: `COPY claims_claim TO STDOUT` {floor:.2f} s ({floor_bytes / mb:.0f} MB). "
         f"Server at rest {result['rss_at_rest'] / mb:.0f} MB (all gunicorn processes).",
-        "",
-        "| export | own COPY | × floor | API | × floor | size | server peak RSS growth |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    if result["exports"]:
+        lines += [
+            "",
+            "| export | own COPY | × floor | API | × floor | size | server peak RSS growth |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
     for fmt, figures in result["exports"].items():
         own, _ = figures["own"]
         api, size = figures["api"]
@@ -209,15 +214,16 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--one"]:
-        print(json.dumps(measure_one()))
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(measure_one(sys.argv[2:])))
         return
-    urls = sys.argv[1:]
+    lists_only = sys.argv[1:2] == ["--lists"]
+    urls = sys.argv[2:] if lists_only else sys.argv[1:]
     if not urls:
         sys.exit(__doc__)
     for url in urls:
         child = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--one"],
+            [sys.executable, __file__, "--one", *([] if lists_only else FORMATS)],
             env={**os.environ, "DATABASE_URL": url, "DEBUG": "1"},
             capture_output=True,
             text=True,

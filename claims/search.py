@@ -59,6 +59,16 @@ class Holds(Func):
     output_field = BooleanField()
 
 
+class IsAmong(Func):
+    """`id = ANY(ARRAY(subquery))`: the subquery runs first, once (an InitPlan), and
+    PostgreSQL takes its result for a handful of ids; `id IN (subquery)` it would plan
+    as a join, by the same estimate that misled it."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
 QUOTE_GRAMS = Grams(Lower("quote"))
 QUOTE_GRAMS_INDEX = "claim_quote_grams"
 # The grams a quote holding each form must hold (its pairs, or its one character),
@@ -111,16 +121,6 @@ DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS claimtrack_grams(text);
 DROP FUNCTION IF EXISTS claimtrack_search_grams(text);
 """
-
-
-class IsAmong(Func):
-    """`id = ANY(ARRAY(subquery))`: the subquery runs first, once (an InitPlan), and
-    PostgreSQL takes its result for a handful of ids; `id IN (subquery)` it would plan
-    as a join, by the same estimate that misled it."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY(ARRAY"
-    output_field = BooleanField()
 
 
 def quotes_containing(claims: "QuerySet[Claim]", term: str) -> "QuerySet[Claim]":
