@@ -451,6 +451,10 @@ class Claim(AnchoredSpan):
             # `q`: words of any length in either script (claims/search.py).
             GinIndex(QUOTE_GRAMS, name=QUOTE_GRAMS_INDEX),
             models.Index(fields=["document", "start"]),
+            # A document's claims of one type: a filtered page sorted by publication
+            # date reads claims document by document (at a million claims, 9 ms where
+            # reading all of each document's claims took 46).
+            models.Index(fields=["document", "claim_type"]),
             models.Index(fields=["claim_type", "status"]),
         ]
 
