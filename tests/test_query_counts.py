@@ -217,9 +217,10 @@ EVIDENCE = [
 # (claims.representation.claims_as_read).
 CLAIM_PAGE = [
     ("the page's claim ids, sorted, with the sort key", "claims_claim"),
-    ("those claims with speaker, users, statement and observation", "claims_claim"),
-    ("their topics, in the order of their names", "claims_claim_topics"),
-    ("the relations they make, with who made them", "claims_claimrelation"),
+    (
+        "those claims with speaker, users, statement, observation, topics and relations",
+        "claims_claim",
+    ),
 ]
 API_LISTS = {
     "/api/v1/documents/": [("the page of documents", "annotations_document")],
