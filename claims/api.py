@@ -866,8 +866,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet[Claim]:
-        """One query for the page, one for its topics, one for its relations, whatever the
-        page size."""
+        """The claims she may read, each read whole (one query for the claims, one for
+        their topics, one for their relations); `list` reads only the page's ids so."""
         return with_resource_fields(Claim.objects.visible_to(self.request.user)).annotate(
             published=published_or_oldest("document__")
         )
