@@ -73,17 +73,20 @@ QUOTE_GRAMS = Grams(Lower("quote"))
 QUOTE_GRAMS_INDEX = "claim_quote_grams"
 # The grams a quote holding each form must hold (its pairs, or its one character),
 # lower-cased as indexed, each with its frequency among the index's most common
-# elements: NULL for a gram ANALYZE did not find that often.
+# elements (NULL for a gram ANALYZE did not find that often), and whether there are
+# statistics at all (none before the first ANALYZE, nor for a role that does not own
+# the table: pg_stats shows only what it may read).
 SEARCH_GRAMS = """
-SELECT form, gram, common.frequency
-FROM unnest(%s::text[]) AS form
-CROSS JOIN LATERAL unnest(claimtrack_search_grams(lower(form))) AS gram
-LEFT JOIN (
+WITH common AS (
     SELECT element, frequency
     FROM "pg_stats",
     unnest(most_common_elems::text::text[], most_common_elem_freqs) AS e(element, frequency)
     WHERE schemaname = current_schema() AND tablename = %s
-) AS common ON common.element = gram
+)
+SELECT form, gram, common.frequency, EXISTS (SELECT FROM common)
+FROM unnest(%s::text[]) AS form
+CROSS JOIN LATERAL unnest(claimtrack_search_grams(lower(form))) AS gram
+LEFT JOIN common ON common.element = gram
 """
 
 # IMMUTABLE, so that the planner computes a constant word's grams once, and the index
@@ -125,7 +128,8 @@ DROP FUNCTION IF EXISTS claimtrack_search_grams(text);
 
 def quotes_containing(claims: "QuerySet[Claim]", term: str) -> "QuerySet[Claim]":
     """The claims whose quote holds `term` in either script (数据 also finds 資料),
-    ignoring case. One query (the statistics)."""
+    ignoring case. One query (the statistics); when they say every form is rare, the
+    matches are listed through the index before the rest of the query."""
     forms = search_variants(term)
     grams = index_grams(forms)
     in_index, holds = Q(), Q()
@@ -133,21 +137,22 @@ def quotes_containing(claims: "QuerySet[Claim]", term: str) -> "QuerySet[Claim]"
         gram, _ = grams[form]
         in_index |= Q(quote_grams__contains=Value([gram], GRAMS))
         holds |= Q(Holds(Lower("quote"), Lower(Value(form))))
-    if any(common for _, common in grams.values()):
+    if not all(rare for _, rare in grams.values()):
         return claims.alias(quote_grams=QUOTE_GRAMS).filter(in_index, holds)
     matches = claims.model.objects.alias(quote_grams=QUOTE_GRAMS).filter(in_index, holds)
     return claims.filter(IsAmong("pk", Subquery(matches.order_by().values("pk"))))
 
 
 def index_grams(forms: list[str]) -> dict[str, tuple[str, bool]]:
-    """For each form, the gram to look it up by: its rarest (a gram ANALYZE did not
-    list as common is rarer than any it did), and whether it is common."""
+    """For each form, the gram to look it up by, its rarest (one ANALYZE did not list
+    as common is rarer than any it did), and whether the statistics say it is rare.
+    Without statistics nothing is known to be rare, and PostgreSQL plans as it can."""
     with connection.cursor() as cursor:
-        cursor.execute(SEARCH_GRAMS, [forms, QUOTE_GRAMS_INDEX])
-        grams: dict[str, list[tuple[float, str]]] = {}
-        for form, gram, frequency in cursor.fetchall():
-            grams.setdefault(form, []).append((frequency or 0.0, gram))
-    return {
-        form: (gram, frequency > 0)
-        for form, (frequency, gram) in ((form, min(found)) for form, found in grams.items())
-    }
+        cursor.execute(SEARCH_GRAMS, [QUOTE_GRAMS_INDEX, forms])
+        rows = cursor.fetchall()
+    analyzed = any(row[3] for row in rows)
+    grams: dict[str, list[tuple[float, str]]] = {}
+    for form, gram, frequency, _ in rows:
+        grams.setdefault(form, []).append((frequency or 0.0, gram))
+    rarest = {form: min(found) for form, found in grams.items()}
+    return {form: (gram, analyzed and not frequency) for form, (frequency, gram) in rarest.items()}
