@@ -38,9 +38,10 @@ Fields = Mapping[str, serializers.Field[Any, Any, Any, Any]]
 # The fields of the resource that are not a column of the claim (or its id): built
 # from its parts by Representation.claim.
 PARTS = {"speaker_name", "annotator", "reviewer", "topics", "figure", "relations", "can"}
+# A claim's columns by field name, as the bulk path holds them (document_id).
+ATTNAMES = {field.name: field.attname for field in Claim._meta.concrete_fields}
 # The figure's serializer by the attribute of Claim that holds it, in the order
 # Claim.stated_figure() looks.
-ATTNAMES = {field.name: field.attname for field in Claim._meta.concrete_fields}
 FIGURES = {"target_statement": TargetStatementSerializer, "observation": ClaimObservationSerializer}
 
 
