@@ -333,11 +333,13 @@ class AnchoredSpan(models.Model):
     `annotations_check_anchor`) comparing `quote` with the document text.
     """
 
+    # No index of its own: the subclass's indexes that begin with the document serve it.
     document = models.ForeignKey(
         Document,
         on_delete=models.PROTECT,
         related_name="%(app_label)s_%(class)ss",
         verbose_name=_("document"),
+        db_index=False,
     )
     start = models.PositiveIntegerField(_("start"), help_text=_("Code-point offset, inclusive"))
     end = models.PositiveIntegerField(_("end"), help_text=_("Code-point offset, exclusive"))

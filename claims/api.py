@@ -18,7 +18,7 @@ import calendar
 import copy
 import datetime
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -866,25 +866,23 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet[Claim]:
-        """One query for the page, one for its topics, one for its relations, whatever the
-        page size."""
+        """The claims she may read, each read whole (one query for the claims, one for
+        their topics, one for their relations); `list` reads only the page's ids so."""
         return with_resource_fields(Claim.objects.visible_to(self.request.user)).annotate(
             published=published_or_oldest("document__")
         )
 
-    def paginate_queryset(self, queryset: QuerySet[Claim, Any] | Sequence[Any]) -> list[Any] | None:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page found on narrow rows (id and sort key), then only its claims read
-        whole: sorting every match with its speaker, users and figure joined cost far
-        more than one more query by a hundred ids (bench/README.md)."""
-        if not isinstance(queryset, QuerySet):
-            return super().paginate_queryset(queryset)
-        narrow = queryset.select_related(None).prefetch_related(None).only("id")
-        page = super().paginate_queryset(narrow)
-        if page is None:
-            return None
-        whole = queryset.in_bulk([claim.pk for claim in page])
-        # A claim deleted between the two queries is left out of its page.
-        return [whole[claim.pk] for claim in page if claim.pk in whole]
+        whole, by claims_as_read: sorting every match with its speaker, users and figure
+        joined cost far more than one more query by a hundred ids (bench/README.md)."""
+        # claims.representation imports this module for its serializers.
+        from claims.representation import claims_as_read
+
+        claims = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(claims.select_related(None).prefetch_related(None).only("id"))
+        ids = [claim.pk for claim in page or []]
+        return self.get_paginated_response(claims_as_read(ids, request.user))
 
     def as_read(self, claim: Claim) -> dict[str, Any]:
         return ClaimSerializer(claim, context=self.get_serializer_context()).data

@@ -160,9 +160,14 @@ DATABASES = {
 # JIT off for every query: PostgreSQL compiles any query costed above jit_above_cost,
 # and a search or list page over a million claims is costed that high, yet returns
 # its page in milliseconds: compiling added about 0.4 s to each (issue 11). No query
-# here is a long analytic scan that compiling would repay.
+# here is a long analytic scan that compiling would repay. No parallel workers either,
+# for the same reason: a page of a million claims planned in parallel waited 15 to
+# 40 ms for its workers to start, and each read as far as the page's end
+# (bench/README.md); the exports' COPY plans use none.
 _options = DATABASES["default"].setdefault("OPTIONS", {})
-_options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+_options["options"] = (
+    f"{_options.get('options', '')} -c jit=off -c max_parallel_workers_per_gather=0".strip()
+)
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured(
         "claimtrack runs on PostgreSQL only: DATABASE_URL must be postgres://"

@@ -274,9 +274,9 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
     client.force_login(alice)
     # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 the page's
     # claim ids, 6 those claims with speaker, annotator, reviewer, target statement
-    # and observation joined, 7 their topics, 8 their relations with who made them,
-    # 9 whether alice reviews (for each claim's `can`, asked once per request).
-    with django_assert_num_queries(9):
+    # and observation joined, their topics and their relations with who made them,
+    # 7 whether alice reviews (for each claim's `can`, asked once per request).
+    with django_assert_num_queries(7):
         response = client.get(
             f"/api/v1/claims/?page_size={page_size}&document_q=数据&speaker_name=張玉卓"
         )

@@ -213,17 +213,26 @@ EVIDENCE = [
     ("their revisions, each with its claim and document", "claims_targetrevision"),
     ("their metrics' observations, each with claim and document", "claims_observation"),
 ]
-# A claim page is found on ids and sort keys, then read whole (ClaimViewSet.paginate_queryset).
+# A claim page is found on ids and sort keys (ClaimViewSet.list), then read whole
+# (claims.representation.claims_as_read).
 CLAIM_PAGE = [
     ("the page's claim ids, sorted, with the sort key", "claims_claim"),
-    ("those claims with speaker, users, statement and observation", "claims_claim"),
-    ("their topics", "claims_topic"),
-    ("the relations they make, with who made them", "claims_claimrelation"),
+    (
+        "those claims with speaker, users, statement, observation, topics and relations",
+        "claims_claim",
+    ),
 ]
 API_LISTS = {
     "/api/v1/documents/": [("the page of documents", "annotations_document")],
     "/api/v1/claims/": CLAIM_PAGE,
-    "/api/v1/claims/?q=新&ordering=-published": CLAIM_PAGE,
+    "/api/v1/claims/?q=新&ordering=-published": [
+        ("the frequencies of the word's grams in both scripts (claims.search)", "pg_stats"),
+        *CLAIM_PAGE,
+    ],
+    "/api/v1/claims/?q=新质生产&claim_type=target": [
+        ("the frequencies of the word's grams in both scripts (claims.search)", "pg_stats"),
+        *CLAIM_PAGE,
+    ],
     "/api/v1/speakers/": [
         ("the page of speakers", "claims_speaker"),
         ("their aliases", "claims_speakeralias"),
@@ -241,6 +250,7 @@ API_ROWS = {
     "/api/v1/documents/": 3,
     "/api/v1/claims/": 15,
     "/api/v1/claims/?q=新&ordering=-published": 5,  # from all three documents
+    "/api/v1/claims/?q=新质生产&claim_type=target": 1,
     "/api/v1/speakers/": 3,
     "/api/v1/topics/": 4,
     "/api/v1/metrics/": 2,

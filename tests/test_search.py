@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from annotations.models import Document
 from claims.filters import ClaimFilter
 from claims.models import Claim
+from claims.search import index_grams
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
 
@@ -75,3 +76,74 @@ def test_grams_are_the_characters_and_pairs_of_code_points(db):
     pairs = {text[i : i + 2] for i in range(len(text) - 1)}
     assert set(grams) == set(text) | pairs
     assert set(search) == pairs
+
+
+def many_quotes(alice, counts: dict[str, int]) -> None:
+    """So many claims quoting each text, then ANALYZE: the statistics the planner (and
+    index_grams) read."""
+    quotes = [quote for quote, count in counts.items() for _ in range(count)]
+    document = Document.from_raw("。".join(quotes), title="many", language="zh-Hans")
+    document.save()
+    position = 0
+    for quote in quotes:
+        start = document.text.index(quote, position)
+        Claim.objects.create(
+            document=document,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            claim_type="assessment",
+            attribution="authorial",
+            annotator=alice,
+        )
+        position = start + len(quote)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+
+
+# 大数 in 60 quotes of 91, 数据 in 61, 据中 in one, 据鹅 in none.
+CORPUS = {"大数据": 60, "产业发展新质生产力": 30, "数据中": 1}
+
+
+def test_a_long_word_is_looked_up_by_its_rarest_pair(alice):
+    many_quotes(alice, CORPUS)
+    grams = index_grams(["数据中", "大数据", "数据鹅"])
+    assert {form: gram for form, (gram, _) in grams.items()} == {
+        "数据中": "据中",
+        "大数据": "大数",
+        "数据鹅": "据鹅",
+    }
+    claims = ClaimFilter({"q": "数据中"}, Claim.objects.all()).qs
+    sql = str(claims.query)
+    assert "['据中']" in sql
+    assert "['数据']" not in sql
+    assert [claim.quote for claim in claims] == ["数据中"]
+
+
+def test_a_word_of_common_grams_is_left_to_the_planner(alice):
+    many_quotes(alice, CORPUS)
+    assert index_grams(["大数据"])["大数据"] == ("大数", False)  # not rare
+    common = ClaimFilter({"q": "数据"}, Claim.objects.all()).qs.order_by("id")
+    assert "ANY(ARRAY" not in str(common.query)
+    assert len(common) == 61  # 大数据 and 数据中
+
+
+def test_a_rare_word_is_listed_through_the_index_before_the_page_is_taken(alice):
+    """No gram of it among the common ones: PostgreSQL would guess 0.5 % of the claims
+    and read claims in page order to find them (every claim, for a word in none)."""
+    many_quotes(alice, CORPUS)
+    assert index_grams(["数据鹅"])["数据鹅"] == ("据鹅", True)  # rare
+    rare = ClaimFilter({"q": "数据鹅"}, Claim.objects.all()).qs.order_by("id")
+    assert "= ANY(ARRAY(SELECT" in str(rare.query)
+    assert list(rare) == []
+
+
+def test_a_word_written_since_the_statistics_is_found_through_the_index(alice):
+    """Its grams are in no list ANALYZE made: rare, listed through the index first."""
+    many_quotes(alice, CORPUS)
+    document = Document.from_raw("一只白鹅在数据中心。", title="鹅", language="zh-Hans")
+    document.save()
+    goose = make_claim(document, "白鹅在数据中心", alice)
+    claims = ClaimFilter({"q": "白鹅"}, Claim.objects.all()).qs
+    assert "= ANY(ARRAY(SELECT" in str(claims.query)
+    assert [claim.pk for claim in claims] == [goose.pk]
