@@ -3,6 +3,7 @@ claims as the API reads them, every bad row reported, nothing half-written, hist
 On the demo corpus, so that rows refer to documents, speakers, topics, metrics and claims
 that already have several of each."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from annotations.bulk import insert
+from annotations.bulk import columns, insert
 from annotations.models import Document
 from claims.bulk import BulkRejected, create_claims
 from claims.models import (
@@ -174,6 +175,42 @@ def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annota
     del claim["id"]
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Claim, [claim])
+
+
+def test_the_database_checks_every_figure_a_statement_writes(annotator, django_user_model):
+    """The figure tables' own checks run once per statement, over all its rows: one
+    figure of a proposed metric, or in another unit, among good ones fails the batch."""
+    targets, observations = rows(6)[1::3], rows(6)[2::3]
+    for row in targets + observations:
+        row.pop("figure"), row.pop("relations", None)  # their figures are written below
+    target_ids = [new.claim["id"] for new in create_claims(targets, by=annotator)]
+    observation_ids = [new.claim["id"] for new in create_claims(observations, by=annotator)]
+    metric = Metric.objects.create(name="批量指标", unit="%")
+    someone = django_user_model.objects.create_user("someone")
+    proposed = Metric.objects.create(
+        name="别人提出的指标", unit="%", status="proposed", proposed_by=someone
+    )
+    year = {"period_start": date(2024, 1, 1), "period_end": date(2024, 12, 31)}
+
+    def figures(model: type[TargetStatement | Observation], ids: list[int], **last: Any) -> Any:
+        """One figure for each claim, all good but the last, which gets `last`."""
+        made = [
+            columns(model(claim_id=pk, number_text="35%", value=35, unit="%", metric=metric))
+            for pk in ids
+        ]
+        if model is Observation:
+            made = [row | year for row in made]
+        made[-1] |= last
+        return made
+
+    with pytest.raises(IntegrityError, match="is proposed"), transaction.atomic():
+        insert(TargetStatement, figures(TargetStatement, target_ids, metric_id=proposed.pk))
+    with pytest.raises(IntegrityError, match="is proposed"), transaction.atomic():
+        insert(Observation, figures(Observation, observation_ids, metric_id=proposed.pk))
+    with pytest.raises(IntegrityError, match="not the unit of metric"), transaction.atomic():
+        insert(Observation, figures(Observation, observation_ids, unit="pp"))
+    insert(Observation, figures(Observation, observation_ids))
+    assert Observation.objects.filter(metric=metric).count() == len(observation_ids)
 
 
 def test_rows_in_a_project_are_by_its_members_on_its_documents_and_start_assignments(
