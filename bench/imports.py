@@ -55,6 +55,7 @@ from serving import free_port, start_gunicorn  # noqa: E402
 from annotations.models import Document, content_hash  # noqa: E402
 from claims.models import Claim, Metric, Speaker, Topic  # noqa: E402
 from claims.roles import ANNOTATOR  # noqa: E402
+from projects.models import Project  # noqa: E402
 
 
 def bare_copy(table: str, like: str, columns: list[str], rows: list[list[Any]]) -> float:
@@ -151,6 +152,9 @@ def claims_floor(rows: list[dict[str, Any]], annotator: User) -> float:
         "note": "",
         "speaker_id": None,
         "annotator_id": annotator.pk,
+        "project_id": Project.objects.get(is_default=True).pk,
+        "guidelines_id": None,
+        "gold": False,
     }
     values = [
         [
@@ -219,7 +223,8 @@ def main() -> None:
     results: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        results += documents_step(args.documents, rng, workdir)
+        if args.documents:  # 0: claims only, over the documents of earlier runs
+            results += documents_step(args.documents, rng, workdir)
         port = free_port()
         server = start_gunicorn(port)
         try:
