@@ -573,6 +573,7 @@ class Representation:
             Observation: ClaimObservationSerializer(),
         }
         self.can: dict[str, dict[str, bool]] = {}
+        self.datetimes: dict[object, str] = {}  # a batch's claims share one timestamp
 
     def claim(self, new: NewClaim) -> dict[str, Any]:
         claim = new.claim
@@ -581,7 +582,10 @@ class Representation:
             self.can[status] = allowed_actions(
                 self.user, Claim(annotator_id=self.user.pk, status=status)
             )
-        created = self.datetime.to_representation(claim["created_at"])
+        created = self.datetimes.get(claim["created_at"])
+        if created is None:
+            created = self.datetime.to_representation(claim["created_at"])
+            self.datetimes[claim["created_at"]] = created
         figure = new.figure
         return {
             "id": claim["id"],

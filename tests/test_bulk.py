@@ -3,6 +3,7 @@ claims as the API reads them, every bad row reported, nothing half-written, hist
 On the demo corpus, so that rows refer to documents, speakers, topics, metrics and claims
 that already have several of each."""
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -109,6 +110,42 @@ def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
     assert answered == read
     assert answered[1]["figure"]["value"] == "35.000000"
     assert answered[2]["relations"][0]["kind"] == "evidence_for"
+
+
+def test_an_import_may_ask_for_the_ids_alone(annotator):
+    batch = rows(4)
+    response = api_as(annotator).post(
+        "/api/v1/claims/bulk/", json=batch, headers={"Prefer": "handling=strict, return=minimal"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Preference-Applied"] == "return=minimal"
+    answer = response.json()
+    assert answer["count"] == 4
+    stored = Claim.objects.in_bulk(answer["ids"])
+    assert [stored[pk].quote for pk in answer["ids"]] == [row["quote"] for row in batch]
+
+
+def test_a_body_as_typed_is_checked_for_lone_surrogates_only_where_escaped(annotator):
+    """A body of Chinese as typed (no escapes) is stored; one escaped lone surrogate in
+    it is refused by row and field, and nothing is stored."""
+    batch = rows(4)
+    batch[2]["note"] = "半个字符：@"
+    typed = json.dumps(batch, ensure_ascii=False)
+    api = api_as(annotator)
+    before = Claim.objects.count()
+    refused = api.post(
+        "/api/v1/claims/bulk/",
+        data=typed.replace("@", "\\udc00"),
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status_code == 400, refused.text
+    assert list(refused.json()) == ["2.note"]
+    assert Claim.objects.count() == before
+    stored = api.post(
+        "/api/v1/claims/bulk/", data=typed, headers={"Content-Type": "application/json"}
+    )
+    assert stored.status_code == 201, stored.text
+    assert [claim["note"] for claim in stored.json()][2] == "半个字符：@"
 
 
 def test_every_bad_row_is_reported_and_nothing_is_saved(annotator):
