@@ -809,7 +809,7 @@ PREFER_MINIMAL = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="`return=minimal` (RFC 7240): the answer is the new claims' ids, in the order "
     'sent, and their count (`{"count": 2, "ids": [7, 8]}`), not the claims, which an import '
-    "seldom needs and which take a fifth of the request to build and send.",
+    "seldom needs (building 5,000 costs the server about 0.1 s of CPU).",
 )
 BULK_ERRORS = OpenApiResponse(
     inline_serializer(
