@@ -125,9 +125,11 @@ def test_an_import_may_ask_for_the_ids_alone(annotator):
     assert [stored[pk].quote for pk in answer["ids"]] == [row["quote"] for row in batch]
 
 
-def test_a_body_as_typed_is_checked_for_lone_surrogates_only_where_escaped(annotator):
-    """A body of Chinese as typed (no escapes) is stored; one escaped lone surrogate in
-    it is refused by row and field, and nothing is stored."""
+def test_lone_surrogates_are_refused_escaped_or_decoded_and_a_body_as_typed_is_stored(
+    annotator,
+):
+    """The parser walks a body only when its text may hold a lone surrogate: escaped, or
+    decoded into the text by a charset other than UTF-8. Chinese as typed is stored."""
     batch = rows(4)
     batch[2]["note"] = "半个字符：@"
     typed = json.dumps(batch, ensure_ascii=False)
@@ -141,6 +143,14 @@ def test_a_body_as_typed_is_checked_for_lone_surrogates_only_where_escaped(annot
     assert refused.status_code == 400, refused.text
     assert list(refused.json()) == ["2.note"]
     assert Claim.objects.count() == before
+    # Nor one that a charset other than UTF-8 decodes into the text itself.
+    refused = api.post(
+        "/api/v1/claims/bulk/",
+        data='[{"note": "ok"}, {"note": "\\udc00"}]',
+        headers={"Content-Type": "application/json; charset=unicode_escape"},
+    )
+    assert refused.status_code == 400, refused.text
+    assert list(refused.json()) == ["1.note"]
     stored = api.post(
         "/api/v1/claims/bulk/", data=typed, headers={"Content-Type": "application/json"}
     )
