@@ -227,9 +227,11 @@ def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annota
 def test_the_database_checks_every_figure_a_statement_writes(annotator, django_user_model):
     """The figure tables' own checks run once per statement, over all its rows: one
     figure of a proposed metric, or in another unit, among good ones fails the batch."""
-    targets, observations = rows(6)[1::3], rows(6)[2::3]
-    for row in targets + observations:
-        row.pop("figure"), row.pop("relations", None)  # their figures are written below
+    batch = rows(6)
+    targets, observations = batch[1::3], batch[2::3]
+    for row in targets + observations:  # stored bare; their figures are written below
+        row.pop("figure")
+        row.pop("relations", None)
     target_ids = [new.claim["id"] for new in create_claims(targets, by=annotator)]
     observation_ids = [new.claim["id"] for new in create_claims(observations, by=annotator)]
     metric = Metric.objects.create(name="批量指标", unit="%")
