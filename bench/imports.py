@@ -17,7 +17,8 @@ database of its own). In one run:
 2. for each --claims size: the same claims (a third with a speaker, a third with a topic,
    one in ten a target with its figure, spread over the documents) imported
    - by `POST /api/v1/claims/bulk/` over real HTTP, in requests of --batch-size claims,
-     to gunicorn started as `make run` starts it (config/gunicorn.py), and
+     to gunicorn started as `make run` starts it (config/gunicorn.py), answered with
+     the claims, then again with `Prefer: return=minimal` (answered with their ids), and
    - by `manage.py import_claims` (in process), in batches of --batch-size;
    each against the floor: COPY FROM STDIN of the same rows (every column of the claims
    table, values as stored) into a bare table with the same columns (no index,
@@ -59,6 +60,7 @@ from annotations.canonical import canonicalise  # noqa: E402
 from annotations.models import Document, content_hash  # noqa: E402
 from claims.models import Claim, Metric, Speaker, Topic  # noqa: E402
 from claims.roles import ANNOTATOR  # noqa: E402
+from projects.models import Project  # noqa: E402
 
 
 def bare_copy(table: str, like: str, columns: list[str], rows: list[list[Any]]) -> float:
@@ -175,6 +177,9 @@ def claims_floor(rows: list[dict[str, Any]], annotator: User) -> float:
         "note": "",
         "speaker_id": None,
         "annotator_id": annotator.pk,
+        "project_id": Project.objects.get(is_default=True).pk,
+        "guidelines_id": None,
+        "gold": False,
     }
     values = [
         [
@@ -192,9 +197,13 @@ def claims_floor(rows: list[dict[str, Any]], annotator: User) -> float:
     return bare_copy("bench_bare_claims", "claims_claim", columns, values)
 
 
-def api_import(base: str, token: str, rows: list[dict[str, Any]], batch: int) -> float:
+def api_import(
+    base: str, token: str, rows: list[dict[str, Any]], batch: int, *, minimal: bool
+) -> float:
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token}"
+    if minimal:  # the ids alone in the answer, not the claims
+        session.headers["Prefer"] = "return=minimal"
     bodies = [
         json.dumps(rows[i : i + batch], ensure_ascii=False).encode()
         for i in range(0, len(rows), batch)
@@ -249,7 +258,7 @@ def main() -> None:
     results: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        if args.documents:
+        if args.documents:  # 0: claims only, over the documents of earlier runs
             results += documents_step(args.documents, rng, workdir, pdf_shaped=False)
             results += documents_step(args.documents, rng, workdir, pdf_shaped=True)
         sizes = [size for size in args.claims if size > 0]
@@ -259,8 +268,11 @@ def main() -> None:
             for size in sizes:
                 rows = claim_rows(size, rng)
                 results.append((f"{size} claims: bare COPY", claims_floor(rows, annotator), size))
-                api = api_import(f"http://127.0.0.1:{port}", token, rows, args.batch_size)
+                base = f"http://127.0.0.1:{port}"
+                api = api_import(base, token, rows, args.batch_size, minimal=False)
                 results.append((f"{size} claims: POST /claims/bulk/ (HTTP)", api, size))
+                api = api_import(base, token, rows, args.batch_size, minimal=True)
+                results.append((f"{size} claims: the same, Prefer: return=minimal", api, size))
                 command = command_import(rows, args.batch_size, workdir)
                 results.append((f"{size} claims: import_claims", command, size))
         finally:

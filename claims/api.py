@@ -803,6 +803,14 @@ STALE = OpenApiResponse(
     description="Someone saved the claim since the version in If-Match; nothing was written.",
 )
 ERRORS = OpenApiResponse(description="Field-level errors; nothing was written.")
+PREFER_MINIMAL = OpenApiParameter(
+    "Prefer",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="`return=minimal` (RFC 7240): the answer is the new claims' ids, in the order "
+    'sent, and their count (`{"count": 2, "ids": [7, 8]}`), not the claims, which an import '
+    "seldom needs (building 5,000 costs the server about 0.1 s of CPU).",
+)
 BULK_ERRORS = OpenApiResponse(
     inline_serializer(
         "BulkErrors",
@@ -960,6 +968,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
 
     @extend_schema(
         request=ClaimWriteSerializer(many=True),
+        parameters=[PREFER_MINIMAL],
         responses={201: ClaimSerializer(many=True), 400: BULK_ERRORS},
     )
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
@@ -983,7 +992,19 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
                 {"detail": rejected.message(), "errors": rejected.errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if prefers_minimal(request):
+            return Response(
+                {"count": len(created), "ids": [new.claim["id"] for new in created]},
+                status=status.HTTP_201_CREATED,
+                headers={"Preference-Applied": "return=minimal"},
+            )
         return Response(as_read(created, user), status=status.HTTP_201_CREATED)
+
+
+def prefers_minimal(request: Request) -> bool:
+    """Whether the request's Prefer header holds return=minimal, among any others."""
+    preferences = request.headers.get("Prefer", "").replace(" ", "").lower().split(",")
+    return "return=minimal" in (preference.split(";")[0] for preference in preferences)
 
 
 # ---------------------------------------------------------------- figure parser

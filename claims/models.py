@@ -1293,21 +1293,44 @@ def check_metric_usable(metric: Metric | None, claim: Claim | None) -> None:
         )
 
 
-def proposed_metric_trigger(name: str) -> pgtrigger.Trigger:
+def per_statement(name: str, check: str) -> list[pgtrigger.Trigger]:
+    """Triggers running `check` (PL/pgSQL reading the rows a statement wrote as
+    `written`) once after each INSERT and each UPDATE statement.
+
+    Not a row trigger: pgtrigger runs each call of one in a subtransaction (its
+    _pgtrigger_should_ignore), which costs more the more deferred foreign-key checks
+    the transaction holds. Importing 100,000 claims in one transaction, 500 target
+    statements took 1.2 to 1.6 s to insert, 1/100 of that per statement.
+    """
+    return [
+        pgtrigger.Trigger(
+            name=f"{name}_{label}",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=operation,
+            referencing=pgtrigger.Referencing(new="written"),  # type: ignore[no-untyped-call]
+            declare=[("bad", "record")],
+            func=f"{check}\nRETURN NULL;",
+        )
+        for label, operation in (("on_insert", pgtrigger.Insert), ("on_update", pgtrigger.Update))
+    ]
+
+
+def proposed_metric_triggers(name: str) -> list[pgtrigger.Trigger]:
     """check_metric_usable in the database, for a figure table (claim_id, metric_id)."""
-    return pgtrigger.Trigger(
-        name=name,
-        when=pgtrigger.Before,
-        operation=pgtrigger.Insert | pgtrigger.Update,
-        func="""
-            IF EXISTS (SELECT 1 FROM claims_metric m, claims_claim c
-                       WHERE m.id = NEW.metric_id AND c.id = NEW.claim_id
-                         AND m.status = 'proposed'
-                         AND m.proposed_by_id <> c.annotator_id) THEN
-                RAISE EXCEPTION 'metric % is proposed: only its proposer''s claims use it',
-                    NEW.metric_id USING ERRCODE = 'check_violation';
-            END IF;
-            RETURN NEW;
+    return per_statement(
+        name,
+        """
+        SELECT w.metric_id INTO bad
+        FROM written w
+        JOIN claims_metric m ON m.id = w.metric_id
+        JOIN claims_claim c ON c.id = w.claim_id
+        WHERE m.status = 'proposed' AND m.proposed_by_id <> c.annotator_id
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'metric % is proposed: only its proposer''s claims use it',
+                bad.metric_id USING ERRCODE = 'check_violation';
+        END IF;
         """,
     )
 
@@ -1343,7 +1366,7 @@ class TargetStatement(BoundedFigure):
     class Meta(BoundedFigure.Meta):
         verbose_name = _("target statement")
         verbose_name_plural = _("target statements")
-        triggers = [proposed_metric_trigger("target_statement_metric_usable")]
+        triggers = proposed_metric_triggers("target_statement_metric_usable")
 
     def __str__(self) -> str:
         return f"{self.number_text} ({self.claim.document})"
@@ -1425,18 +1448,18 @@ class Observation(StatedFigure):
             ),
         ]
         triggers = [
-            proposed_metric_trigger("observation_metric_usable"),
-            pgtrigger.Trigger(
-                name="observation_unit_is_metric_unit",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Insert | pgtrigger.Update,
-                func="""
-                    IF NEW.unit IS DISTINCT FROM
-                       (SELECT unit FROM claims_metric WHERE id = NEW.metric_id) THEN
-                        RAISE EXCEPTION 'observation unit % is not the unit of metric %',
-                            NEW.unit, NEW.metric_id USING ERRCODE = 'check_violation';
-                    END IF;
-                    RETURN NEW;
+            *proposed_metric_triggers("observation_metric_usable"),
+            *per_statement(
+                "observation_unit_is_metric_unit",
+                """
+                SELECT w.unit, w.metric_id INTO bad
+                FROM written w LEFT JOIN claims_metric m ON m.id = w.metric_id
+                WHERE w.unit IS DISTINCT FROM m.unit
+                LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION 'observation unit % is not the unit of metric %',
+                        bad.unit, bad.metric_id USING ERRCODE = 'check_violation';
+                END IF;
                 """,
             ),
         ]

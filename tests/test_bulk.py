@@ -3,6 +3,8 @@ claims as the API reads them, every bad row reported, nothing half-written, hist
 On the demo corpus, so that rows refer to documents, speakers, topics, metrics and claims
 that already have several of each."""
 
+import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from annotations.bulk import insert
+from annotations.bulk import columns, insert
 from annotations.models import Document
 from claims.bulk import BulkRejected, create_claims
 from claims.models import (
@@ -110,6 +112,52 @@ def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
     assert answered[2]["relations"][0]["kind"] == "evidence_for"
 
 
+def test_an_import_may_ask_for_the_ids_alone(annotator):
+    batch = rows(4)
+    response = api_as(annotator).post(
+        "/api/v1/claims/bulk/", json=batch, headers={"Prefer": "handling=strict, return=minimal"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Preference-Applied"] == "return=minimal"
+    answer = response.json()
+    assert answer["count"] == 4
+    stored = Claim.objects.in_bulk(answer["ids"])
+    assert [stored[pk].quote for pk in answer["ids"]] == [row["quote"] for row in batch]
+
+
+def test_lone_surrogates_are_refused_escaped_or_decoded_and_a_body_as_typed_is_stored(
+    annotator,
+):
+    """The parser walks a body only when its text may hold a lone surrogate: escaped, or
+    decoded into the text by a charset other than UTF-8. Chinese as typed is stored."""
+    batch = rows(4)
+    batch[2]["note"] = "半个字符：@"
+    typed = json.dumps(batch, ensure_ascii=False)
+    api = api_as(annotator)
+    before = Claim.objects.count()
+    refused = api.post(
+        "/api/v1/claims/bulk/",
+        data=typed.replace("@", "\\udc00"),
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status_code == 400, refused.text
+    assert list(refused.json()) == ["2.note"]
+    assert Claim.objects.count() == before
+    # Nor one that a charset other than UTF-8 decodes into the text itself.
+    refused = api.post(
+        "/api/v1/claims/bulk/",
+        data='[{"note": "ok"}, {"note": "\\udc00"}]',
+        headers={"Content-Type": "application/json; charset=unicode_escape"},
+    )
+    assert refused.status_code == 400, refused.text
+    assert list(refused.json()) == ["1.note"]
+    stored = api.post(
+        "/api/v1/claims/bulk/", data=typed, headers={"Content-Type": "application/json"}
+    )
+    assert stored.status_code == 201, stored.text
+    assert [claim["note"] for claim in stored.json()][2] == "半个字符：@"
+
+
 def test_every_bad_row_is_reported_and_nothing_is_saved(annotator):
     batch = rows(9)
     before = Claim.objects.count()
@@ -174,6 +222,44 @@ def test_a_row_the_database_refuses_is_refused_as_djangos_integrity_error(annota
     del claim["id"]
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Claim, [claim])
+
+
+def test_the_database_checks_every_figure_a_statement_writes(annotator, django_user_model):
+    """The figure tables' own checks run once per statement, over all its rows: one
+    figure of a proposed metric, or in another unit, among good ones fails the batch."""
+    batch = rows(6)
+    targets, observations = batch[1::3], batch[2::3]
+    for row in targets + observations:  # stored bare; their figures are written below
+        row.pop("figure")
+        row.pop("relations", None)
+    target_ids = [new.claim["id"] for new in create_claims(targets, by=annotator)]
+    observation_ids = [new.claim["id"] for new in create_claims(observations, by=annotator)]
+    metric = Metric.objects.create(name="批量指标", unit="%")
+    someone = django_user_model.objects.create_user("someone")
+    proposed = Metric.objects.create(
+        name="别人提出的指标", unit="%", status="proposed", proposed_by=someone
+    )
+    year = {"period_start": date(2024, 1, 1), "period_end": date(2024, 12, 31)}
+
+    def figures(model: type[TargetStatement | Observation], ids: list[int], **last: Any) -> Any:
+        """One figure for each claim, all good but the last, which gets `last`."""
+        made = [
+            columns(model(claim_id=pk, number_text="35%", value=35, unit="%", metric=metric))
+            for pk in ids
+        ]
+        if model is Observation:
+            made = [row | year for row in made]
+        made[-1] |= last
+        return made
+
+    with pytest.raises(IntegrityError, match="is proposed"), transaction.atomic():
+        insert(TargetStatement, figures(TargetStatement, target_ids, metric_id=proposed.pk))
+    with pytest.raises(IntegrityError, match="is proposed"), transaction.atomic():
+        insert(Observation, figures(Observation, observation_ids, metric_id=proposed.pk))
+    with pytest.raises(IntegrityError, match="not the unit of metric"), transaction.atomic():
+        insert(Observation, figures(Observation, observation_ids, unit="pp"))
+    insert(Observation, figures(Observation, observation_ids))
+    assert Observation.objects.filter(metric=metric).count() == len(observation_ids)
 
 
 def test_rows_in_a_project_are_by_its_members_on_its_documents_and_start_assignments(

@@ -277,6 +277,10 @@ def test_the_database_refuses_a_proposed_metric_on_anothers_claim(alice, bob, re
     claim = make_claim(report, GDP, bob, claim_type="observation")
     with pytest.raises(IntegrityError), transaction.atomic():
         observed(claim, proposed)
+    # Nor may a figure be moved to it afterwards.
+    figure = observed(claim, Metric.objects.create(name="已确认", unit="%"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Observation.objects.filter(pk=figure.pk).update(metric=proposed)
     with pytest.raises(IntegrityError), transaction.atomic():
         Metric.objects.create(name="无人提出", unit="%", status="proposed")
 

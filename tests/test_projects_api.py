@@ -151,6 +151,11 @@ def test_the_database_refuses_a_claim_or_an_assignment_of_a_non_member(team):
             attribution="authorial",
             annotator=team["olga"],
         )
+    # Nor may a member's claim be handed to a non-member afterwards.
+    made = api_as(team["ann1"]).post("/api/v1/claims/", json=claim_body(doc, project))
+    assert made.status_code == 201, made.text
+    with pytest.raises(IntegrityError, match="not a member"), transaction.atomic():
+        Claim.objects.filter(pk=made.json()["id"]).update(annotator=team["olga"])
     with connection.cursor() as cursor:  # checked now, not at the test's final commit
         cursor.execute("SET CONSTRAINTS assignment_to_member IMMEDIATE")
     with pytest.raises(IntegrityError, match="assignment_to_member"), transaction.atomic():
