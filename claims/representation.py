@@ -74,7 +74,7 @@ class Representation:
             name: field for name, field in fields_of(ClaimSerializer).items() if name not in PARTS
         }
         self.relation_created = fields_of(OwnRelationSerializer)["created_at"]
-        self.can: dict[tuple[bool, str], dict[str, bool]] = {}
+        self.can: dict[tuple[bool, str, tuple[int, int] | None], dict[str, bool]] = {}
 
     def claim(
         self,
@@ -88,8 +88,8 @@ class Representation:
         relations: Iterable[Mapping[str, Any]],
     ) -> dict[str, Any]:
         """`columns`: the claim's fields by name (a relation's by its id: `annotator`
-        too); `topics` in the order of their names; `relations` in the order of their
-        kinds and targets, with `created_by_name`."""
+        too; `gold` besides them, for `can`); `topics` in the order of their names;
+        `relations` in the order of their kinds and targets, with `created_by_name`."""
         result = represent(self.fields, columns.__getitem__)
         result.update(
             speaker_name=speaker_name,
@@ -108,19 +108,23 @@ class Representation:
                 }
                 for relation in relations
             ],
-            can=self.allowed(columns["annotator"], columns["status"]),
+            can=self.allowed(columns),
         )
         # In the resource's order of fields, as ClaimSerializer gives them.
         return {name: result[name] for name in ClaimSerializer.Meta.fields}
 
-    def allowed(self, annotator_id: int, status: str) -> dict[str, bool]:
-        """allowed_actions() depends on the claim only through whether it is hers and
-        its status: asked once per pair, not per claim."""
-        key = (annotator_id == self.user.pk, status)
+    def allowed(self, columns: Mapping[str, Any]) -> dict[str, bool]:
+        """allowed_actions() depends on the claim only through whether it is hers, its
+        status and, for a gold claim (which its project's curators may change), its
+        project document: asked once per such key, not per claim."""
+        gold = columns["gold"]
+        place = (columns["project"], columns["document"]) if gold else None
+        key = (columns["annotator"] == self.user.pk, columns["status"], place)
         if key not in self.can:
-            self.can[key] = allowed_actions(
-                self.user, Claim(annotator_id=annotator_id, status=status)
-            )
+            claim = Claim(annotator_id=columns["annotator"], status=columns["status"], gold=gold)
+            if place is not None:
+                claim.project_id, claim.document_id = place
+            self.can[key] = allowed_actions(self.user, claim)
         return self.can[key]
 
     def new_claim(self, new: "NewClaim") -> dict[str, Any]:
@@ -133,7 +137,7 @@ class Representation:
             else ClaimObservationSerializer
         )
         return self.claim(
-            {name: claim[ATTNAMES[name]] for name in [*self.fields, "annotator"]},
+            {name: claim[ATTNAMES[name]] for name in [*self.fields, "annotator", "gold"]},
             speaker_name=new.speaker.name if new.speaker is not None else None,
             annotator=self.user.username,
             reviewer=None,
@@ -177,6 +181,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
         .values(
             *representation.fields,
             "annotator",
+            "gold",
             speaker_name=F("speaker__name"),
             annotator_name=F("annotator__username"),
             reviewer_name=F("reviewer__username"),

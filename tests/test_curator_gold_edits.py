@@ -72,3 +72,12 @@ def test_the_curation_page_offers_the_edit_the_claim_page_allows(team, alice):
     assert f"edit gold claim {gold.pk}" not in page
     assert f"gold claim {gold.pk}" in page
     assert cora.get(change).context["has_change_permission"] is False
+
+
+def test_the_claim_list_offers_her_the_edit_the_claim_page_does(team):
+    gold = merged_gold(team)
+    cora = api_as(team["cora"])
+    read = cora.get(f"/api/v1/claims/{gold.pk}/").json()
+    listed = cora.get(f"/api/v1/claims/?layer=gold&document={gold.document_id}").json()
+    assert [claim["can"] for claim in listed["results"]] == [read["can"]]
+    assert read["can"]["change"] is True
