@@ -91,6 +91,27 @@ def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
     return is_reviewer(user) or _curates_open_document(user, project_id, document_id)
 
 
+def move_refusal(user: AnyUser, claim: Claim) -> str | None:
+    """Why `claim`, changed to another document, may not be saved so; None if it may.
+
+    It stays in its project, so on one of the project's documents (the database's
+    deferred foreign key refuses it only at commit, naming no field); and a gold claim
+    goes only where she may change gold: a curator's never into a document curated already.
+    """
+    entry = ProjectDocument.objects.filter(
+        project_id=claim.project_id, document_id=claim.document_id
+    )
+    if not entry.exists():
+        project = Project.objects.get(pk=claim.project_id)
+        return _("Document %(document)s is not in project %(project)s.") % {
+            "document": claim.document_id,
+            "project": project,
+        }
+    if claim.gold and not can_change_claim(user, claim):
+        return str(_("This document is curated already; its gold layer is final."))
+    return None
+
+
 def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.delete_claim")):
         return False
