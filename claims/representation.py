@@ -29,7 +29,7 @@ from claims.api import (
     TargetStatementSerializer,
 )
 from claims.models import Claim, ClaimRelation, TargetStatement
-from claims.permissions import allowed_actions
+from claims.permissions import allowed_actions, is_reviewer, open_documents_curated
 
 if TYPE_CHECKING:  # claims.bulk imports this module
     from claims.bulk import NewClaim
@@ -74,7 +74,17 @@ class Representation:
             name: field for name, field in fields_of(ClaimSerializer).items() if name not in PARTS
         }
         self.relation_created = fields_of(OwnRelationSerializer)["created_at"]
-        self.can: dict[tuple[bool, str, tuple[int, int] | None], dict[str, bool]] = {}
+        self.can: dict[tuple[bool, str, bool, bool], dict[str, bool]] = {}
+        # The project documents (project id, document id) whose gold she may change as
+        # their curator (permissions.open_documents_curated); see `gold`.
+        self.curated_open: set[tuple[int, int]] = set()
+
+    def gold(self, places: Iterable[tuple[int, int]]) -> None:
+        """The project documents of the gold claims to come, so that whether she
+        curates them is asked once for them all (a reviewer need not be asked)."""
+        wanted = set(places)
+        if wanted and not is_reviewer(self.user):
+            self.curated_open |= open_documents_curated(self.user, wanted)
 
     def claim(
         self,
@@ -115,16 +125,14 @@ class Representation:
 
     def allowed(self, columns: Mapping[str, Any]) -> dict[str, bool]:
         """allowed_actions() depends on the claim only through whether it is hers, its
-        status and, for a gold claim (which its project's curators may change), its
-        project document: asked once per such key, not per claim."""
+        status and, for a gold claim, whether she curates its project document (still
+        open; known from `gold`): asked once per such key, not per claim."""
         gold = columns["gold"]
-        place = (columns["project"], columns["document"]) if gold else None
-        key = (columns["annotator"] == self.user.pk, columns["status"], place)
+        curates_open = gold and (columns["project"], columns["document"]) in self.curated_open
+        key = (columns["annotator"] == self.user.pk, columns["status"], gold, curates_open)
         if key not in self.can:
             claim = Claim(annotator_id=columns["annotator"], status=columns["status"], gold=gold)
-            if place is not None:
-                claim.project_id, claim.document_id = place
-            self.can[key] = allowed_actions(self.user, claim)
+            self.can[key] = allowed_actions(self.user, claim, curates_open=curates_open)
         return self.can[key]
 
     def new_claim(self, new: "NewClaim") -> dict[str, Any]:
@@ -201,6 +209,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
             **figure_columns,
         )
     }
+    representation.gold((row["project"], row["document"]) for row in rows.values() if row["gold"])
     return [
         representation.claim(
             row,

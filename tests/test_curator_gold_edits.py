@@ -4,7 +4,9 @@ curated; the gold layer is then final for her (reviewers still change any claim)
 
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Document, ReviewStatus
 from claims.models import Claim, Stance
@@ -86,11 +88,11 @@ def test_the_claim_list_offers_her_the_edit_the_claim_page_does(team):
 
 
 def other_document(
-    team: dict[str, Any], state: CurationState | None
+    team: dict[str, Any], state: CurationState | None, tag: str = ""
 ) -> tuple[Document, dict[str, Any]]:
     """Another document, in the project in `state` (None: not in the project), and the
     span of a quote in it."""
-    text = f"另一份文件（{state or '不在项目'}）。国有企业改革深化提升行动。"
+    text = f"另一份文件（{state or '不在项目'}{tag}）。国有企业改革深化提升行动。"
     other = Document.objects.create_from_raw(text, title="other")
     if state is not None:
         ProjectDocument.objects.create(
@@ -149,3 +151,30 @@ def test_nor_on_the_claim_page(team):
     _, span = other_document(team, None)
     refused = cora.post(change, form | span)
     assert f"Document {span['document']} is not in project" in refused.content.decode()
+
+
+def test_a_page_of_gold_over_many_documents_asks_her_curation_once(team):
+    """`can` of gold claims: one query for the page's project documents, not one each."""
+    gold = merged_gold(team)
+    cora = api_as(team["cora"])
+    page = f"/api/v1/claims/?layer=gold&project={team['project'].pk}"
+    with CaptureQueriesContext(connection) as one_document:
+        assert len(cora.get(page).json()["results"]) == 1
+    for number in range(3):
+        _, span = other_document(team, CurationState.OPEN, f"{number}")
+        span["document_id"] = span.pop("document")
+        Claim.objects.create(
+            **span,
+            project=team["project"],
+            annotator=team["cora"],
+            attribution=gold.attribution,
+            claim_type=gold.claim_type,
+            status=ReviewStatus.ACCEPTED,
+            reviewer=team["cora"],
+            reviewed_at=gold.reviewed_at,
+            gold=True,
+        )
+    with CaptureQueriesContext(connection) as four_documents:
+        listed = cora.get(page).json()["results"]
+    assert [claim["can"]["change"] for claim in listed] == [True] * 4
+    assert len(four_documents) == len(one_document)
