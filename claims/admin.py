@@ -1,3 +1,4 @@
+import copy
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, cast
@@ -176,6 +177,9 @@ class ClaimAdminForm(forms.ModelForm[Claim]):
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
+    # Who edits (set by ClaimAdmin.get_form): where she may move the claim depends on her.
+    user: AnyUser
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
@@ -184,6 +188,13 @@ class ClaimAdminForm(forms.ModelForm[Claim]):
             expected = cleaned.get("expected_version")
             if stored is not None and stored.version != expected:
                 raise ValidationError(StaleVersion.of(stored, expected or 0).message())
+            document = cleaned.get("document")
+            if document is not None and document.pk != self.instance.document_id:
+                moved = copy.copy(self.instance)
+                moved.document = document
+                refusal = permissions.move_refusal(self.user, moved)
+                if refusal is not None:
+                    self.add_error("document", refusal)
         return cleaned
 
 
@@ -280,6 +291,16 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     ]
     inlines = [TargetStatementInline, ObservationInline, ClaimRelationInline]
     actions = [create_target_from_claim, make_observation_from_claim]
+
+    def get_form(
+        self, request: HttpRequest, obj: Claim | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Claim]]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ClaimAdminFormOfUser(form):  # type: ignore[valid-type,misc]
+            user = request.user
+
+        return ClaimAdminFormOfUser
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         # Lists, pages, autocompletes and bulk actions: only the claims she may read.

@@ -79,6 +79,7 @@ from claims.permissions import (
     can_review_claim,
     can_submit_claim,
     is_reviewer,
+    move_refusal,
     signed_in,
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
@@ -666,6 +667,11 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
                 raise serializers.ValidationError(
                     {"project": gettext("A claim stays in the project it was made in.")}
                 )
+            refusal = None
+            if claim.document_id != self.instance.document_id:
+                refusal = move_refusal(user, claim)
+            if refusal is not None:
+                raise serializers.ValidationError({"document": refusal})
             return
         project = attrs.get("project") or Project.objects.default()
         attrs["project"] = claim.project = project

@@ -12,6 +12,8 @@ the API all ask here, so a forged request meets the same rule as a click.
 - superusers (admins) may do everything.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -60,35 +62,68 @@ def _owns_editable(user: AnyUser, claim: Claim) -> bool:
     return claim.annotator_id == user.pk and claim.status in ANNOTATOR_EDITABLE
 
 
-def _curates_open_document(user: AnyUser, project_id: int, document_id: int) -> bool:
-    """She curates or manages the project, and the document is not curated yet. One query."""
-    if user.pk is None:
-        return False
-    return (
+def open_documents_curated(
+    user: AnyUser, places: Iterable[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Of the project documents `places` (project id, document id), those whose project
+    she curates or manages and that are not curated yet. One query."""
+    wanted = set(places)
+    if user.pk is None or not wanted:
+        return set()
+    found = (
         ProjectDocument.objects.filter(
-            project_id=project_id,
-            document_id=document_id,
+            project_id__in={project for project, _ in wanted},
+            document_id__in={document for _, document in wanted},
             project__memberships__user_id=user.pk,
             project__memberships__role__in=[ProjectRole.CURATOR, ProjectRole.MANAGER],
         )
         .exclude(curation_state=CurationState.CURATED)
-        .exists()
+        .values_list("project_id", "document_id")
     )
+    return wanted & set(found)
 
 
-def can_change_claim(user: AnyUser, claim: Claim) -> bool:
+def can_change_claim(user: AnyUser, claim: Claim, *, curates_open: bool | None = None) -> bool:
+    """`curates_open`: whether she curates the claim's project document, still open, if
+    known already (open_documents_curated for a page of claims); else asked here."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
     if is_reviewer(user) or _owns_editable(user, claim):
         return True
-    return claim.gold and _curates_open_document(user, claim.project_id, claim.document_id)
+    if not claim.gold:
+        return False
+    if curates_open is None:
+        place = (claim.project_id, claim.document_id)
+        curates_open = bool(open_documents_curated(user, [place]))
+    return curates_open
 
 
 def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
     """can_change_claim for every gold claim of one project document (the curation page)."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
-    return is_reviewer(user) or _curates_open_document(user, project_id, document_id)
+    return is_reviewer(user) or bool(open_documents_curated(user, [(project_id, document_id)]))
+
+
+def move_refusal(user: AnyUser, claim: Claim) -> str | None:
+    """Why `claim`, changed to another document, may not be saved so; None if it may.
+
+    It stays in its project, so on one of the project's documents (the database's
+    deferred foreign key refuses it only at commit, naming no field); and a gold claim
+    goes only where she may change gold: a curator's never into a document curated already.
+    """
+    entry = ProjectDocument.objects.filter(
+        project_id=claim.project_id, document_id=claim.document_id
+    )
+    if not entry.exists():
+        project = Project.objects.get(pk=claim.project_id)
+        return _("Document %(document)s is not in project %(project)s.") % {
+            "document": claim.document_id,
+            "project": project,
+        }
+    if claim.gold and not can_change_claim(user, claim):
+        return str(_("This document is curated already; its gold layer is final."))
+    return None
 
 
 def can_delete_claim(user: AnyUser, claim: Claim) -> bool:
@@ -119,10 +154,13 @@ def can_restore_claim(user: AnyUser, annotator_id: int, deleted_by_id: int | Non
     return is_reviewer(user) or (annotator_id == user.pk and deleted_by_id == user.pk)
 
 
-def allowed_actions(user: AnyUser, claim: Claim) -> dict[str, bool]:
-    """What the workbench may offer for `claim`; the server checks again on each request."""
+def allowed_actions(
+    user: AnyUser, claim: Claim, *, curates_open: bool | None = None
+) -> dict[str, bool]:
+    """What the workbench may offer for `claim`; the server checks again on each request.
+    `curates_open` as for can_change_claim."""
     return {
-        "change": can_change_claim(user, claim),
+        "change": can_change_claim(user, claim, curates_open=curates_open),
         "delete": can_delete_claim(user, claim),
         "submit": can_submit_claim(user, claim),
         "review": can_review_claim(user, claim),

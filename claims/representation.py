@@ -29,7 +29,7 @@ from claims.api import (
     TargetStatementSerializer,
 )
 from claims.models import Claim, ClaimRelation, TargetStatement
-from claims.permissions import allowed_actions
+from claims.permissions import allowed_actions, is_reviewer, open_documents_curated
 
 if TYPE_CHECKING:  # claims.bulk imports this module
     from claims.bulk import NewClaim
@@ -74,7 +74,17 @@ class Representation:
             name: field for name, field in fields_of(ClaimSerializer).items() if name not in PARTS
         }
         self.relation_created = fields_of(OwnRelationSerializer)["created_at"]
-        self.can: dict[tuple[bool, str], dict[str, bool]] = {}
+        self.can: dict[tuple[bool, str, bool, bool], dict[str, bool]] = {}
+        # The project documents (project id, document id) whose gold she may change as
+        # their curator (permissions.open_documents_curated); see `gold`.
+        self.curated_open: set[tuple[int, int]] = set()
+
+    def gold(self, places: Iterable[tuple[int, int]]) -> None:
+        """The project documents of the gold claims to come, so that whether she
+        curates them is asked once for them all (a reviewer need not be asked)."""
+        wanted = set(places)
+        if wanted and not is_reviewer(self.user):
+            self.curated_open |= open_documents_curated(self.user, wanted)
 
     def claim(
         self,
@@ -88,8 +98,8 @@ class Representation:
         relations: Iterable[Mapping[str, Any]],
     ) -> dict[str, Any]:
         """`columns`: the claim's fields by name (a relation's by its id: `annotator`
-        too); `topics` in the order of their names; `relations` in the order of their
-        kinds and targets, with `created_by_name`."""
+        too; `gold` besides them, for `can`); `topics` in the order of their names;
+        `relations` in the order of their kinds and targets, with `created_by_name`."""
         result = represent(self.fields, columns.__getitem__)
         result.update(
             speaker_name=speaker_name,
@@ -108,19 +118,21 @@ class Representation:
                 }
                 for relation in relations
             ],
-            can=self.allowed(columns["annotator"], columns["status"]),
+            can=self.allowed(columns),
         )
         # In the resource's order of fields, as ClaimSerializer gives them.
         return {name: result[name] for name in ClaimSerializer.Meta.fields}
 
-    def allowed(self, annotator_id: int, status: str) -> dict[str, bool]:
-        """allowed_actions() depends on the claim only through whether it is hers and
-        its status: asked once per pair, not per claim."""
-        key = (annotator_id == self.user.pk, status)
+    def allowed(self, columns: Mapping[str, Any]) -> dict[str, bool]:
+        """allowed_actions() depends on the claim only through whether it is hers, its
+        status and, for a gold claim, whether she curates its project document (still
+        open; known from `gold`): asked once per such key, not per claim."""
+        gold = columns["gold"]
+        curates_open = gold and (columns["project"], columns["document"]) in self.curated_open
+        key = (columns["annotator"] == self.user.pk, columns["status"], gold, curates_open)
         if key not in self.can:
-            self.can[key] = allowed_actions(
-                self.user, Claim(annotator_id=annotator_id, status=status)
-            )
+            claim = Claim(annotator_id=columns["annotator"], status=columns["status"], gold=gold)
+            self.can[key] = allowed_actions(self.user, claim, curates_open=curates_open)
         return self.can[key]
 
     def new_claim(self, new: "NewClaim") -> dict[str, Any]:
@@ -133,7 +145,7 @@ class Representation:
             else ClaimObservationSerializer
         )
         return self.claim(
-            {name: claim[ATTNAMES[name]] for name in [*self.fields, "annotator"]},
+            {name: claim[ATTNAMES[name]] for name in [*self.fields, "annotator", "gold"]},
             speaker_name=new.speaker.name if new.speaker is not None else None,
             annotator=self.user.username,
             reviewer=None,
@@ -177,6 +189,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
         .values(
             *representation.fields,
             "annotator",
+            "gold",
             speaker_name=F("speaker__name"),
             annotator_name=F("annotator__username"),
             reviewer_name=F("reviewer__username"),
@@ -196,6 +209,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
             **figure_columns,
         )
     }
+    representation.gold((row["project"], row["document"]) for row in rows.values() if row["gold"])
     return [
         representation.claim(
             row,

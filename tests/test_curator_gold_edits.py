@@ -4,11 +4,15 @@ curated; the gold layer is then final for her (reviewers still change any claim)
 
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from annotations.models import ReviewStatus
+from annotations.models import Document, ReviewStatus
 from claims.models import Claim, Stance
+from projects.models import CurationState, ProjectDocument
 from tests.api_support import api_as
+from tests.test_claim_permissions import admin_form_data
 from tests.test_curation import finish_annotation, team  # noqa: F401 (a fixture)
 
 
@@ -72,3 +76,105 @@ def test_the_curation_page_offers_the_edit_the_claim_page_allows(team, alice):
     assert f"edit gold claim {gold.pk}" not in page
     assert f"gold claim {gold.pk}" in page
     assert cora.get(change).context["has_change_permission"] is False
+
+
+def test_the_claim_list_offers_her_the_edit_the_claim_page_does(team):
+    gold = merged_gold(team)
+    cora = api_as(team["cora"])
+    read = cora.get(f"/api/v1/claims/{gold.pk}/").json()
+    listed = cora.get(f"/api/v1/claims/?layer=gold&document={gold.document_id}").json()
+    assert [claim["can"] for claim in listed["results"]] == [read["can"]]
+    assert read["can"]["change"] is True
+
+
+def other_document(
+    team: dict[str, Any], state: CurationState | None, tag: str = ""
+) -> tuple[Document, dict[str, Any]]:
+    """Another document, in the project in `state` (None: not in the project), and the
+    span of a quote in it."""
+    text = f"另一份文件（{state or '不在项目'}{tag}）。国有企业改革深化提升行动。"
+    other = Document.objects.create_from_raw(text, title="other")
+    if state is not None:
+        ProjectDocument.objects.create(
+            project=team["project"], document=other, curation_state=state
+        )
+    quote = "国有企业改革"
+    start = other.text.index(quote)
+    return other, {"document": other.pk, "start": start, "end": start + len(quote), "quote": quote}
+
+
+def test_gold_is_not_moved_into_a_document_curated_already(team):
+    gold = merged_gold(team)
+    _, span = other_document(team, CurationState.CURATED)
+    refused = patch(team["cora"], gold, **span)
+    assert refused.status_code == 400, refused.text
+    assert "document" in refused.json()
+    gold.refresh_from_db()
+    assert gold.document == team["document"]
+    # Into an open document of the project she curates, she may.
+    other, span = other_document_open(team)
+    assert patch(team["cora"], gold, **span).status_code == 200
+    gold.refresh_from_db()
+    assert gold.document == other
+
+
+def other_document_open(team: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+    other = Document.objects.create_from_raw("第三份文件。国有企业改革。", title="third")
+    ProjectDocument.objects.create(project=team["project"], document=other)
+    start = other.text.index("国有企业改革")
+    return other, {"document": other.pk, "start": start, "end": start + 6, "quote": "国有企业改革"}
+
+
+def test_a_claim_is_not_moved_out_of_its_projects_documents(team, rachel):
+    gold = merged_gold(team)
+    _, span = other_document(team, None)
+    # The database refuses it only at commit (a deferred foreign key), naming no field.
+    refused = patch(rachel, gold, **span)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["document"] == [
+        f"Document {span['document']} is not in project {team['project']}."
+    ]
+
+
+def test_nor_on_the_claim_page(team):
+    gold = merged_gold(team)
+    cora = Client()
+    cora.force_login(team["cora"])
+    change = f"/admin/claims/claim/{gold.pk}/change/"
+    _, span = other_document(team, CurationState.CURATED)
+    form = admin_form_data(cora.get(change)) | span
+    refused = cora.post(change, form)
+    assert refused.status_code == 200  # the form again, with the error
+    assert "This document is curated already" in refused.content.decode()
+    gold.refresh_from_db()
+    assert gold.document == team["document"]
+    _, span = other_document(team, None)
+    refused = cora.post(change, form | span)
+    assert f"Document {span['document']} is not in project" in refused.content.decode()
+
+
+def test_a_page_of_gold_over_many_documents_asks_her_curation_once(team):
+    """`can` of gold claims: one query for the page's project documents, not one each."""
+    gold = merged_gold(team)
+    cora = api_as(team["cora"])
+    page = f"/api/v1/claims/?layer=gold&project={team['project'].pk}"
+    with CaptureQueriesContext(connection) as one_document:
+        assert len(cora.get(page).json()["results"]) == 1
+    for number in range(3):
+        _, span = other_document(team, CurationState.OPEN, f"{number}")
+        span["document_id"] = span.pop("document")
+        Claim.objects.create(
+            **span,
+            project=team["project"],
+            annotator=team["cora"],
+            attribution=gold.attribution,
+            claim_type=gold.claim_type,
+            status=ReviewStatus.ACCEPTED,
+            reviewer=team["cora"],
+            reviewed_at=gold.reviewed_at,
+            gold=True,
+        )
+    with CaptureQueriesContext(connection) as four_documents:
+        listed = cora.get(page).json()["results"]
+    assert [claim["can"]["change"] for claim in listed] == [True] * 4
+    assert len(four_documents) == len(one_document)
