@@ -78,6 +78,7 @@ from claims.permissions import (
     can_delete_claim,
     can_review_claim,
     can_submit_claim,
+    hold_open_gold,
     is_reviewer,
     move_refusal,
     signed_in,
@@ -742,6 +743,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
 
     def update(self, claim: Claim, validated_data: dict[str, Any]) -> Claim:
         """The claim, then its parts, under one version: call inside a transaction."""
+        hold_open_gold(self.context["request"].user, claim)
         topics = validated_data.pop("topics", None)
         parts = {
             name: validated_data.pop(name)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from annotations.models import ReviewStatus
@@ -103,6 +104,27 @@ def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
     return is_reviewer(user) or bool(open_documents_curated(user, [(project_id, document_id)]))
+
+
+def hold_open_gold(user: AnyUser, claim: Claim) -> None:
+    """Inside the transaction that changes `claim` (as stored): a curator's change to
+    gold holds its project document (FOR SHARE) and asks again whether it is still open.
+
+    Curation's `finish` locks that row FOR UPDATE: a finish under way makes the change
+    wait, then see the document curated and be refused (PermissionDenied); a change
+    under way makes the finish wait for it. Reviewers, and an annotator's own claim,
+    depend on no curation state.
+    """
+    if not claim.gold or is_reviewer(user) or _owns_editable(user, claim):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {ProjectDocument._meta.db_table} "  # noqa: S608 (our table's name)
+            "WHERE project_id = %s AND document_id = %s FOR SHARE",
+            [claim.project_id, claim.document_id],
+        )
+    if not open_documents_curated(user, [(claim.project_id, claim.document_id)]):
+        raise PermissionDenied(_("This document is curated already; its gold layer is final."))
 
 
 def move_refusal(user: AnyUser, claim: Claim) -> str | None:

@@ -2,9 +2,11 @@
 fields, or edits"), on the curation page and over the API alike, until the document is
 curated; the gold layer is then final for her (reviewers still change any claim)."""
 
+import threading
+import time
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -178,3 +180,54 @@ def test_a_page_of_gold_over_many_documents_asks_her_curation_once(team):
         listed = cora.get(page).json()["results"]
     assert [claim["can"]["change"] for claim in listed] == [True] * 4
     assert len(four_documents) == len(one_document)
+
+
+def finishing_slowly(entry: ProjectDocument, started: threading.Event) -> threading.Thread:
+    """A finish of `entry` under way, as curation's finish runs it (its row locked FOR
+    UPDATE and set curated), that takes a second to commit."""
+
+    def finish() -> None:
+        try:
+            with transaction.atomic():
+                ProjectDocument.objects.select_for_update().get(pk=entry.pk)
+                ProjectDocument.objects.filter(pk=entry.pk).update(
+                    curation_state=CurationState.CURATED
+                )
+                started.set()
+                time.sleep(1)  # the curator's edit arrives meanwhile
+        finally:
+            connection.close()
+
+    return threading.Thread(target=finish)
+
+
+def test_a_curators_edit_waits_for_a_finish_under_way_and_is_refused(team, transactional_db):
+    gold = merged_gold(team)
+    entry = ProjectDocument.objects.get(project=team["project"], document=team["document"])
+    started = threading.Event()
+    finishing = finishing_slowly(entry, started)
+    finishing.start()
+    assert started.wait(10)
+    reply = patch(team["cora"], gold, stance=Stance.SUPPORT)  # read it open, before
+    finishing.join()
+    assert reply.status_code == 403, reply.text
+    gold.refresh_from_db()
+    assert gold.stance != Stance.SUPPORT
+
+
+def test_nor_on_the_claim_page_while_a_finish_is_under_way(team, transactional_db):
+    gold = merged_gold(team)
+    entry = ProjectDocument.objects.get(project=team["project"], document=team["document"])
+    cora = Client()
+    cora.force_login(team["cora"])
+    change = f"/admin/claims/claim/{gold.pk}/change/"
+    data = admin_form_data(cora.get(change)) | {"note": "改了"}
+    started = threading.Event()
+    finishing = finishing_slowly(entry, started)
+    finishing.start()
+    assert started.wait(10)
+    reply = cora.post(change, data)
+    finishing.join()
+    assert reply.status_code == 403
+    gold.refresh_from_db()
+    assert gold.note != "改了"
