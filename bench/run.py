@@ -268,8 +268,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--one"]:
         print(json.dumps(measure_one(set(sys.argv[2:]))))
         return
-    parts = PARTS.get(sys.argv[1], ["exports", "lists"]) if sys.argv[1:] else []
-    urls = sys.argv[2:] if sys.argv[1:2] and sys.argv[1] in PARTS else sys.argv[1:]
+    flag = sys.argv[1] if sys.argv[1:] else ""
+    parts = PARTS.get(flag, ["exports", "lists"])
+    urls = sys.argv[2:] if flag in PARTS else sys.argv[1:]
     if not urls:
         sys.exit(__doc__)
     for url in urls:

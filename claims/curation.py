@@ -30,6 +30,7 @@ from annotations.models import ReviewStatus
 from claims.agreement import Coded, match
 from claims.api import ClaimSerializer, ClaimWriteSerializer, with_resource_fields
 from claims.models import FIGURE_COMPARED_FIELDS, Claim
+from claims.permissions import GOLD_IS_FINAL
 from projects.models import Assignment, AssignmentState, CurationState, Project, ProjectDocument
 
 # What a curator may not set on a gold claim: curation decides these (a target is
@@ -170,7 +171,7 @@ def locked(project: Project, document_id: int, request: Request | HttpRequest) -
             % {"waiting": ", ".join(waiting) or _("no one is assigned to it")}
         )
     if curation.entry.curation_state == CurationState.CURATED:
-        raise Conflict(_("This document is curated already; its gold layer is final."))
+        raise Conflict(str(GOLD_IS_FINAL))
     if curation.entry.curation_state == CurationState.OPEN:
         curation.entry.curation_state = CurationState.CURATING
         curation.entry.save(update_fields=["curation_state"])

@@ -75,27 +75,6 @@ DIMENSIONS: dict[str, tuple[type[models.Model], str, bool]] = {
 # Grouped by claim, merged with the claims in id order (see _by_claim_join).
 TOPICS = "t"
 FIGURES = "f"
-# The claim columns the export reads (the dimensions' keys among them).
-CLAIM_FIELDS = [
-    "id",
-    "document_id",
-    "start",
-    "end",
-    "quote",
-    "claim_type",
-    "attribution",
-    "stance",
-    "modality",
-    "speaker_id",
-    "speaker_role",
-    "note",
-    "status",
-    "annotator_id",
-    "reviewer_id",
-    "version",
-    "created_at",
-    "updated_at",
-]
 
 
 def _field(model: type[models.Model], name: str) -> AnyField:
@@ -175,6 +154,11 @@ EXPORT_COLUMNS: list[Column] = [
     Column("period_end", FIGURES, "o.period_end", _field(Observation, "period_end")),
 ]
 COLUMN_NAMES = [column.name for column in EXPORT_COLUMNS]
+# The claim columns the export reads: its own, and the keys of its dimensions.
+CLAIM_FIELDS = [
+    *(column.field.attname for column in EXPORT_COLUMNS if column.source == CLAIMS),
+    *(key for _, key, _ in DIMENSIONS.values()),
+]
 
 
 # Memory for each memoized source of an export (twice this: hash_mem_multiplier),

@@ -55,6 +55,9 @@ def can_add_claim(user: AnyUser) -> bool:
     return user.is_active and user.is_staff and user.has_perm("claims.add_claim")
 
 
+# Said to whoever would change gold once its document is curated.
+GOLD_IS_FINAL = _("This document is curated already; its gold layer is final.")
+
 # A rejected claim goes back to its annotator: she edits, resubmits or deletes it.
 ANNOTATOR_EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.REJECTED)
 
@@ -100,10 +103,12 @@ def can_change_claim(user: AnyUser, claim: Claim, *, curates_open: bool | None =
 
 
 def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
-    """can_change_claim for every gold claim of one project document (the curation page)."""
-    if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
-        return False
-    return is_reviewer(user) or bool(open_documents_curated(user, [(project_id, document_id)]))
+    """can_change_claim for every gold claim of one project document (the curation page):
+    gold is accepted, so never an annotator's own to edit."""
+    gold = Claim(
+        gold=True, project_id=project_id, document_id=document_id, status=ReviewStatus.ACCEPTED
+    )
+    return can_change_claim(user, gold)
 
 
 def hold_open_gold(user: AnyUser, claim: Claim) -> None:
@@ -124,7 +129,7 @@ def hold_open_gold(user: AnyUser, claim: Claim) -> None:
             [claim.project_id, claim.document_id],
         )
     if not open_documents_curated(user, [(claim.project_id, claim.document_id)]):
-        raise PermissionDenied(_("This document is curated already; its gold layer is final."))
+        raise PermissionDenied(GOLD_IS_FINAL)
 
 
 def move_refusal(user: AnyUser, claim: Claim) -> str | None:
@@ -144,7 +149,7 @@ def move_refusal(user: AnyUser, claim: Claim) -> str | None:
             "project": project,
         }
     if claim.gold and not can_change_claim(user, claim):
-        return str(_("This document is curated already; its gold layer is final."))
+        return str(GOLD_IS_FINAL)
     return None
 
 
