@@ -1594,13 +1594,60 @@ class SuggestionKind(models.TextChoices):
     OBSERVATION = ClaimType.OBSERVATION.value, _("observation")
 
 
-@tracked()
-class SuggestionDismissal(models.Model):
-    """An annotator said a suggested figure is not a claim; it is not suggested again.
+class SuggestionDismissalQuerySet(models.QuerySet["SuggestionDismissal"]):
+    def hiding_from(
+        self, user: User | AnonymousUser, project: Project, document: Document
+    ) -> "SuggestionDismissalQuerySet":
+        """The dismissals that hide suggestions of `document` from `user` in `project`.
 
-    Identified by the figure's span in the document text and the suggested kind.
+        In a shared project, every dismissal made in it: one annotator's "not a claim"
+        stands for the team. In a project of independent annotation, her own, so that no
+        one's judgment steers another's layer; and once the document is curated, also
+        those of the curator who finished it, for everyone: hers is the decision that
+        counts then. So a curator at work sees every figure she has not dismissed herself
+        (the annotators' dismissals are theirs, as their claims are). The project's mode
+        as it is now decides, whatever it was when a dismissal was made. No query of its
+        own: the rule is part of the caller's.
+        """
+        here = self.filter(project=project, document=document)
+        if not project.independent:
+            return here
+        by_curator = ProjectDocument.objects.filter(
+            project=project,
+            document=document,
+            curation_state=CurationState.CURATED,
+            curated_by=OuterRef("dismissed_by"),
+        )
+        return here.filter(Q(dismissed_by=user.pk) | Q(Exists(by_curator)))
+
+
+# Dismissals recorded before they belonged to a project have none in their events.
+@tracked(
+    event_fields={
+        "project": models.ForeignKey(
+            Project,
+            null=True,
+            db_constraint=False,
+            on_delete=models.DO_NOTHING,
+            related_name="+",
+            related_query_name="+",
+            verbose_name=_("project"),
+        )
+    }
+)
+class SuggestionDismissal(models.Model):
+    """An annotator said a suggested figure is not a claim; it is not suggested again in
+    her project (to whom: SuggestionDismissalQuerySet.hiding_from).
+
+    Identified by the project, the figure's span in the document text and the suggested
+    kind; in a project of independent annotation also by its annotator, each of whom
+    judges every figure for herself. The project holds the document (a composite foreign
+    key to its project document, migration 0024).
     """
 
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
     document = models.ForeignKey(
         Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
     )
@@ -1614,7 +1661,24 @@ class SuggestionDismissal(models.Model):
         related_name="+",
         verbose_name=_("dismissed by"),
     )
+    # Set (to dismissed_by) when the project was one of independent annotation at the
+    # time, empty when it was shared (a database trigger checks which, migration 0024):
+    # it makes the unique key one dismissal per annotator there, one per team here.
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("annotator"),
+        help_text=_(
+            "Whose own layer the dismissal is part of, in a project of independent "
+            "annotation; empty in a shared project"
+        ),
+    )
     dismissed_at = models.DateTimeField(_("dismissed at"), auto_now_add=True)
+
+    objects = SuggestionDismissalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("suggestion dismissal")
@@ -1629,8 +1693,16 @@ class SuggestionDismissal(models.Model):
             models.CheckConstraint(
                 condition=~Q(number_text=""), name="suggestion_dismissal_has_number"
             ),
+            models.CheckConstraint(
+                condition=Q(annotator__isnull=True) | Q(annotator=F("dismissed_by")),
+                name="suggestion_dismissal_annotator_dismissed_it",
+            ),
+            # An empty annotator is one value here (NULLS NOT DISTINCT): one dismissal of
+            # a figure per shared project.
             models.UniqueConstraint(
-                fields=["document", "start", "end", "kind"], name="suggestion_dismissal_unique"
+                fields=["project", "document", "start", "end", "kind", "annotator"],
+                nulls_distinct=False,
+                name="suggestion_dismissal_unique",
             ),
         ]
 

@@ -42,6 +42,7 @@ from claims.models import (
     SuggestionDismissal,
 )
 from claims.tracking import Bound, year_end
+from projects.models import Project
 
 CLAUSE_END = re.compile(r"[；;。！？!?\n]")
 COMMA = re.compile(r"[，,：:]")
@@ -302,14 +303,20 @@ def stored_for(document: Document) -> list[Suggestion]:
     return [from_json(item, document.text) for item in stored.items]
 
 
-def for_document(document: Document, user: User | AnonymousUser) -> list[Suggestion]:
-    """Suggestions not yet annotated nor dismissed: the stored ones, then two queries
-    (claims, dismissals). A suggestion is annotated when a claim's span holds its figure;
-    only claims `user` may read count, so what is left out reveals no one else's span."""
-    claims = Claim.objects.visible_to(user).filter(document=document)
+def for_document(
+    document: Document, user: User | AnonymousUser, project: Project
+) -> list[Suggestion]:
+    """Suggestions in `project` not yet annotated nor dismissed there: the stored ones, then
+    two queries (claims, dismissals). A suggestion is annotated when a claim of the project
+    that `user` may read has a span holding its figure, so what is left out reveals no one
+    else's span; which dismissals count is SuggestionDismissalQuerySet.hiding_from's rule.
+    Another project's claims and dismissals change nothing here."""
+    claims = Claim.objects.visible_to(user).filter(document=document, project=project)
     spans = sorted(claims.values_list("start", "end"))
     dismissed = set(
-        SuggestionDismissal.objects.filter(document=document).values_list("start", "end", "kind")
+        SuggestionDismissal.objects.hiding_from(user, project, document).values_list(
+            "start", "end", "kind"
+        )
     )
     starts = [start for start, _ in spans]
     furthest_end = list(itertools.accumulate((end for _, end in spans), max))

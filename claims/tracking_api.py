@@ -8,9 +8,12 @@
   every target with its status, filtered.
   Each of these three takes `layer=gold` (only what curated claims state and observe)
   or `layer=annotations` (only the annotators' claims).
-- GET /api/v1/documents/<id>/suggestions/: candidate targets and observations.
+- GET /api/v1/documents/<id>/suggestions/?project=<id>: candidate targets and observations
+  in a project (suggestion_project: implied when the document is in one project she
+  annotates in, else required).
 - POST /api/v1/documents/<id>/suggestions/accept/ and …/dismiss/ with {kind, figure_start,
-  figure_end}: accept makes a draft claim with its parsed figure; dismiss hides it for good.
+  figure_end, project}: accept makes a draft claim in the project with its parsed figure;
+  dismiss hides it there for good (from her alone in a project of independent annotation).
 
 The ground rules are config.api.ApiViewMixin's (login, role permissions for reading
 too, throttles, body size); the role permission is checked on Target for the tracking
@@ -20,6 +23,7 @@ views and on Claim for the suggestions (view to list, add to accept or dismiss).
 from datetime import date
 from typing import Any
 
+import psycopg
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -48,9 +52,10 @@ from claims.models import (
     SuggestionDismissal,
     Target,
 )
-from claims.permissions import signed_in
+from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus, as_json
 from config.api import ApiViewMixin
+from projects.models import Project
 
 
 def layer_param(request: Request) -> str | None:
@@ -240,18 +245,82 @@ def suggestion_json(suggestion: suggestions.Suggestion, metric: Metric | None) -
     }
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+def suggestion_project(user: AnyUser, document: Document, wanted: int | None) -> Project:
+    """The project in which she reads, accepts or dismisses the document's suggestions:
+    `wanted` (an id), or when she names none, the one project holding the document that
+    she annotates in (Project.objects.visible_to: its members, everyone for the default
+    project, which holds every document). A project she does not annotate in is refused
+    (403), one not holding the document or a choice left open is a 400; each names
+    `project`. One query; two to explain a refusal."""
+    holding = list(Project.objects.visible_to(user).filter(entries__document=document))
+    if wanted is None:
+        if len(holding) == 1:
+            return holding[0]
+        if not holding:
+            raise exceptions.PermissionDenied(
+                {"project": [_("You annotate in no project holding this document.")]}
+            )
+        raise exceptions.ValidationError(
+            {
+                "project": [
+                    _(
+                        "Document %(document)s is in several projects you annotate in "
+                        "(%(projects)s): name one."
+                    )
+                    % {
+                        "document": document.pk,
+                        "projects": ", ".join(f"{p.pk} {p.name}" for p in holding),
+                    }
+                ]
+            }
+        )
+    found = next((p for p in holding if p.pk == wanted), None)
+    if found is not None:
+        return found
+    if not Project.objects.visible_to(user).filter(pk=wanted).exists():
+        raise exceptions.PermissionDenied(
+            {"project": [_("Project %(id)s is not one you annotate in.") % {"id": wanted}]}
+        )
+    raise exceptions.ValidationError(
+        {
+            "project": [
+                _("Document %(document)s is not in project %(project)s.")
+                % {"document": document.pk, "project": wanted}
+            ]
+        }
+    )
+
+
+class SuggestionListParams(serializers.Serializer[Any]):
+    project = serializers.IntegerField(required=False, min_value=1)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "project",
+            int,
+            description="The project to read them in; required when the document is in "
+            "several projects you annotate in",
+        )
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 class SuggestionListView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
     def get(self, request: Request, document_id: int) -> Response:
+        params = SuggestionListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
         # The canonical text is scanned; the raw text is not needed.
         document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
+        project = suggestion_project(request.user, document, params.validated_data.get("project"))
         metrics = list(Metric.objects.all())
-        found = suggestions.for_document(document, request.user)
+        found = suggestions.for_document(document, request.user, project)
         return Response(
             {
                 "document_id": document.pk,
+                "project": project.pk,
                 "metrics": [{"id": m.pk, "name": str(m)} for m in metrics],
                 "suggestions": [
                     suggestion_json(s, suggestions.guess_metric(s, metrics)) for s in found
@@ -267,19 +336,23 @@ class SuggestionChoiceSerializer(serializers.Serializer[Any]):
     metric = serializers.PrimaryKeyRelatedField(
         queryset=Metric.objects.all(), required=False, allow_null=True
     )
-    # The project the claim is made in (left out: the default project), checked as for any
-    # new claim: hers, and holding the document.
+    # The project the suggestion is accepted or dismissed in (suggestion_project).
     project = serializers.IntegerField(required=False, min_value=1)
 
 
-def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion, dict[str, Any]]:
-    """The open suggestion the request names; the server's own reading, never the client's."""
+def chosen(
+    request: Request, document: Document
+) -> tuple[suggestions.Suggestion, Project, dict[str, Any]]:
+    """The open suggestion the request names, in its project; the server's own reading,
+    never the client's."""
     choice = SuggestionChoiceSerializer(data=request.data)
     choice.is_valid(raise_exception=True)
     wanted = choice.validated_data
+    project = suggestion_project(request.user, document, wanted.get("project"))
     key = (wanted["figure_start"], wanted["figure_end"], wanted["kind"])
     match = next(
-        (s for s in suggestions.for_document(document, request.user) if s.key() == key), None
+        (s for s in suggestions.for_document(document, request.user, project) if s.key() == key),
+        None,
     )
     if match is None:
         raise exceptions.ValidationError(
@@ -291,7 +364,7 @@ def chosen(request: Request, document: Document) -> tuple[suggestions.Suggestion
                 % {"kind": wanted["kind"], "start": key[0], "end": key[1], "document": document.pk}
             }
         )
-    return match, wanted
+    return match, project, wanted
 
 
 @extend_schema(request=SuggestionChoiceSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -303,13 +376,13 @@ class SuggestionAcceptView(ApiViewMixin, APIView):
         with transaction.atomic():
             # Lock the document so two accepts of one suggestion make one claim.
             Document.objects.select_for_update().filter(pk=document.pk).first()
-            suggestion, wanted = chosen(request, document)
+            suggestion, project, wanted = chosen(request, document)
             claim_id = accept(
                 suggestion,
                 document,
                 signed_in(request.user),
                 wanted.get("metric"),
-                project=wanted.get("project"),
+                project=project,
             )
         return Response(
             {"claim_id": claim_id, "url": reverse("admin:claims_claim_change", args=[claim_id])},
@@ -323,11 +396,10 @@ def accept(
     user: User,
     metric: Metric | None,
     *,
-    project: int | None = None,
+    project: Project,
 ) -> int:
-    """A draft claim of the suggested kind with its figure, in `project` (an id; None: the
-    default project), written by the one path for new claims (claims.bulk): all or
-    nothing, all validated. Returns its id."""
+    """A draft claim of the suggested kind with its figure, in `project`, written by the
+    one path for new claims (claims.bulk): all or nothing, all validated. Returns its id."""
     figure: dict[str, Any] = {
         "number_text": suggestion.figure.number_text,
         "comparator": suggestion.figure.comparator,
@@ -359,9 +431,8 @@ def accept(
         "attribution": Attribution.AUTHORIAL,
         "note": "Accepted from a suggestion.",
         "figure": figure,
+        "project": project.pk,
     }
-    if project is not None:
-        row["project"] = project
     try:
         (created,) = create_claims([row], by=user)
     except BulkRejected as rejected:
@@ -376,19 +447,25 @@ class SuggestionDismissView(ApiViewMixin, APIView):
 
     def post(self, request: Request, document_id: int) -> Response:
         document = get_object_or_404(Document, pk=document_id)
-        suggestion, _ = chosen(request, document)
+        suggestion, project, _choice = chosen(request, document)
+        user = signed_in(request.user)
         dismissal = SuggestionDismissal(
+            project=project,
             document=document,
             start=suggestion.figure_start,
             end=suggestion.figure_end,
             kind=suggestion.kind,
             number_text=suggestion.figure.number_text,
-            dismissed_by=signed_in(request.user),
+            dismissed_by=user,
+            annotator=user if project.independent else None,
         )
-        dismissal.full_clean()
+        dismissal.full_clean(validate_constraints=False)  # the unique key: by the database
         try:
             with transaction.atomic():
                 dismissal.save()
-        except IntegrityError:  # dismissed by someone else a moment ago: same outcome
-            pass
+        except IntegrityError as refused:
+            # Dismissed a moment ago by someone of the team (or by her, in another tab):
+            # the same outcome. Any other refusal is the client's to hear.
+            if not isinstance(refused.__cause__, psycopg.errors.UniqueViolation):
+                raise
         return Response({"dismissed": True}, status=status.HTTP_201_CREATED)

@@ -28,16 +28,23 @@ LEVEL = pgtrigger.Statement
 H = TypeVar("H", bound=Callable[..., Any])
 
 
-def tracked(*, exclude: list[str] | None = None) -> Callable[[M], M]:
+def tracked(
+    *,
+    exclude: list[str] | None = None,
+    event_fields: dict[str, models.Field[Any, Any]] | None = None,
+) -> Callable[[M], M]:
     """Record every insert, update and delete of the decorated model as an event.
 
     `exclude` leaves out fields that are not edits (large texts kept elsewhere).
+    `event_fields` replaces the event model's copy of a field: a column added to the
+    model later may be required there and still be empty in the events written before.
     """
     track: Callable[[M], M] = pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
         exclude=exclude,
+        attrs=event_fields,
         append_only=True,
         level=LEVEL,
     )

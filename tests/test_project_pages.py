@@ -65,8 +65,9 @@ def test_guidelines_are_markdown_and_nothing_in_them_runs(study):
     assert "<script>window.pwned" not in versions
 
 
-def target_suggestion(user: Any, document: Document) -> dict[str, Any]:
-    listed = api_as(user).get(f"/api/v1/documents/{document.pk}/suggestions/").json()
+def target_suggestion(user: Any, document: Document, project: Project) -> dict[str, Any]:
+    path = f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}"
+    listed = api_as(user).get(path).json()
     found = next(s for s in listed["suggestions"] if s["figure"]["number_text"] == "35%")
     assert SOE_TARGET in found["quote"]
     return {key: found[key] for key in ("kind", "figure_start", "figure_end")}
@@ -75,11 +76,14 @@ def target_suggestion(user: Any, document: Document) -> dict[str, Any]:
 def test_a_suggestion_accepted_in_a_project_is_a_claim_of_that_project(study, seed_document):
     ann1 = Membership.objects.get(user__username="ann1").user
     url = f"/api/v1/documents/{seed_document.pk}/suggestions/accept/"
-    choice = target_suggestion(ann1, seed_document)
+    choice = target_suggestion(ann1, seed_document, study)
     outsider = make_user("olga", "annotator")
     refused = api_as(outsider).post(url, json={**choice, "project": study.pk})
-    assert refused.status_code == 400
+    assert refused.status_code == 403  # not a project she annotates in
     assert "project" in refused.json()
+    left_out = api_as(ann1).post(url, json=choice)  # hers: the study and the default project
+    assert left_out.status_code == 400
+    assert "project" in left_out.json()
     malformed = api_as(ann1).post(url, json={**choice, "project": "study"})
     assert malformed.status_code == 400
     assert "project" in malformed.json()

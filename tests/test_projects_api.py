@@ -273,7 +273,7 @@ def test_suggestions_leave_out_only_the_spans_she_may_read(team):
     seen_by: dict[str, list[str]] = {}
     for name in ("ann1", "ann2", "cora"):
         user: User = team[name]
-        seen_by[name] = [s.figure.number_text for s in for_document(doc, user)]
+        seen_by[name] = [s.figure.number_text for s in for_document(doc, user, project)]
     assert figure in seen_by["ann1"]  # ann2's claim covers it: ann1 must not learn that
     assert figure not in seen_by["ann2"]
     assert figure not in seen_by["cora"]

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from annotations.models import Document
 from claims.models import Claim, Speaker, Target
 from claims.roles import ANNOTATOR, REVIEWER
-from projects.models import Guidelines
+from projects.models import Guidelines, Project
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
 from tests.conftest import make_user
 
@@ -104,7 +104,11 @@ class Study:
             "targets-due": ["/api/v1/targets/due/?as_of=2030-12-31"],
             "targets-tracking": ["/api/v1/targets/tracking/"],
             "target-timeline": [f"/api/v1/targets/{self.target}/timeline/"],
-            "document-suggestions": [f"/api/v1/documents/{d}/suggestions/" for d in SEEDS],
+            "document-suggestions": [
+                f"/api/v1/documents/{d}/suggestions/{query}"
+                for d in SEEDS
+                for query in ("", f"?project={project}")
+            ],
             "project-list": ["/api/v1/projects/"],
             "project-detail": [f"/api/v1/projects/{project}/"],
             "project-history": [f"/api/v1/projects/{project}/history/"],
@@ -322,6 +326,36 @@ def test_a_study_never_shows_an_annotator_anothers_claims_before_curation() -> N
         assert any(t.startswith("target-timeline") for t in seen)
         assert any(t.startswith("observation-list") for t in seen)
         assert any(t.startswith("admin /admin/claims/claim/deleted/") for t in seen)
+
+    # A suggestion ann1 dismisses is hers to dismiss: ann2 still judges it for herself.
+    suggestions = f"/api/v1/documents/{shared}/suggestions/"
+
+    def suggested(user: User) -> list[tuple[int, int, str]]:
+        listed = api_as(user).get(f"{suggestions}?project={project}")
+        assert listed.status_code == 200, listed.text
+        return [
+            (s["figure_start"], s["figure_end"], s["kind"]) for s in listed.json()["suggestions"]
+        ]
+
+    first = suggested(ann1)[0]
+    which = dict(zip(("figure_start", "figure_end", "kind"), first, strict=True))
+    left_out = api_as(ann1).post(f"{suggestions}dismiss/", json=which)
+    assert left_out.status_code == 400  # the shared document is in the default project too
+    assert "project" in left_out.json()
+    dismissed = api_as(ann1).post(f"{suggestions}dismiss/", json=which | {"project": project})
+    assert dismissed.status_code == 201, dismissed.text
+    assert first not in suggested(ann1)
+    assert first in suggested(ann2)
+    assert first in suggested(cora)
+    assert first in [
+        (s["figure_start"], s["figure_end"], s["kind"])
+        for s in ann2_api.get(f"{suggestions}?project={Project.objects.default().pk}").json()[
+            "suggestions"
+        ]
+    ]
+    foreign = api_as(olga).post(f"{suggestions}dismiss/", json=which | {"project": project})
+    assert foreign.status_code == 403
+    assert "project" in foreign.json()
 
     # Progress shows an annotator only her own numbers.
     own = api_as(ann1).get(f"{base}/progress/").json()

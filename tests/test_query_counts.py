@@ -37,6 +37,7 @@ from claims.models import (
     Topic,
 )
 from claims.roles import ANNOTATOR, API_READER, REVIEWER
+from projects.models import Project
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
 from tests.conftest import SEED_000, SEED_001, SEED_003, built_once, make_user
 from tests.test_tracking import state
@@ -148,14 +149,16 @@ def build() -> QueryData:
             ClaimRelation.objects.create(
                 source=observed, target=stated, kind=RelationKind.EVIDENCE_FOR, created_by=rachel
             )
-        SuggestionDismissal.objects.create(
-            document=document,
-            start=1,
-            end=3,
-            kind=ClaimType.TARGET,
-            number_text="35%",
-            dismissed_by=alice,
-        )
+        for dismisser, start in ((alice, 1), (bob, 5)):
+            SuggestionDismissal.objects.create(
+                project=Project.objects.default(),
+                document=document,
+                start=start,
+                end=start + 2,
+                kind=ClaimType.TARGET,
+                number_text="35%",
+                dismissed_by=dismisser,
+            )
     return QueryData(reader=reader, rachel=rachel, documents=documents, targets=targets)
 
 
@@ -298,6 +301,7 @@ def test_the_suggestions_of_a_document_take_the_queries_named(
     expected = [
         *TOKEN,
         ("the document, with the text it scans", "annotations_document"),
+        ("the projects holding it that she annotates in", "projects_project"),
         ("the metrics to guess from", "claims_metric"),
         ("the spans of its claims", "claims_claim"),
         ("its dismissed suggestions", "claims_suggestiondismissal"),

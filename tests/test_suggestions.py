@@ -6,10 +6,13 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from annotations.models import Document, ReviewStatus
-from claims import devset, suggestions
+from claims import devset, suggestions, tracking_api
 from claims.figures import Change, Comparator
 from claims.models import (
     Claim,
@@ -19,10 +22,12 @@ from claims.models import (
     SuggestionDismissal,
     TargetStatement,
 )
-from claims.suggestions import for_document, scan
+from claims.roles import ANNOTATOR
+from claims.suggestions import Suggestion, for_document, scan
 from claims.tracking import Bound
-from tests.api_support import _fresh_throttles, api_for, mallory, reader  # noqa: F401
-from tests.conftest import TEXTS, make_claim
+from projects.models import CurationState, Membership, Project, ProjectDocument, ProjectRole
+from tests.api_support import _fresh_throttles, api_as, api_for, mallory, reader  # noqa: F401
+from tests.conftest import TEXTS, make_claim, make_user
 
 GOALS = (
     "今年发展主要预期目标是：国内生产总值增长5%左右；城镇新增就业1200万人以上，"
@@ -193,9 +198,13 @@ def test_it_denies_suggestions_to_anonymous_roleless_and_read_only_users(
     assert not SuggestionDismissal.objects.exists()
 
 
+def in_default(document: Document, user: User) -> list[Suggestion]:
+    return for_document(document, user, Project.objects.default())
+
+
 def test_it_leaves_out_figures_already_annotated(report, alice):
     make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
-    assert "5%" not in [s.figure.number_text for s in for_document(report, alice)]
+    assert "5%" not in [s.figure.number_text for s in in_default(report, alice)]
 
 
 def test_it_reports_precision_and_recall_against_annotated_claims(report, alice):
@@ -312,31 +321,48 @@ def test_it_reads_the_development_reports_main_targets_and_outcomes_as_imported(
 
 
 def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
-    report, alice, django_assert_num_queries
+    report, alice, bob, django_assert_num_queries
 ):
+    default = Project.objects.default()
+    other = Project.objects.create(name="Other")
+    Membership.objects.create(project=other, user=alice, role=ProjectRole.ANNOTATOR)
+    ProjectDocument.objects.create(project=other, document=report)
     make_claim(report, "国内生产总值增长5%左右", alice, claim_type=ClaimType.TARGET)
     make_claim(report, "城镇新增就业1244万人", alice, claim_type=ClaimType.OBSERVATION)
-    first = for_document(report, alice)
+    make_claim(report, "城镇新增就业1200万人以上", alice, claim_type="target", project=other)
+    by_figure = {s.figure.number_text: s for s in scan(report.text, 2024)}
+    for project, user, number_text in (
+        (default, bob, "5.5%"),
+        (default, alice, "5%"),
+        (other, alice, "1.3万亿斤"),
+        (other, alice, "126万亿元"),
+    ):
+        found = by_figure[number_text]
+        SuggestionDismissal.objects.create(
+            project=project,
+            document=report,
+            start=found.figure_start,
+            end=found.figure_end,
+            kind=found.kind,
+            number_text=number_text,
+            dismissed_by=user,
+        )
+    first = for_document(report, alice, default)
     stored = StoredSuggestions.objects.get(document=report)
     assert len(stored.items) == len(scan(report.text, 2024)) == 7
     with django_assert_num_queries(3):  # stored suggestions, claims' spans, dismissals
-        again = for_document(report, alice)
+        again = for_document(report, alice, default)
     assert again == first
-    assert [s.figure.number_text for s in again] == [
-        "1200万人",
-        "5.5%",
-        "1.3万亿斤",
-        "126万亿元",
-        "5.2%",
-    ]
+    # The default project's claims and dismissals leave these out; the other's nothing.
+    assert [s.figure.number_text for s in again] == ["1200万人", "1.3万亿斤", "126万亿元", "5.2%"]
 
 
 def test_stored_suggestions_of_an_older_scanner_are_computed_again(report, monkeypatch, admin_user):
-    for_document(report, admin_user)
+    in_default(report, admin_user)
     StoredSuggestions.objects.update(items=[])
-    assert for_document(report, admin_user) == []  # the stored list is what is read
+    assert in_default(report, admin_user) == []  # the stored list is what is read
     monkeypatch.setattr(suggestions, "SCANNER_VERSION", suggestions.SCANNER_VERSION + 1)
-    assert len(for_document(report, admin_user)) == 7
+    assert len(in_default(report, admin_user)) == 7
     assert len(StoredSuggestions.objects.get().items) == 7
 
 
@@ -356,3 +382,187 @@ def test_a_span_of_past_years_is_no_horizon_and_a_gap_to_a_goal_is_no_target():
     assert [(s.kind, s.figure.number_text) for s in found] == [(ClaimType.OBSERVATION, "8.3万亿元")]
     gap = scan("年交易額不到30億元，與曾經定下的目標相差了1000多倍。", 2024)
     assert "1000多倍" not in [s.figure.number_text for s in gap]
+
+
+# --------------------------------------------- dismissals belong to a project (and to her)
+
+
+@pytest.fixture
+def places(report, alice, bob) -> dict[str, Project]:
+    """The report in the default project, in a shared project and in one of independent
+    annotation; alice and bob annotate in both, cora curates the independent one, and a
+    third project holds no report. olga is an annotator of none of them."""
+    shared = Project.objects.create(name="Shared")
+    independent = Project.objects.create(name="Study", independent=True)
+    elsewhere = Project.objects.create(name="Elsewhere")
+    cora = make_user("cora", ANNOTATOR)
+    make_user("olga", ANNOTATOR)
+    for project in (shared, independent, elsewhere):
+        for user in (alice, bob):
+            Membership.objects.create(project=project, user=user, role=ProjectRole.ANNOTATOR)
+    Membership.objects.create(project=independent, user=cora, role=ProjectRole.CURATOR)
+    for project in (shared, independent):
+        ProjectDocument.objects.create(project=project, document=report)
+    return {
+        "default": Project.objects.default(),
+        "shared": shared,
+        "independent": independent,
+        "elsewhere": elsewhere,
+    }
+
+
+def suggested(user: User, document: Document, project: Project) -> list[str]:
+    """The figures suggested to `user` in the project, over the API."""
+    response = api_as(user).get(
+        f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}"
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["project"] == project.pk
+    return [s["figure"]["number_text"] for s in response.json()["suggestions"]]
+
+
+def dismiss(user: User, document: Document, project: Project, number_text: str) -> Any:
+    shown = api_as(user).get(f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}")
+    body = choice(pick(shown.json()["suggestions"], number_text), project=project.pk)
+    return api_as(user).post(f"/api/v1/documents/{document.pk}/suggestions/dismiss/", json=body)
+
+
+def test_a_dismissal_hides_a_figure_in_its_own_project_only(places, report, alice, bob):
+    shared = places["shared"]
+    assert dismiss(alice, report, shared, "1.3万亿斤").status_code == 201
+    dismissal = SuggestionDismissal.objects.get()
+    assert (dismissal.project, dismissal.dismissed_by, dismissal.annotator) == (shared, alice, None)
+    # A shared project: hidden from everyone in it; still suggested in every other project.
+    assert "1.3万亿斤" not in suggested(alice, report, shared)
+    assert "1.3万亿斤" not in suggested(bob, report, shared)
+    for user in (alice, bob):
+        assert "1.3万亿斤" in suggested(user, report, places["default"])
+        assert "1.3万亿斤" in suggested(user, report, places["independent"])
+    # Accepting is the same: a claim of the shared project annotates the figure there only.
+    grain = pick(open_suggestions_in(alice, report, shared), "5.5%")
+    accepted = api_as(alice).post(
+        f"/api/v1/documents/{report.pk}/suggestions/accept/",
+        json=choice(grain, project=shared.pk),
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert Claim.objects.get(pk=accepted.json()["claim_id"]).project == shared
+    assert "5.5%" not in suggested(bob, report, shared)
+    assert "5.5%" in suggested(bob, report, places["default"])
+
+
+def open_suggestions_in(user: User, document: Document, project: Project) -> list[dict[str, Any]]:
+    path = f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}"
+    found: list[dict[str, Any]] = api_as(user).get(path).json()["suggestions"]
+    return found
+
+
+def test_in_an_independent_project_a_dismissal_hides_a_figure_from_her_alone_until_curated(
+    places, report, alice, bob
+):
+    study = places["independent"]
+    cora = User.objects.get(username="cora")
+    assert dismiss(alice, report, study, "1.3万亿斤").status_code == 201
+    assert "1.3万亿斤" not in suggested(alice, report, study)
+    assert "1.3万亿斤" in suggested(bob, report, study)  # he judges it for himself
+    assert "1.3万亿斤" in suggested(cora, report, study)  # and so does the curator
+    assert dismiss(bob, report, study, "1.3万亿斤").status_code == 201
+    assert set(
+        SuggestionDismissal.objects.filter(project=study).values_list("annotator", flat=True)
+    ) == {alice.pk, bob.pk}
+    # Curated: the curator's dismissals hide a figure from everyone; hers still from her.
+    assert dismiss(cora, report, study, "5.2%").status_code == 201
+    assert "5.2%" in suggested(alice, report, study)
+    ProjectDocument.objects.filter(project=study, document=report).update(
+        curation_state=CurationState.CURATED, curated_by=cora, curated_at=timezone.now()
+    )
+    for user in (alice, bob, cora):
+        assert "5.2%" not in suggested(user, report, study), user
+    assert "1.3万亿斤" not in suggested(alice, report, study)
+    assert "1.3万亿斤" in suggested(cora, report, study)
+
+
+def test_the_project_is_named_when_she_annotates_the_document_in_several_and_checked(
+    places, report, alice
+):
+    api = api_as(alice)
+    path = f"/api/v1/documents/{report.pk}/suggestions/"
+    grain = pick(open_suggestions_in(alice, report, places["default"]), "1.3万亿斤")
+    for url in (path + "accept/", path + "dismiss/"):
+        left_out = api.post(url, json=choice(grain))
+        assert left_out.status_code == 400
+        assert "name one" in left_out.json()["project"][0]
+    assert api.get(path).status_code == 400
+    assert "project" in api.get(path).json()
+    for wanted, code in (
+        (places["elsewhere"].pk, 400),  # hers, but the report is not in it
+        (999999, 403),  # no project at all
+        ("x", 400),
+    ):
+        refused = api.post(path + "dismiss/", json=choice(grain, project=wanted))
+        assert refused.status_code == code, refused.text
+        assert "project" in refused.json()
+        assert api.get(f"{path}?project={wanted}").status_code == code
+    # olga annotates in the default project only: it is implied, and the study is not hers.
+    olga = api_as(User.objects.get(username="olga"))
+    assert olga.get(path).json()["project"] == places["default"].pk
+    for project in (places["shared"], places["independent"]):
+        foreign = olga.post(path + "dismiss/", json=choice(grain, project=project.pk))
+        assert foreign.status_code == 403
+        assert "project" in foreign.json()
+        assert olga.get(f"{path}?project={project.pk}").status_code == 403
+    assert not SuggestionDismissal.objects.exists()
+    assert not Claim.objects.exists()
+
+
+def test_a_dismissal_made_a_moment_ago_by_someone_else_is_the_same_outcome(
+    places, report, alice, bob, monkeypatch
+):
+    shared = places["shared"]
+    real_chosen = tracking_api.chosen
+
+    def bob_first(*args: Any) -> Any:
+        # Bob's request commits between alice's reading and her write.
+        suggestion, project, wanted = real_chosen(*args)
+        SuggestionDismissal.objects.create(
+            project=project,
+            document=report,
+            start=suggestion.figure_start,
+            end=suggestion.figure_end,
+            kind=suggestion.kind,
+            number_text=suggestion.figure.number_text,
+            dismissed_by=bob,
+        )
+        return suggestion, project, wanted
+
+    monkeypatch.setattr(tracking_api, "chosen", bob_first)
+    response = dismiss(alice, report, shared, "1.3万亿斤")
+    assert response.status_code == 201, response.text
+    assert SuggestionDismissal.objects.get().dismissed_by == bob
+
+
+def test_the_database_keeps_one_dismissal_per_team_or_per_annotator(places, report, alice, bob):
+    figure = {"document": report, "start": 10, "end": 12, "kind": "target", "number_text": "5%"}
+    shared, study = places["shared"], places["independent"]
+
+    def write(**fields: Any) -> None:
+        with transaction.atomic():
+            SuggestionDismissal.objects.create(**figure | fields)
+            with connection.cursor() as cursor:  # the project document's key, checked now
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    write(project=shared, dismissed_by=alice)
+    with pytest.raises(IntegrityError):  # one per figure in a shared project
+        write(project=shared, dismissed_by=bob)
+    write(project=study, dismissed_by=alice, annotator=alice)
+    write(project=study, dismissed_by=bob, annotator=bob)  # one per annotator here
+    with pytest.raises(IntegrityError):
+        write(project=study, dismissed_by=alice, annotator=alice)
+    for wrong in (
+        {"project": study, "dismissed_by": alice},  # no annotator in an independent project
+        {"project": places["default"], "dismissed_by": alice, "annotator": alice},
+        {"project": study, "dismissed_by": alice, "annotator": bob},  # not hers
+        {"project": places["elsewhere"], "dismissed_by": alice},  # the report is not in it
+    ):
+        with pytest.raises(IntegrityError):
+            write(**wrong | {"start": 20, "end": 22})
+    assert SuggestionDismissal.objects.count() == 3

@@ -51,7 +51,7 @@ def test_it_accepts_and_dismisses_suggestions_in_the_workbench(live_server, log_
     expect(page.locator("#wb-suggestion-list li")).to_contain_text("5%")
 
 
-def test_a_suggestion_accepted_in_a_project_s_workbench_is_filed_in_that_project(
+def test_suggestions_are_listed_accepted_and_dismissed_in_the_workbench_s_project(
     live_server, log_in, alice
 ):
     document = Document.from_raw(
@@ -63,10 +63,18 @@ def test_a_suggestion_accepted_in_a_project_s_workbench_is_filed_in_that_project
     ProjectDocument.objects.create(project=study, document=document)
     page = log_in(alice)
     page.goto(f"{live_server.url}/admin/claims/claim/workbench/{document.pk}/?project={study.pk}")
-    jobs = page.locator("#wb-suggestion-list li").filter(has_text="1200万人")
-    jobs.locator(".wb-suggestion-accept").click()
-    expect(page.locator("#wb-suggestion-list li")).to_have_count(2)  # reloaded, in the project
+    items = page.locator("#wb-suggestion-list li")
+    expect(items).to_have_count(3)  # listed in the study (the document is in two projects)
+    items.filter(has_text="1.3万亿斤").locator(".wb-suggestion-dismiss").click()
+    expect(items).to_have_count(2)
+    dismissal = SuggestionDismissal.objects.get()
+    assert (dismissal.project, dismissal.annotator) == (study, alice)
+    items.filter(has_text="1200万人").locator(".wb-suggestion-accept").click()
+    expect(page.locator("#wb-suggestion-list li")).to_have_count(1)  # reloaded, in the project
     assert f"?project={study.pk}" in page.url
     claim = Claim.objects.get()
     assert (claim.project, claim.quote) == (study, "城镇新增就业1200万人以上")
     expect(page.locator(f'.wb-hl[data-claims~="{claim.pk}"]').first).to_be_visible()
+    # In the default project, neither the study's claim nor its dismissal hides anything.
+    page.goto(f"{live_server.url}/admin/claims/claim/workbench/{document.pk}/")
+    expect(page.locator("#wb-suggestion-list li")).to_have_count(3)

@@ -1,13 +1,15 @@
-// Suggested targets and observations in the workbench: accept (one click makes a draft
-// claim with its parsed figure, in the project the workbench is open in) or dismiss
-// (never suggested again). The server re-reads
-// the suggestion itself; the page sends only which one. Text goes in with textContent.
+// Suggested targets and observations in the workbench, in the project it is open in:
+// accept (one click makes a draft claim there with its parsed figure) or dismiss (never
+// suggested there again; in a project of independent annotation, to her alone). The
+// server re-reads the suggestion itself; the page sends only which one and the project.
+// Text goes in with textContent.
 (function () {
   "use strict";
   const box = document.getElementById("wb-suggestions");
   if (!box) return;
   const list = document.getElementById("wb-suggestion-list");
   const csrf = document.getElementById("workbench").dataset.csrf;
+  const project = Number(box.dataset.project);
   let metrics = [];
 
   function el(tag, props, ...children) {
@@ -57,10 +59,9 @@
     const accept = el("button", { type: "button", className: "wb-suggestion-accept" }, gettext("Accept"));
     const dismiss = el("button", { type: "button", className: "wb-suggestion-dismiss" }, gettext("Dismiss"));
     const li = el("li", { className: `wb-suggestion wb-suggestion-${s.kind}` }, passage(s), el("div", { className: "wb-meta" }, describe(s)), picker, accept, dismiss, message);
-    const which = { kind: s.kind, figure_start: s.figure_start, figure_end: s.figure_end };
+    const which = { kind: s.kind, figure_start: s.figure_start, figure_end: s.figure_end, project };
     accept.addEventListener("click", async () => {
-      const project = Number(box.dataset.project);
-      const { ok, data } = await post(box.dataset.acceptUrl, { ...which, project, metric: picker.value ? Number(picker.value) : null });
+      const { ok, data } = await post(box.dataset.acceptUrl, { ...which, metric: picker.value ? Number(picker.value) : null });
       if (ok) {
         // The workbench draws claims from the server: reload to show the new one.
         window.location.reload();
@@ -87,7 +88,9 @@
   }
 
   async function load() {
-    const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+    const url = new URL(box.dataset.url, window.location.href);
+    url.searchParams.set("project", String(project));
+    const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok) return; // no role to annotate: nothing to suggest
     const data = await response.json();
     metrics = data.metrics;
