@@ -18,7 +18,10 @@ database of its own). In one run:
    one in ten a target with its figure, spread over the documents) imported
    - by `POST /api/v1/claims/bulk/` over real HTTP, in requests of --batch-size claims,
      to gunicorn started as `make run` starts it (config/gunicorn.py), answered with
-     the claims, then again with `Prefer: return=minimal` (answered with their ids), and
+     the claims, then again with `Prefer: return=minimal` (answered with their ids);
+     for each of --in-flight (default 1, then 2): a client that waits for each answer
+     before it sends the next request, then one that keeps two requests in flight (the
+     server checks one batch in Python while PostgreSQL writes the other), and
    - by `manage.py import_claims` (in process), in batches of --batch-size;
    each against the floor: COPY FROM STDIN of the same rows (every column of the claims
    table, values as stored) into a bare table with the same columns (no index,
@@ -33,7 +36,9 @@ import random
 import secrets
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -198,26 +203,38 @@ def claims_floor(rows: list[dict[str, Any]], annotator: User) -> float:
 
 
 def api_import(
-    base: str, token: str, rows: list[dict[str, Any]], batch: int, *, minimal: bool
+    base: str,
+    token: str,
+    rows: list[dict[str, Any]],
+    batch: int,
+    *,
+    minimal: bool,
+    in_flight: int = 1,
 ) -> float:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Token {token}"
+    """Seconds to POST `rows` in requests of `batch`, `in_flight` requests at a time
+    (each from a thread with a session of its own: a client that sends the next
+    request while the server writes the one before)."""
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     if minimal:  # the ids alone in the answer, not the claims
-        session.headers["Prefer"] = "return=minimal"
+        headers["Prefer"] = "return=minimal"
     bodies = [
         json.dumps(rows[i : i + batch], ensure_ascii=False).encode()
         for i in range(0, len(rows), batch)
     ]
-    started = time.monotonic()
-    for body in bodies:
-        response = session.post(
-            f"{base}/api/v1/claims/bulk/",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            timeout=600,
+    sessions = threading.local()
+
+    def post(body: bytes) -> None:
+        if not hasattr(sessions, "session"):
+            sessions.session = requests.Session()
+        response = sessions.session.post(
+            f"{base}/api/v1/claims/bulk/", data=body, headers=headers, timeout=600
         )
         if response.status_code != 201:
             sys.exit(f"bulk import failed: {response.status_code} {response.text[:500]}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(in_flight) as pool:
+        list(pool.map(post, bodies))
     return time.monotonic() - started
 
 
@@ -248,6 +265,13 @@ def main() -> None:
         help="claim counts, one run each; 0 for documents only",
     )
     parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="requests the API client keeps in flight, one run each (default: 1, then 2)",
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311 (test data, not secrets)
@@ -269,10 +293,16 @@ def main() -> None:
                 rows = claim_rows(size, rng)
                 results.append((f"{size} claims: bare COPY", claims_floor(rows, annotator), size))
                 base = f"http://127.0.0.1:{port}"
-                api = api_import(base, token, rows, args.batch_size, minimal=False)
-                results.append((f"{size} claims: POST /claims/bulk/ (HTTP)", api, size))
-                api = api_import(base, token, rows, args.batch_size, minimal=True)
-                results.append((f"{size} claims: the same, Prefer: return=minimal", api, size))
+                for in_flight in args.in_flight:
+                    step = f"{size} claims: POST /claims/bulk/ (HTTP)"
+                    if in_flight > 1:
+                        step += f", {in_flight} requests in flight"
+                    for minimal in (False, True):
+                        seconds = api_import(
+                            base, token, rows, args.batch_size, minimal=minimal, in_flight=in_flight
+                        )
+                        name = f"{step}, Prefer: return=minimal" if minimal else step
+                        results.append((name, seconds, size))
                 command = command_import(rows, args.batch_size, workdir)
                 results.append((f"{size} claims: import_claims", command, size))
         finally:

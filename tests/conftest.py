@@ -183,19 +183,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # their number of tests, leaving a few long ones (servers, browsers) for the end while the
 # other worker idles. Longest first, the two workers finish within a small module's time.
 LONGEST = {
-    "tests/test_claim_permissions.py": 55,
-    "tests/test_server.py": 30,
-    "tests/test_readme_commands.py": 25,
-    "tests/browser/test_workbench.py": 16,
-    "tests/test_api_filters.py": 14,
-    "tests/test_export_faults.py": 13,
-    "tests/test_projects_study.py": 10,
-    "tests/browser/test_workbench_feedback.py": 9,
-    "tests/test_claim_resource.py": 9,
-    "tests/browser/test_workbench_figures.py": 8,
-    "tests/browser/test_workbench_keyboard.py": 8,
-    "tests/browser/test_long_document.py": 8,
-    "tests/test_claim_races.py": 7,
+    "tests/test_claim_permissions.py": 34,
+    "tests/test_server.py": 32,
+    "tests/test_claim_races.py": 21,
+    "tests/browser/test_workbench.py": 20,
+    "tests/test_export_faults.py": 15,
+    "tests/browser/test_workbench_feedback.py": 14,
+    "tests/test_projects_study.py": 13,
+    "tests/test_readme_commands.py": 12,
+    "tests/browser/test_workbench_figures.py": 11,
+    "tests/browser/test_workbench_keyboard.py": 10,
+    "tests/test_claim_resource.py": 10,
+    "tests/browser/test_long_document.py": 7,
+    "tests/browser/test_network_browser.py": 7,
+    "tests/test_api_filters.py": 7,
 }
 
 
