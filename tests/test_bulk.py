@@ -186,6 +186,24 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(annotator):
     assert Claim.objects.count() == before
 
 
+def test_bad_rows_after_good_ones_are_named_and_nothing_of_the_batch_is_stored(annotator):
+    """Two bad rows late in a batch of 60: both named, none of the 58 good rows stored,
+    and the transaction goes on."""
+    batch = rows(60)
+    before = Claim.objects.count(), Claim.topics.through.objects.count()
+    batch[40]["quote"] = "不是这段文字"
+    batch[55]["stance"] = "hostile"
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims(batch, by=annotator)
+    assert [error["row"] for error in rejected.value.errors] == [40, 55]
+    assert list(rejected.value.errors[1]["errors"]) == ["stance"]
+    assert (Claim.objects.count(), Claim.topics.through.objects.count()) == before
+    # The transaction goes on: the same rows, mended, are stored.
+    batch[40]["quote"], batch[55]["stance"] = rows(60)[40]["quote"], "support"
+    assert len(create_claims(batch, by=annotator)) == 60
+    assert Claim.objects.count() == before[0] + 60
+
+
 def test_evidence_of_another_metric_is_refused(annotator):
     batch = rows(3)[2:]
     measured = Metric.objects.get(pk=batch[0]["figure"]["metric"])
