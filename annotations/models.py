@@ -219,9 +219,11 @@ class Document(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DocumentQuerySet.as_manager()
-    # Its metadata, and the suggestions dismissed in it (claims' events, named as a label
-    # so that annotations does not import claims).
-    history_events = ("annotations.DocumentEvent", "claims.SuggestionDismissalEvent")
+    # Its metadata. Not the suggestions dismissed in it (claims.SuggestionDismissal): each
+    # belongs to a project, and in one of independent annotation to its annotator's own
+    # layer, which the document's other readers may not see; their events are kept all
+    # the same.
+    history_events = ("annotations.DocumentEvent",)
 
     class Meta:
         verbose_name = _("document")

@@ -449,21 +449,35 @@ class SuggestionDismissView(ApiViewMixin, APIView):
         document = get_object_or_404(Document, pk=document_id)
         suggestion, project, _choice = chosen(request, document)
         user = signed_in(request.user)
-        dismissal = SuggestionDismissal(
-            project=project,
-            document=document,
-            start=suggestion.figure_start,
-            end=suggestion.figure_end,
-            kind=suggestion.kind,
-            number_text=suggestion.figure.number_text,
-            dismissed_by=user,
-            annotator=user if project.independent else None,
-        )
-        dismissal.full_clean(validate_constraints=False)  # the unique key: by the database
         try:
             with transaction.atomic():
+                # The project's mode as it stands, held until the dismissal is saved: a
+                # change of mode meanwhile would leave it the wrong annotator (which the
+                # database refuses, migration 0024).
+                independent = (
+                    Project.objects.select_for_update(no_key=True)
+                    .values_list("independent", flat=True)
+                    .get(pk=project.pk)
+                )
+                dismissal = SuggestionDismissal(
+                    project=project,
+                    document=document,
+                    start=suggestion.figure_start,
+                    end=suggestion.figure_end,
+                    kind=suggestion.kind,
+                    number_text=suggestion.figure.number_text,
+                    dismissed_by=user,
+                    annotator=user if independent else None,
+                )
+                dismissal.full_clean(validate_constraints=False)  # the unique key: below
                 dismissal.save()
         except IntegrityError as refused:
+            if isinstance(refused.__cause__, psycopg.errors.ForeignKeyViolation):
+                # Taken out of the project (its project document) a moment ago.
+                message = _("Document %(document)s is no longer in project %(project)s.")
+                raise exceptions.ValidationError(
+                    {"project": [message % {"document": document.pk, "project": project.pk}]}
+                ) from None
             # Dismissed a moment ago by someone of the team (or by her, in another tab):
             # the same outcome. Any other refusal is the client's to hear.
             if not isinstance(refused.__cause__, psycopg.errors.UniqueViolation):

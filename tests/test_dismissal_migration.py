@@ -65,3 +65,33 @@ def test_each_dismissal_is_copied_into_every_project_holding_its_document() -> N
         (default.pk, outside.pk, "observation", bob.pk, None),
     }
     assert ProjectDocument.objects.filter(project=default, document=outside).exists()
+
+    # Undone, one dismissal per figure is kept, which then hides it from everyone: a
+    # team's before an annotator's own (here written first, in the study), the default
+    # project's before another's, then the first.
+    for project, annotator, user in ((study, alice, alice), (shared, None, bob)):
+        SuggestionDismissal.objects.create(
+            project=project,
+            document=both,
+            start=4,
+            end=6,
+            kind="target",
+            number_text="5%",
+            dismissed_by=user,
+            annotator=annotator,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migrate(BEFORE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document_id, start, kind, dismissed_by_id FROM claims_suggestiondismissal"
+        )
+        kept = set(cursor.fetchall())
+    assert kept == {
+        (both.pk, 0, "target", alice.pk),
+        (both.pk, 0, "observation", bob.pk),
+        (alone.pk, 0, "target", alice.pk),
+        (outside.pk, 0, "observation", bob.pk),
+        (both.pk, 4, "target", bob.pk),  # the shared project's, not alice's own
+    }

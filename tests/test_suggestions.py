@@ -540,6 +540,45 @@ def test_a_dismissal_made_a_moment_ago_by_someone_else_is_the_same_outcome(
     assert SuggestionDismissal.objects.get().dismissed_by == bob
 
 
+def test_a_dismissal_follows_the_projects_mode_as_it_stands_when_saved(
+    places, report, alice, monkeypatch
+):
+    shared = places["shared"]
+    real_chosen = tracking_api.chosen
+
+    def made_independent_meanwhile(*args: Any) -> Any:
+        # A manager makes the project one of independent annotation between her reading
+        # and her write.
+        found = real_chosen(*args)
+        Project.objects.filter(pk=shared.pk).update(independent=True)
+        return found
+
+    monkeypatch.setattr(tracking_api, "chosen", made_independent_meanwhile)
+    response = dismiss(alice, report, shared, "1.3万亿斤")
+    assert response.status_code == 201, response.text
+    assert SuggestionDismissal.objects.get().annotator == alice  # hers alone, as now
+
+
+def test_a_document_taken_out_of_the_project_meanwhile_is_a_400_naming_the_project(
+    places, report, alice, monkeypatch
+):
+    shared = places["shared"]
+    real_chosen = tracking_api.chosen
+
+    def taken_out_meanwhile(*args: Any) -> Any:
+        found = real_chosen(*args)
+        ProjectDocument.objects.filter(project=shared, document=report).delete()
+        with connection.cursor() as cursor:  # checked at the write, not at the test's end
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        return found
+
+    monkeypatch.setattr(tracking_api, "chosen", taken_out_meanwhile)
+    response = dismiss(alice, report, shared, "1.3万亿斤")
+    assert response.status_code == 400, response.text
+    assert "no longer in project" in response.json()["project"][0]
+    assert not SuggestionDismissal.objects.exists()
+
+
 def test_the_database_keeps_one_dismissal_per_team_or_per_annotator(places, report, alice, bob):
     figure = {"document": report, "start": 10, "end": 12, "kind": "target", "number_text": "5%"}
     shared, study = places["shared"], places["independent"]

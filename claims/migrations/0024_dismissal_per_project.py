@@ -102,14 +102,17 @@ class Migration(migrations.Migration):
             -- let the table be altered next.
             SET CONSTRAINTS ALL IMMEDIATE;
             """,
-            # Back to one dismissal per figure and kind in the document: the first.
+            # Back to one dismissal per figure and kind in the document, which then hides
+            # it from everyone: a team's (no annotator) before one annotator's own, the
+            # default project's before another's, then the first.
             reverse_sql="""
             DELETE FROM claims_suggestiondismissal d
             WHERE EXISTS (
                 SELECT 1 FROM claims_suggestiondismissal k
                 WHERE (k.document_id, k.start, k."end", k.kind)
                       = (d.document_id, d.start, d."end", d.kind)
-                  AND k.id < d.id
+                  AND (k.annotator_id IS NOT NULL, k.project_id <> projects_default_id(), k.id)
+                      < (d.annotator_id IS NOT NULL, d.project_id <> projects_default_id(), d.id)
             );
             """,
         ),
