@@ -185,7 +185,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 LONGEST = {
     "tests/test_claim_permissions.py": 34,
     "tests/test_server.py": 32,
-    "tests/test_claim_races.py": 21,
     "tests/browser/test_workbench.py": 20,
     "tests/test_export_faults.py": 15,
     "tests/browser/test_workbench_feedback.py": 14,
@@ -194,6 +193,7 @@ LONGEST = {
     "tests/browser/test_workbench_figures.py": 11,
     "tests/browser/test_workbench_keyboard.py": 10,
     "tests/test_claim_resource.py": 10,
+    "tests/test_claim_races.py": 10,
     "tests/browser/test_long_document.py": 7,
     "tests/browser/test_network_browser.py": 7,
     "tests/test_api_filters.py": 7,
