@@ -1,5 +1,6 @@
 """The target/observation suggester, its accept and dismiss endpoints, and its report."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -514,15 +515,27 @@ def test_the_project_is_named_when_she_annotates_the_document_in_several_and_che
     assert not Claim.objects.exists()
 
 
+def meanwhile(monkeypatch: pytest.MonkeyPatch, happening: Callable[[Any], None]) -> None:
+    """Make `happening` take place between a request's reading of the suggestion it names
+    and its write; it is given what was read (the suggestion, its project, the choice)."""
+    real_chosen = tracking_api.chosen
+
+    def chosen_then(*args: Any) -> Any:
+        read = real_chosen(*args)
+        happening(read)
+        return read
+
+    monkeypatch.setattr(tracking_api, "chosen", chosen_then)
+
+
 def test_a_dismissal_made_a_moment_ago_by_someone_else_is_the_same_outcome(
     places, report, alice, bob, monkeypatch
 ):
     shared = places["shared"]
-    real_chosen = tracking_api.chosen
 
-    def bob_first(*args: Any) -> Any:
+    def bob_first(read: tuple[Any, Project, Any]) -> None:
         # Bob's request commits between alice's reading and her write.
-        suggestion, project, wanted = real_chosen(*args)
+        suggestion, project, _ = read
         SuggestionDismissal.objects.create(
             project=project,
             document=report,
@@ -532,9 +545,8 @@ def test_a_dismissal_made_a_moment_ago_by_someone_else_is_the_same_outcome(
             number_text=suggestion.figure.number_text,
             dismissed_by=bob,
         )
-        return suggestion, project, wanted
 
-    monkeypatch.setattr(tracking_api, "chosen", bob_first)
+    meanwhile(monkeypatch, bob_first)
     response = dismiss(alice, report, shared, "1.3万亿斤")
     assert response.status_code == 201, response.text
     assert SuggestionDismissal.objects.get().dismissed_by == bob
@@ -544,16 +556,9 @@ def test_a_dismissal_follows_the_projects_mode_as_it_stands_when_saved(
     places, report, alice, monkeypatch
 ):
     shared = places["shared"]
-    real_chosen = tracking_api.chosen
-
-    def made_independent_meanwhile(*args: Any) -> Any:
-        # A manager makes the project one of independent annotation between her reading
-        # and her write.
-        found = real_chosen(*args)
-        Project.objects.filter(pk=shared.pk).update(independent=True)
-        return found
-
-    monkeypatch.setattr(tracking_api, "chosen", made_independent_meanwhile)
+    # A manager makes the project one of independent annotation between her reading and
+    # her write.
+    meanwhile(monkeypatch, lambda _: Project.objects.filter(pk=shared.pk).update(independent=True))
     response = dismiss(alice, report, shared, "1.3万亿斤")
     assert response.status_code == 201, response.text
     assert SuggestionDismissal.objects.get().annotator == alice  # hers alone, as now
@@ -563,16 +568,13 @@ def test_a_document_taken_out_of_the_project_meanwhile_is_a_400_naming_the_proje
     places, report, alice, monkeypatch
 ):
     shared = places["shared"]
-    real_chosen = tracking_api.chosen
 
-    def taken_out_meanwhile(*args: Any) -> Any:
-        found = real_chosen(*args)
+    def taken_out(_: Any) -> None:
         ProjectDocument.objects.filter(project=shared, document=report).delete()
         with connection.cursor() as cursor:  # checked at the write, not at the test's end
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        return found
 
-    monkeypatch.setattr(tracking_api, "chosen", taken_out_meanwhile)
+    meanwhile(monkeypatch, taken_out)
     response = dismiss(alice, report, shared, "1.3万亿斤")
     assert response.status_code == 400, response.text
     assert "no longer in project" in response.json()["project"][0]
