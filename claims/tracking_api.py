@@ -469,7 +469,12 @@ class SuggestionDismissView(ApiViewMixin, APIView):
                     dismissed_by=user,
                     annotator=user if independent else None,
                 )
-                dismissal.full_clean(validate_constraints=False)  # the unique key: below
+                # The related objects are in hand (the project locked), and the unique key
+                # is the database's (below): neither is read again to validate it.
+                dismissal.full_clean(
+                    exclude=["project", "document", "dismissed_by", "annotator"],
+                    validate_constraints=False,
+                )
                 dismissal.save()
         except IntegrityError as refused:
             if isinstance(refused.__cause__, psycopg.errors.ForeignKeyViolation):

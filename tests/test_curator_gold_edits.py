@@ -114,17 +114,10 @@ def test_gold_is_not_moved_into_a_document_curated_already(team):
     gold.refresh_from_db()
     assert gold.document == team["document"]
     # Into an open document of the project she curates, she may.
-    other, span = other_document_open(team)
+    other, span = other_document(team, CurationState.OPEN)
     assert patch(team["cora"], gold, **span).status_code == 200
     gold.refresh_from_db()
     assert gold.document == other
-
-
-def other_document_open(team: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
-    other = Document.objects.create_from_raw("第三份文件。国有企业改革。", title="third")
-    ProjectDocument.objects.create(project=team["project"], document=other)
-    start = other.text.index("国有企业改革")
-    return other, {"document": other.pk, "start": start, "end": start + 6, "quote": "国有企业改革"}
 
 
 def test_a_claim_is_not_moved_out_of_its_projects_documents(team, rachel):

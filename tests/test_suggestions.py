@@ -94,8 +94,9 @@ def output(db) -> Metric:
     return Metric.objects.create(name="国内生产总值", unit="CNY")
 
 
-def open_suggestions(api, document) -> list[dict[str, Any]]:
-    response = api.get(f"/api/v1/documents/{document.pk}/suggestions/")
+def open_suggestions(api, document, project: Project | None = None) -> list[dict[str, Any]]:
+    query = "" if project is None else f"?project={project.pk}"
+    response = api.get(f"/api/v1/documents/{document.pk}/suggestions/{query}")
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["suggestions"]
     return found
@@ -423,8 +424,8 @@ def suggested(user: User, document: Document, project: Project) -> list[str]:
 
 
 def dismiss(user: User, document: Document, project: Project, number_text: str) -> Any:
-    shown = api_as(user).get(f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}")
-    body = choice(pick(shown.json()["suggestions"], number_text), project=project.pk)
+    shown = open_suggestions(api_as(user), document, project)
+    body = choice(pick(shown, number_text), project=project.pk)
     return api_as(user).post(f"/api/v1/documents/{document.pk}/suggestions/dismiss/", json=body)
 
 
@@ -440,7 +441,7 @@ def test_a_dismissal_hides_a_figure_in_its_own_project_only(places, report, alic
         assert "1.3万亿斤" in suggested(user, report, places["default"])
         assert "1.3万亿斤" in suggested(user, report, places["independent"])
     # Accepting is the same: a claim of the shared project annotates the figure there only.
-    grain = pick(open_suggestions_in(alice, report, shared), "5.5%")
+    grain = pick(open_suggestions(api_as(alice), report, shared), "5.5%")
     accepted = api_as(alice).post(
         f"/api/v1/documents/{report.pk}/suggestions/accept/",
         json=choice(grain, project=shared.pk),
@@ -449,12 +450,6 @@ def test_a_dismissal_hides_a_figure_in_its_own_project_only(places, report, alic
     assert Claim.objects.get(pk=accepted.json()["claim_id"]).project == shared
     assert "5.5%" not in suggested(bob, report, shared)
     assert "5.5%" in suggested(bob, report, places["default"])
-
-
-def open_suggestions_in(user: User, document: Document, project: Project) -> list[dict[str, Any]]:
-    path = f"/api/v1/documents/{document.pk}/suggestions/?project={project.pk}"
-    found: list[dict[str, Any]] = api_as(user).get(path).json()["suggestions"]
-    return found
 
 
 def test_in_an_independent_project_a_dismissal_hides_a_figure_from_her_alone_until_curated(
@@ -487,7 +482,7 @@ def test_the_project_is_named_when_she_annotates_the_document_in_several_and_che
 ):
     api = api_as(alice)
     path = f"/api/v1/documents/{report.pk}/suggestions/"
-    grain = pick(open_suggestions_in(alice, report, places["default"]), "1.3万亿斤")
+    grain = pick(open_suggestions(api_as(alice), report, places["default"]), "1.3万亿斤")
     for url in (path + "accept/", path + "dismiss/"):
         left_out = api.post(url, json=choice(grain))
         assert left_out.status_code == 400
@@ -515,7 +510,7 @@ def test_the_project_is_named_when_she_annotates_the_document_in_several_and_che
     assert not Claim.objects.exists()
 
 
-def meanwhile(monkeypatch: pytest.MonkeyPatch, happening: Callable[[Any], None]) -> None:
+def meanwhile(monkeypatch: pytest.MonkeyPatch, happening: Callable[[Any], object]) -> None:
     """Make `happening` take place between a request's reading of the suggestion it names
     and its write; it is given what was read (the suggestion, its project, the choice)."""
     real_chosen = tracking_api.chosen
