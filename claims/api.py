@@ -73,6 +73,7 @@ from claims.models import (
     Topic,
 )
 from claims.permissions import (
+    NOT_IN_PROJECT,
     allowed_actions,
     can_change_claim,
     can_delete_claim,
@@ -685,7 +686,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
             if not project.entries.filter(document=claim.document_id).exists():
                 raise serializers.ValidationError(
                     {
-                        "document": gettext("Document %(document)s is not in project %(project)s.")
+                        "document": NOT_IN_PROJECT
                         % {"document": claim.document_id, "project": project}
                     }
                 )

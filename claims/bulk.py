@@ -59,7 +59,7 @@ from claims.models import (
     evidence_errors,
     speaker_errors,
 )
-from claims.permissions import is_reviewer
+from claims.permissions import NOT_IN_PROJECT, is_reviewer
 from claims.representation import Representation
 from projects.models import (
     DEFAULT_PROJECT_ID,
@@ -352,7 +352,7 @@ class RowChecker:
         if project is None or project.is_default:
             return self.lookups.default_project
         if (project.pk, document.pk) not in self.lookups.project_documents:
-            message = _("Document %(document)s is not in project %(project)s.") % {
+            message = NOT_IN_PROJECT % {
                 "document": document.pk,
                 "project": project,
             }

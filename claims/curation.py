@@ -30,7 +30,7 @@ from annotations.models import ReviewStatus
 from claims.agreement import Coded, match
 from claims.api import ClaimSerializer, ClaimWriteSerializer, with_resource_fields
 from claims.models import FIGURE_COMPARED_FIELDS, Claim
-from claims.permissions import GOLD_IS_FINAL
+from claims.permissions import GOLD_IS_FINAL, NOT_IN_PROJECT
 from projects.models import Assignment, AssignmentState, CurationState, Project, ProjectDocument
 
 # What a curator may not set on a gold claim: curation decides these (a target is
@@ -80,10 +80,7 @@ def load(project: Project, document_id: int) -> Curation:
         .first()
     )
     if entry is None:
-        raise exceptions.NotFound(
-            _("Document %(document)s is not in project %(project)s.")
-            % {"document": document_id, "project": project}
-        )
+        raise exceptions.NotFound(NOT_IN_PROJECT % {"document": document_id, "project": project})
     assignments = list(
         Assignment.objects.filter(project=project, document_id=document_id)
         .select_related("annotator")

@@ -57,6 +57,8 @@ def can_add_claim(user: AnyUser) -> bool:
 
 # Said to whoever would change gold once its document is curated.
 GOLD_IS_FINAL = _("This document is curated already; its gold layer is final.")
+# A claim placed in a document its project does not hold (its place: project document).
+NOT_IN_PROJECT = _("Document %(document)s is not in project %(project)s.")
 
 # A rejected claim goes back to its annotator: she edits, resubmits or deletes it.
 ANNOTATOR_EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.REJECTED)
@@ -143,11 +145,7 @@ def move_refusal(user: AnyUser, claim: Claim) -> str | None:
         project_id=claim.project_id, document_id=claim.document_id
     )
     if not entry.exists():
-        project = Project.objects.get(pk=claim.project_id)
-        return _("Document %(document)s is not in project %(project)s.") % {
-            "document": claim.document_id,
-            "project": project,
-        }
+        return NOT_IN_PROJECT % {"document": claim.document_id, "project": claim.project}
     if claim.gold and not can_change_claim(user, claim):
         return str(GOLD_IS_FINAL)
     return None

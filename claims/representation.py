@@ -23,12 +23,13 @@ from rest_framework import serializers
 from rest_framework.relations import PrimaryKeyRelatedField
 
 from claims.api import (
+    FIGURE_SERIALIZERS,
     ClaimObservationSerializer,
     ClaimSerializer,
     OwnRelationSerializer,
     TargetStatementSerializer,
 )
-from claims.models import Claim, ClaimRelation, TargetStatement
+from claims.models import Claim, ClaimRelation
 from claims.permissions import allowed_actions, is_reviewer, open_documents_curated
 
 if TYPE_CHECKING:  # claims.bulk imports this module
@@ -139,11 +140,6 @@ class Representation:
         """A claim the bulk path just wrote, from what it wrote (no query)."""
         claim = new.claim
         figure = new.figure
-        serializer = (
-            TargetStatementSerializer
-            if isinstance(figure, TargetStatement)
-            else ClaimObservationSerializer
-        )
         return self.claim(
             {name: claim[ATTNAMES[name]] for name in [*self.fields, "annotator", "gold"]},
             speaker_name=new.speaker.name if new.speaker is not None else None,
@@ -152,7 +148,9 @@ class Representation:
             topics=[t.pk for t in sorted(new.topics, key=lambda t: (t.name, t.pk))],
             figure=None
             if figure is None
-            else represent(fields_of(serializer), figure.serializable_value),
+            else represent(
+                fields_of(FIGURE_SERIALIZERS[claim["claim_type"]]), figure.serializable_value
+            ),
             relations=[
                 {
                     "id": r.pk,
@@ -175,11 +173,11 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
     make. Three queries cost a page two more round trips than this one.
     """
     representation = Representation(user)
-    figure_columns = {
-        f"{attr}__{name}": F(f"{attr}__{name}")
+    figure_columns = [
+        f"{attr}__{name}"
         for attr, serializer in FIGURES.items()
         for name in ["id", *fields_of(serializer)]
-    }
+    ]
     tagged = Claim.topics.through.objects.filter(claim=OuterRef("pk"))
     made = ClaimRelation.objects.filter(source=OuterRef("pk"))
     rows = {
@@ -190,6 +188,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
             *representation.fields,
             "annotator",
             "gold",
+            *figure_columns,
             speaker_name=F("speaker__name"),
             annotator_name=F("annotator__username"),
             reviewer_name=F("reviewer__username"),
@@ -206,7 +205,6 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
                     )
                 )
             ),
-            **figure_columns,
         )
     }
     representation.gold((row["project"], row["document"]) for row in rows.values() if row["gold"])

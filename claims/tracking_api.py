@@ -52,7 +52,7 @@ from claims.models import (
     SuggestionDismissal,
     Target,
 )
-from claims.permissions import AnyUser, signed_in
+from claims.permissions import NOT_IN_PROJECT, AnyUser, signed_in
 from claims.tracking import TargetStatus, as_json
 from config.api import ApiViewMixin
 from projects.models import Project
@@ -282,12 +282,7 @@ def suggestion_project(user: AnyUser, document: Document, wanted: int | None) ->
             {"project": [_("Project %(id)s is not one you annotate in.") % {"id": wanted}]}
         )
     raise exceptions.ValidationError(
-        {
-            "project": [
-                _("Document %(document)s is not in project %(project)s.")
-                % {"document": document.pk, "project": wanted}
-            ]
-        }
+        {"project": [NOT_IN_PROJECT % {"document": document.pk, "project": wanted}]}
     )
 
 
