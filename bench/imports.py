@@ -61,7 +61,6 @@ from generate import make_text  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from serving import free_port, start_gunicorn  # noqa: E402
 
-from annotations.canonical import canonicalise  # noqa: E402
 from annotations.models import Document, content_hash  # noqa: E402
 from claims.models import Claim, Metric, Speaker, Topic  # noqa: E402
 from claims.roles import ANNOTATOR  # noqa: E402
@@ -111,9 +110,9 @@ def documents_step(
     fixed = ["", "", "", "documents.jsonl", now, now]
     bare_rows = []
     for n, record in enumerate(records, start=1):
-        canonical = canonicalise(record["text"], pdf=pdf_shaped)
-        line_breaks = "reflowed" if canonical.reflowed else "kept"
-        stored = [canonical.text, content_hash(canonical.text), "zh-Hans", line_breaks]
+        document = Document.from_raw(record["text"], pdf=pdf_shaped)
+        line_breaks = str(document.line_breaks)
+        stored = [document.text, content_hash(document.text), "zh-Hans", line_breaks]
         bare_rows.append([n, record["title"], record["text"], *stored, *fixed])
     floor = bare_copy("bench_bare_documents", "annotations_document", columns, bare_rows)
     options = [] if pdf_shaped else ["--no-pdf"]
@@ -182,7 +181,7 @@ def claims_floor(rows: list[dict[str, Any]], annotator: User) -> float:
         "note": "",
         "speaker_id": None,
         "annotator_id": annotator.pk,
-        "project_id": Project.objects.get(is_default=True).pk,
+        "project_id": Project.objects.default().pk,
         "guidelines_id": None,
         "gold": False,
     }

@@ -409,23 +409,29 @@ def _record(selected: dict[str, list[str]]) -> list[str]:
     return [*pieces, Text("}")]
 
 
-def _json_lines(claims: QuerySet[Claim], head: list[str]) -> str:
-    """A COPY writing `head` and then each claim's JSON record, one a line."""
-    selected: dict[str, list[str]] = {}
-    line = _concat([*head, *_record(selected)])
+def _json_lines(
+    claims: QuerySet[Claim],
+    line: list[str],
+    selected: dict[str, list[str]],
+    joined: dict[str, str] | None = None,
+) -> str:
+    """A COPY writing `line` (pieces for _concat, over the sources `selected` and
+    `joined` as _from takes them) for each claim, one a line."""
     return (
-        f"COPY (SELECT {line} FROM {_from(claims, selected)}"  # noqa: S608
+        f"COPY (SELECT {_concat(line)} FROM {_from(claims, selected, joined)}"  # noqa: S608
         f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
     )
 
 
 def render_jsonl(claims: QuerySet[Claim], base_url: str) -> str:
-    return _json_lines(claims, [])
+    selected: dict[str, list[str]] = {}
+    return _json_lines(claims, _record(selected), selected)
 
 
 def render_json(claims: QuerySet[Claim], base_url: str) -> str:
     """The JSON Lines records, each after a comma (see between_brackets)."""
-    return _json_lines(claims, [Text(",")])
+    selected: dict[str, list[str]] = {}
+    return _json_lines(claims, [Text(","), *_record(selected)], selected)
 
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -524,11 +530,8 @@ def _annotation(base_url: str, selected: dict[str, list[str]]) -> list[str]:
 def render_jsonld(claims: QuerySet[Claim], base_url: str) -> str:
     """Each claim's annotation, after a comma (see between_brackets)."""
     selected: dict[str, list[str]] = {}
-    annotation = _concat([Text(","), *_annotation(base_url, selected)])
-    return (
-        f"COPY (SELECT {annotation} FROM {_from(claims, selected, {'d': TEXT_PIECES})}"  # noqa: S608
-        f" ORDER BY c.id) TO STDOUT {ONE_JSON_PER_LINE}"
-    )
+    line = [Text(","), *_annotation(base_url, selected)]
+    return _json_lines(claims, line, selected, {"d": TEXT_PIECES})
 
 
 RENDERERS = {
