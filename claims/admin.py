@@ -486,8 +486,10 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
     ) -> None:
         if change:
-            # As stored (the form may have moved it): the place whose curation it holds.
-            permissions.hold_open_gold(request.user, Claim.objects.get(pk=obj.pk))
+            # As stored (the form may have moved it): the place whose curation it holds;
+            # a move holds the document it goes to as well.
+            stored = Claim.objects.get(pk=obj.pk)
+            permissions.hold_open_gold(request.user, stored, moving_to=obj.document_id)
             if not permissions.is_reviewer(request.user):
                 obj.reopen_if_rejected()
             obj.save_if_version(form.cleaned_data.get("expected_version") or 0)

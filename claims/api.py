@@ -744,7 +744,10 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
 
     def update(self, claim: Claim, validated_data: dict[str, Any]) -> Claim:
         """The claim, then its parts, under one version: call inside a transaction."""
-        hold_open_gold(self.context["request"].user, claim)
+        moving_to = validated_data.get("document")
+        hold_open_gold(
+            self.context["request"].user, claim, moving_to=moving_to.pk if moving_to else None
+        )
         topics = validated_data.pop("topics", None)
         parts = {
             name: validated_data.pop(name)

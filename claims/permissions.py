@@ -113,9 +113,10 @@ def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:
     return can_change_claim(user, gold)
 
 
-def hold_open_gold(user: AnyUser, claim: Claim) -> None:
+def hold_open_gold(user: AnyUser, claim: Claim, *, moving_to: int | None = None) -> None:
     """Inside the transaction that changes `claim` (as stored): a curator's change to
-    gold holds its project document (FOR SHARE) and asks again whether it is still open.
+    gold holds its project document (FOR SHARE) and asks again whether it is still open;
+    a move holds the document it goes to (`moving_to`) as well.
 
     Curation's `finish` locks that row FOR UPDATE: a finish under way makes the change
     wait, then see the document curated and be refused (PermissionDenied); a change
@@ -124,13 +125,15 @@ def hold_open_gold(user: AnyUser, claim: Claim) -> None:
     """
     if not claim.gold or is_reviewer(user) or _owns_editable(user, claim):
         return
+    documents = sorted({claim.document_id, moving_to or claim.document_id})
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {ProjectDocument._meta.db_table} "  # noqa: S608 (our table's name)
-            "WHERE project_id = %s AND document_id = %s FOR SHARE",
-            [claim.project_id, claim.document_id],
+            "WHERE project_id = %s AND document_id = ANY(%s) ORDER BY document_id FOR SHARE",
+            [claim.project_id, documents],
         )
-    if not open_documents_curated(user, [(claim.project_id, claim.document_id)]):
+    places = {(claim.project_id, document) for document in documents}
+    if open_documents_curated(user, places) != places:
         raise PermissionDenied(GOLD_IS_FINAL)
 
 

@@ -224,3 +224,39 @@ def test_nor_on_the_claim_page_while_a_finish_is_under_way(team, transactional_d
     assert reply.status_code == 403
     gold.refresh_from_db()
     assert gold.note != "改了"
+
+
+def test_gold_waits_for_a_finish_of_the_document_it_moves_into_and_is_refused(
+    team, transactional_db
+):
+    gold = merged_gold(team)
+    other, span = other_document(team, CurationState.OPEN)
+    target = ProjectDocument.objects.get(project=team["project"], document=other)
+    started = threading.Event()
+    finishing = finishing_slowly(target, started)
+    finishing.start()
+    assert started.wait(10)
+    reply = patch(team["cora"], gold, **span)  # read the target open, before
+    finishing.join()
+    assert reply.status_code == 403, reply.text
+    gold.refresh_from_db()
+    assert gold.document == team["document"]
+
+
+def test_nor_on_the_claim_page_while_the_target_is_being_finished(team, transactional_db):
+    gold = merged_gold(team)
+    other, span = other_document(team, CurationState.OPEN)
+    target = ProjectDocument.objects.get(project=team["project"], document=other)
+    cora = Client()
+    cora.force_login(team["cora"])
+    change = f"/admin/claims/claim/{gold.pk}/change/"
+    data = admin_form_data(cora.get(change)) | span
+    started = threading.Event()
+    finishing = finishing_slowly(target, started)
+    finishing.start()
+    assert started.wait(10)
+    reply = cora.post(change, data)
+    finishing.join()
+    assert reply.status_code == 403
+    gold.refresh_from_db()
+    assert gold.document == team["document"]
