@@ -82,13 +82,16 @@ def _field(model: type[models.Model], name: str) -> AnyField:
     return field
 
 
+# The model of each source a column is read from as is (_column).
+MODELS_BY_SOURCE: dict[str, type[models.Model]] = {
+    CLAIMS: Claim,
+    **{alias: model for alias, (model, _, _) in DIMENSIONS.items()},
+}
+
+
 def _column(name: str, source: str, field_name: str) -> Column:
     """A column read as is from its source's model field `field_name`."""
-    models_by_source: dict[str, type[models.Model]] = {
-        CLAIMS: Claim,
-        **{alias: model for alias, (model, _, _) in DIMENSIONS.items()},
-    }
-    field = _field(models_by_source[source], field_name)
+    field = _field(MODELS_BY_SOURCE[source], field_name)
     return Column(name, source, f'{source}."{field.column}"', field)
 
 
