@@ -99,9 +99,20 @@ def can_change_claim(user: AnyUser, claim: Claim, *, curates_open: bool | None =
     if not claim.gold:
         return False
     if curates_open is None:
-        place = (claim.project_id, claim.document_id)
-        curates_open = bool(open_documents_curated(user, [place]))
+        curates_open = _curates_open(user, claim.project_id, claim.document_id)
     return curates_open
+
+
+def _curates_open(user: AnyUser, project_id: int, document_id: int) -> bool:
+    """open_documents_curated for one place, cached on the user (for its request) as
+    is_reviewer is: a claim's admin page asks for the page, each inline and each button
+    (43 times). An answer from earlier in the request is safe: a change to gold holds
+    the place and asks again, uncached (hold_open_gold)."""
+    cache = vars(user).setdefault("_claimtrack_curates_open", {})
+    place = (project_id, document_id)
+    if place not in cache:
+        cache[place] = bool(open_documents_curated(user, [place]))
+    return bool(cache[place])
 
 
 def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:

@@ -260,3 +260,18 @@ def test_nor_on_the_claim_page_while_the_target_is_being_finished(team, transact
     assert reply.status_code == 403
     gold.refresh_from_db()
     assert gold.document == team["document"]
+
+
+def test_the_claim_page_asks_her_curation_once(team):
+    """The page, each inline and each button ask whether she may change the claim: the
+    curation state is read once for them all."""
+    gold = merged_gold(team)
+    cora = Client()
+    cora.force_login(team["cora"])
+    change = f"/admin/claims/claim/{gold.pk}/change/"
+    with CaptureQueriesContext(connection) as page:
+        shown = cora.get(change)
+    assert shown.context["has_change_permission"] is True
+    curation = 'SELECT "projects_projectdocument"."project_id"'  # open_documents_curated
+    asked = [query for query in page.captured_queries if query["sql"].startswith(curation)]
+    assert len(asked) == 1  # 43 before it was cached for the request
