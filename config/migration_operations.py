@@ -1,18 +1,25 @@
 """Migration operations of our own, that make `migrate` on an empty database (each test
 database) cheaper. Both apply several generated operations with one state reload.
 
-AlterFields: several AlterField operations on one model, applied as one. Django re-renders
-a model (and, for a relation, every model related to it, which here is nearly all of them
-through auth.User) after each AlterField; a migration that relabels 200 fields spent most of
-a test database's setup doing that. This re-renders the model once after all its fields.
-The database sees exactly what it would from AlterField: schema_editor.alter_field for
-each field (a no-op when only labels such as verbose_name or help_text change).
+Django re-renders a model after each operation that changes it, and with a relation every
+model related to it, which here is nearly all of them through auth.User: a test database's
+setup spent most of its time doing that, not SQL.
+
+AlterFields: several AlterField operations on one model, applied as one. This re-renders
+the model once after all its fields. The database sees exactly what it would from
+AlterField: schema_editor.alter_field for each field (a no-op when only labels such as
+verbose_name or help_text change).
+
+ReloadOnce: a run of generated operations on models that exist before it (fields,
+constraints, indexes, model options, pgtrigger's triggers, AlterFields), as generated, with
+one reload of the models they change instead of one each.
 """
 
 from typing import Any
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models import Field
 from pgtrigger.migrations import AddTrigger, RemoveTrigger
@@ -83,33 +90,78 @@ class AlterFields(migrations.operations.base.Operation):
         return f"alter_{self.model_name_lower}_fields"
 
 
-class TriggerOperations(migrations.operations.base.Operation):
-    """pgtrigger's RemoveTrigger and AddTrigger operations, as generated, with one state reload
-    for all of them instead of one each (a history migration replaces a hundred triggers).
+# The operations ReloadOnce holds (these classes exactly): those that change a model that
+# exists and whose database work reads little more from the states before and after them
+# than the field, constraint, index or trigger they change (ReloadOnce checks the rest).
+HELD = (
+    migrations.AddField,
+    migrations.RemoveField,
+    migrations.AlterField,
+    AlterFields,
+    migrations.AddConstraint,
+    migrations.RemoveConstraint,
+    migrations.AddIndex,
+    migrations.RemoveIndex,
+    AddTrigger,
+    RemoveTrigger,
+    migrations.AlterModelOptions,
+)
+
+
+class ReloadOnce(migrations.operations.base.Operation):
+    """Generated operations, as generated, with one state reload for all of them instead of
+    one each (a history migration adds a hundred triggers and fields).
 
     Each operation's own state_forwards runs while the state has no rendered models (so it
-    renders nothing); the models it touched are then reloaded together. Each operation's
-    database work runs as generated, in order, between the states before and after them
-    all: a trigger operation reads only its own trigger and its model's table from them,
-    which holds as long as no trigger is removed after being added here (checked).
+    renders nothing); the models they changed, and those related to them, are then rendered
+    again together. Each operation's database work runs as generated, in order (backwards in
+    reverse), but between the states before and after them all, not its own. That is the
+    same work as long as no operation reads what another one here changes, which the
+    checks below hold to, each for a reason:
+
+    - Each field, constraint, index, trigger or model's options is changed once, or removed
+      then added again: a removal reads what it removes from the state before, an alteration
+      the field as it was.
+    - Every model exists before: a new model would be created with its final fields.
+    - No index or constraint is added to a model before one of its fields is altered:
+      alter_field tells the field's own constraints from the model's by the model's names
+      in the state before.
+    - A unique field (or primary key) altered here changes only what the database does not
+      see, such as labels: when its type changes, alter_field pairs the foreign keys to it
+      in the states before and after, which others here may change.
+    - No model options change whether a model is managed: the others read it from the state
+      after, to know whether to touch the database.
     """
 
     reversible = True
 
-    def __init__(self, operations: list[AddTrigger | RemoveTrigger]) -> None:
-        added: set[tuple[str, str | None]] = set()
+    def __init__(self, operations: list[Operation]) -> None:
+        changed: dict[tuple[str, str, str], list[str]] = {}
+        indexed: set[str] = set()  # the models an index or constraint is added to
         for operation in operations:
-            if isinstance(operation, AddTrigger):
-                added.add((operation.model_name_lower, operation.trigger.name))
-            else:
-                assert isinstance(operation, RemoveTrigger), operation
-                assert (operation.model_name_lower, operation.name) not in added, operation
+            if type(operation) not in HELD:
+                raise ValueError(f"ReloadOnce does not hold {operation.describe()!r}")
+            model, kind, names, how = _changes(operation)
+            if kind == "field" and how == "alter" and model in indexed:
+                raise ValueError(
+                    f"ReloadOnce: {operation.describe()!r} after an index or constraint "
+                    f"added to {model}"
+                )
+            if kind in ("index", "constraint") and how == "add":
+                indexed.add(model)
+            for name in names:
+                hows = changed.setdefault((model, kind, name), [])
+                hows.append(how)
+                if len(hows) > 1 and hows != ["remove", "add"]:
+                    raise ValueError(f"ReloadOnce: {kind} {name} of {model} changed twice")
         self.operations = operations
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__name__, [], {"operations": self.operations})
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        for operation in self.operations:
+            _check_state_before(app_label, state, operation)
         rendered = state.__dict__.pop("apps", None)  # reload_model renders only when cached
         try:
             for operation in self.operations:
@@ -118,8 +170,10 @@ class TriggerOperations(migrations.operations.base.Operation):
         finally:
             if rendered is not None:
                 state.__dict__["apps"] = rendered
-        touched = {(app_label, operation.model_name_lower) for operation in self.operations}
-        state.reload_models(list(touched), delay=False)
+        # Not delayed: a delayed reload leaves models related to these at one remove
+        # holding the classes of before, which the database work would then read.
+        changed = {(app_label, _changes(operation)[0]) for operation in self.operations}
+        state.reload_models(list(changed), delay=False)
 
     def database_forwards(
         self,
@@ -146,4 +200,61 @@ class TriggerOperations(migrations.operations.base.Operation):
 
     @property
     def migration_name_fragment(self) -> str:
-        return "triggers"
+        return f"{self.operations[0].migration_name_fragment}_and_more"
+
+
+def _changes(operation: Operation) -> tuple[str, str, list[str], str]:
+    """The model an operation of ReloadOnce changes, the kind and names of what it changes
+    on it, and how: "add", "remove" or "alter"."""
+    if isinstance(operation, migrations.AddField):
+        return operation.model_name_lower, "field", [operation.name], "add"
+    if isinstance(operation, migrations.RemoveField):
+        return operation.model_name_lower, "field", [operation.name], "remove"
+    if isinstance(operation, migrations.AlterField):
+        return operation.model_name_lower, "field", [operation.name], "alter"
+    if isinstance(operation, AlterFields):
+        names = [name for name, _ in operation.fields]
+        return operation.model_name_lower, "field", names, "alter"
+    if isinstance(operation, migrations.AddConstraint):
+        return operation.model_name_lower, "constraint", [operation.constraint.name], "add"
+    if isinstance(operation, migrations.RemoveConstraint):
+        return operation.model_name_lower, "constraint", [operation.name], "remove"
+    if isinstance(operation, migrations.AddIndex):
+        return operation.model_name_lower, "index", [str(operation.index.name)], "add"
+    if isinstance(operation, migrations.RemoveIndex):
+        return operation.model_name_lower, "index", [operation.name], "remove"
+    if isinstance(operation, AddTrigger):
+        return operation.model_name_lower, "trigger", [str(operation.trigger.name)], "add"
+    if isinstance(operation, RemoveTrigger):
+        return operation.model_name_lower, "trigger", [operation.name], "remove"
+    assert isinstance(operation, migrations.AlterModelOptions), operation
+    return operation.name_lower, "options", [""], "alter"
+
+
+def _check_state_before(app_label: str, state: ProjectState, operation: Operation) -> None:
+    """The checks of ReloadOnce that need the state before it (its docstring says why)."""
+    model = _changes(operation)[0]
+    if (app_label, model) not in state.models:
+        raise ValueError(f"ReloadOnce: {operation.describe()!r} on a model that is not yet")
+    model_state = state.models[app_label, model]
+    altered: list[tuple[str, Field[Any, Any]]] = []
+    if isinstance(operation, migrations.AlterField):
+        altered = [(operation.name, operation.field)]
+    if isinstance(operation, AlterFields):
+        altered = operation.fields
+    for name, field in altered:
+        if field.unique and _database_side(model_state.fields[name]) != _database_side(field):
+            raise ValueError(f"ReloadOnce: unique field {name} of {model} altered in the database")
+    managed = model_state.options.get("managed", True)
+    if isinstance(operation, migrations.AlterModelOptions) and (
+        operation.options.get("managed", True) != managed
+    ):
+        raise ValueError(f"ReloadOnce: {operation.describe()!r} changes whether it is managed")
+
+
+def _database_side(field: Field[Any, Any]) -> tuple[Any, ...]:
+    """A field as the database sees it (as schema_editor.alter_field compares fields)."""
+    _, path, args, kwargs = field.deconstruct()
+    for attribute in field.non_db_attrs:
+        kwargs.pop(attribute, None)
+    return path, args, kwargs
