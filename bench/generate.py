@@ -17,6 +17,7 @@ import os
 import random
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -138,8 +139,12 @@ def main() -> None:
             "version, created_at, updated_at, claim_type, speaker_id, speaker_role, "
             "attribution, stance, modality, note"
         )
+        # Each claim made at a time of its own, a second or so after the one before (as
+        # annotators make them): the API converts each timestamp, once per value.
+        made = datetime.now(UTC) - timedelta(seconds=2 * args.claims)
         with cursor.copy(f"COPY claims_claim ({columns}) FROM STDIN") as copy:
             for pk in range(1, args.claims + 1):
+                made += timedelta(seconds=1, microseconds=rng.randrange(1_000_000))
                 document = rng.randint(1, args.documents)
                 text = texts[document]
                 start = rng.randrange(0, len(text) - 40)
@@ -156,8 +161,8 @@ def main() -> None:
                         "draft",
                         "",
                         1,
-                        "now",
-                        "now",
+                        made,
+                        made,
                         rng.choice(CLAIM_TYPES),
                         speaker,
                         "主任" if speaker else "",
