@@ -808,11 +808,13 @@ class ClaimPartAdmin(admin.ModelAdmin[Any]):
     def save_model(
         self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any], change: bool
     ) -> None:
-        # The claim is locked first and its version raised: a page holding the old
-        # version of the claim is refused instead of saving over this.
-        getattr(obj, self.claim_field).raise_version(
-            reopen=not permissions.is_reviewer(request.user)
-        )
+        # Adding to gold holds its project document, as a change to the claim does (a
+        # finish under way: wait, then refused). The claim is then locked and its version
+        # raised: a page holding the old version of the claim is refused instead of
+        # saving over this.
+        claim = getattr(obj, self.claim_field)
+        permissions.hold_open_gold(request.user, claim)
+        claim.raise_version(reopen=not permissions.is_reviewer(request.user))
         if isinstance(obj, ClaimRelation) and not change:
             obj.created_by = signed_in(request.user)
         super().save_model(request, obj, form, change)

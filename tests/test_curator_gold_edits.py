@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Document, ReviewStatus
-from claims.models import Claim, Stance
+from claims.models import Claim, ClaimRelation, Stance
 from projects.models import CurationState, ProjectDocument
 from tests.api_support import api_as
 from tests.test_claim_permissions import admin_form_data
@@ -275,3 +275,23 @@ def test_the_claim_page_asks_her_curation_once(team):
     curation = 'SELECT "projects_projectdocument"."project_id"'  # open_documents_curated
     asked = [query for query in page.captured_queries if query["sql"].startswith(curation)]
     assert len(asked) == 1  # 43 before it was cached for the request
+
+
+def test_nor_is_a_relation_added_to_gold_while_a_finish_is_under_way(team, transactional_db):
+    """Adding a part (here a relation, as *Make observation from this claim* adds a
+    figure) changes the claim: it waits for the finish too, then is refused."""
+    gold = merged_gold(team)
+    entry = ProjectDocument.objects.get(project=team["project"], document=team["document"])
+    other = Claim.objects.exclude(pk=gold.pk).first()
+    assert other is not None
+    cora = Client()
+    cora.force_login(team["cora"])
+    relation = {"source": gold.pk, "target": other.pk, "kind": "supports", "note": ""}
+    started = threading.Event()
+    finishing = finishing_slowly(entry, started)
+    finishing.start()
+    assert started.wait(10)
+    reply = cora.post("/admin/claims/claimrelation/add/", relation)
+    finishing.join()
+    assert reply.status_code == 403
+    assert not ClaimRelation.objects.filter(source=gold).exists()
