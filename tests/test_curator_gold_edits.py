@@ -4,7 +4,8 @@ curated; the gold layer is then final for her (reviewers still change any claim)
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.test import Client
@@ -16,6 +17,8 @@ from projects.models import CurationState, ProjectDocument
 from tests.api_support import api_as
 from tests.test_claim_permissions import admin_form_data
 from tests.test_curation import finish_annotation, team  # noqa: F401 (a fixture)
+
+T = TypeVar("T")
 
 
 def merged_gold(team: dict[str, Any]) -> Claim:
@@ -175,9 +178,11 @@ def test_a_page_of_gold_over_many_documents_asks_her_curation_once(team):
     assert len(four_documents) == len(one_document)
 
 
-def finishing_slowly(entry: ProjectDocument, started: threading.Event) -> threading.Thread:
-    """A finish of `entry` under way, as curation's finish runs it (its row locked FOR
-    UPDATE and set curated), that takes a second to commit."""
+def while_finishing(entry: ProjectDocument, request: Callable[[], T]) -> T:
+    """`request`'s answer, sent while a finish of `entry` is under way, as curation's
+    finish runs it (its row locked FOR UPDATE and set curated), taking a second to
+    commit."""
+    started = threading.Event()
 
     def finish() -> None:
         try:
@@ -187,22 +192,23 @@ def finishing_slowly(entry: ProjectDocument, started: threading.Event) -> thread
                     curation_state=CurationState.CURATED
                 )
                 started.set()
-                time.sleep(1)  # the curator's edit arrives meanwhile
+                time.sleep(1)  # the curator's request arrives meanwhile
         finally:
             connection.close()
 
-    return threading.Thread(target=finish)
+    finishing = threading.Thread(target=finish)
+    finishing.start()
+    assert started.wait(10)
+    reply = request()
+    finishing.join()
+    return reply
 
 
 def test_a_curators_edit_waits_for_a_finish_under_way_and_is_refused(team, transactional_db):
     gold = merged_gold(team)
     entry = ProjectDocument.objects.get(project=team["project"], document=team["document"])
-    started = threading.Event()
-    finishing = finishing_slowly(entry, started)
-    finishing.start()
-    assert started.wait(10)
-    reply = patch(team["cora"], gold, stance=Stance.SUPPORT)  # read it open, before
-    finishing.join()
+    # She read it open, before the finish commits.
+    reply = while_finishing(entry, lambda: patch(team["cora"], gold, stance=Stance.SUPPORT))
     assert reply.status_code == 403, reply.text
     gold.refresh_from_db()
     assert gold.stance != Stance.SUPPORT
@@ -215,12 +221,7 @@ def test_nor_on_the_claim_page_while_a_finish_is_under_way(team, transactional_d
     cora.force_login(team["cora"])
     change = f"/admin/claims/claim/{gold.pk}/change/"
     data = admin_form_data(cora.get(change)) | {"note": "改了"}
-    started = threading.Event()
-    finishing = finishing_slowly(entry, started)
-    finishing.start()
-    assert started.wait(10)
-    reply = cora.post(change, data)
-    finishing.join()
+    reply = while_finishing(entry, lambda: cora.post(change, data))
     assert reply.status_code == 403
     gold.refresh_from_db()
     assert gold.note != "改了"
@@ -232,12 +233,8 @@ def test_gold_waits_for_a_finish_of_the_document_it_moves_into_and_is_refused(
     gold = merged_gold(team)
     other, span = other_document(team, CurationState.OPEN)
     target = ProjectDocument.objects.get(project=team["project"], document=other)
-    started = threading.Event()
-    finishing = finishing_slowly(target, started)
-    finishing.start()
-    assert started.wait(10)
-    reply = patch(team["cora"], gold, **span)  # read the target open, before
-    finishing.join()
+    # She read the target open, before the finish commits.
+    reply = while_finishing(target, lambda: patch(team["cora"], gold, **span))
     assert reply.status_code == 403, reply.text
     gold.refresh_from_db()
     assert gold.document == team["document"]
@@ -251,12 +248,7 @@ def test_nor_on_the_claim_page_while_the_target_is_being_finished(team, transact
     cora.force_login(team["cora"])
     change = f"/admin/claims/claim/{gold.pk}/change/"
     data = admin_form_data(cora.get(change)) | span
-    started = threading.Event()
-    finishing = finishing_slowly(target, started)
-    finishing.start()
-    assert started.wait(10)
-    reply = cora.post(change, data)
-    finishing.join()
+    reply = while_finishing(target, lambda: cora.post(change, data))
     assert reply.status_code == 403
     gold.refresh_from_db()
     assert gold.document == team["document"]
@@ -287,11 +279,6 @@ def test_nor_is_a_relation_added_to_gold_while_a_finish_is_under_way(team, trans
     cora = Client()
     cora.force_login(team["cora"])
     relation = {"source": gold.pk, "target": other.pk, "kind": "supports", "note": ""}
-    started = threading.Event()
-    finishing = finishing_slowly(entry, started)
-    finishing.start()
-    assert started.wait(10)
-    reply = cora.post("/admin/claims/claimrelation/add/", relation)
-    finishing.join()
+    reply = while_finishing(entry, lambda: cora.post("/admin/claims/claimrelation/add/", relation))
     assert reply.status_code == 403
     assert not ClaimRelation.objects.filter(source=gold).exists()
