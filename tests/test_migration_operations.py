@@ -138,6 +138,17 @@ def test_a_field_altered_after_an_index_added_to_its_model_is_refused() -> None:
         ReloadOnce([migrations.AddIndex("topic", index), altered])
 
 
+def test_an_index_or_constraint_removed_after_a_field_of_its_model_altered_is_refused() -> None:
+    altered = migrations.AlterField("topic", "description", models.TextField())
+    for removed in (
+        migrations.RemoveIndex("topic", "topic_name_idx"),
+        migrations.RemoveConstraint("topic", "topic_name_not_empty"),
+    ):
+        ReloadOnce([removed, altered])  # as the autodetector orders them
+        with pytest.raises(ValueError, match="after a field of topic altered"):
+            ReloadOnce([altered, removed])
+
+
 def test_a_model_that_is_not_yet_is_refused() -> None:
     state = LOADER.project_state()
     with pytest.raises(ValueError, match="on a model that is not yet"):
