@@ -11,6 +11,7 @@ from django.db import migrations, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ModelState, ProjectState
+from django.db.models import Q
 from pgtrigger.migrations import AddTrigger, RemoveTrigger
 
 from config.migration_operations import AlterFields, ReloadOnce
@@ -113,9 +114,14 @@ def add_field(model_name: str, name: str) -> migrations.AddField:
     return migrations.AddField(model_name, name, models.IntegerField(null=True))
 
 
-def test_a_field_changed_twice_is_refused() -> None:
+def test_a_field_changed_twice_is_refused_unless_removed_then_added_again() -> None:
     with pytest.raises(ValueError, match="field note of topic changed twice"):
         ReloadOnce([add_field("topic", "note"), migrations.RemoveField("topic", "note")])
+    relabelled = migrations.AlterField("topic", "description", models.TextField("about"))
+    longer = migrations.AlterField("topic", "description", models.CharField(max_length=1000))
+    with pytest.raises(ValueError, match="field description of topic changed twice"):
+        ReloadOnce([relabelled, longer])
+    ReloadOnce([migrations.RemoveField("topic", "description"), add_field("topic", "description")])
 
 
 def test_a_trigger_removed_then_added_again_is_accepted() -> None:
@@ -130,12 +136,14 @@ def test_an_operation_of_another_kind_is_refused() -> None:
         ReloadOnce([migrations.CreateModel("Note", [("id", models.AutoField(primary_key=True))])])
 
 
-def test_a_field_altered_after_an_index_added_to_its_model_is_refused() -> None:
+def test_a_field_altered_after_an_index_or_constraint_added_to_its_model_is_refused() -> None:
     index = models.Index(fields=["name"], name="topic_name_idx")
+    constraint = models.CheckConstraint(condition=~Q(description="-"), name="topic_not_dash")
     altered = migrations.AlterField("topic", "description", models.TextField())
-    ReloadOnce([altered, migrations.AddIndex("topic", index)])
-    with pytest.raises(ValueError, match="after an index or constraint added to topic"):
-        ReloadOnce([migrations.AddIndex("topic", index), altered])
+    for added in migrations.AddIndex("topic", index), migrations.AddConstraint("topic", constraint):
+        ReloadOnce([altered, added])
+        with pytest.raises(ValueError, match="after an index or constraint added to topic"):
+            ReloadOnce([added, altered])
 
 
 def test_an_index_or_constraint_removed_after_a_field_of_its_model_altered_is_refused() -> None:
