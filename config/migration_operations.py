@@ -126,6 +126,10 @@ class ReloadOnce(migrations.operations.base.Operation):
     - No index or constraint is added to a model before one of its fields is altered:
       alter_field tells the field's own constraints from the model's by the model's names
       in the state before.
+    - Nor is one removed from a model after one of its fields is altered: backwards, the
+      removal puts it back first, then alter_field undoes the alteration with the model's
+      names in the state after, which no longer list it, and may drop it with the field's
+      own index, unique or check.
     - A unique field (or primary key) altered here changes only what the database does not
       see, such as labels: when its type changes, alter_field pairs the foreign keys to it
       in the states before and after, which others here may change.
@@ -138,6 +142,7 @@ class ReloadOnce(migrations.operations.base.Operation):
     def __init__(self, operations: list[Operation]) -> None:
         changed: dict[tuple[str, str, str], list[str]] = {}
         indexed: set[str] = set()  # the models an index or constraint is added to
+        altered: set[str] = set()  # the models a field of which is altered
         for operation in operations:
             if type(operation) not in HELD:
                 raise ValueError(f"ReloadOnce does not hold {operation.describe()!r}")
@@ -147,8 +152,14 @@ class ReloadOnce(migrations.operations.base.Operation):
                     f"ReloadOnce: {operation.describe()!r} after an index or constraint "
                     f"added to {model}"
                 )
+            if kind in ("index", "constraint") and how == "remove" and model in altered:
+                raise ValueError(
+                    f"ReloadOnce: {operation.describe()!r} after a field of {model} altered"
+                )
             if kind in ("index", "constraint") and how == "add":
                 indexed.add(model)
+            if kind == "field" and how == "alter":
+                altered.add(model)
             for name in names:
                 hows = changed.setdefault((model, kind, name), [])
                 hows.append(how)
