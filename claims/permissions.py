@@ -91,7 +91,7 @@ def open_documents_curated(
 
 def can_change_claim(user: AnyUser, claim: Claim, *, curates_open: bool | None = None) -> bool:
     """`curates_open`: whether she curates the claim's project document, still open, if
-    known already (open_documents_curated for a page of claims); else asked here."""
+    known already (curated_open for a page of claims); else asked here."""
     if not (user.is_active and user.is_staff and user.has_perm("claims.change_claim")):
         return False
     if is_reviewer(user) or _owns_editable(user, claim):
@@ -99,20 +99,23 @@ def can_change_claim(user: AnyUser, claim: Claim, *, curates_open: bool | None =
     if not claim.gold:
         return False
     if curates_open is None:
-        curates_open = _curates_open(user, claim.project_id, claim.document_id)
+        place = (claim.project_id, claim.document_id)
+        curates_open = place in curated_open(user, [place])
     return curates_open
 
 
-def _curates_open(user: AnyUser, project_id: int, document_id: int) -> bool:
-    """open_documents_curated for one place, cached on the user (for its request) as
-    is_reviewer is: a claim's admin page asks for the page, each inline and each button
-    (43 times). An answer from earlier in the request is safe: a change to gold holds
-    the place and asks again, uncached (hold_open_gold)."""
-    cache = vars(user).setdefault("_claimtrack_curates_open", {})
-    place = (project_id, document_id)
-    if place not in cache:
-        cache[place] = bool(open_documents_curated(user, [place]))
-    return bool(cache[place])
+def curated_open(user: AnyUser, places: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """open_documents_curated, each place asked once a request: cached on the user, as
+    is_reviewer is (a claim's admin page asks for the page, each inline and each button).
+    An answer from earlier in the request is safe: a change to gold holds the place and
+    asks again, uncached (hold_open_gold)."""
+    wanted = set(places)
+    known: dict[tuple[int, int], bool] = vars(user).setdefault("_claimtrack_curated_open", {})
+    missing = wanted - known.keys()
+    if missing:
+        found = open_documents_curated(user, missing)
+        known.update((place, place in found) for place in missing)
+    return {place for place in wanted if known[place]}
 
 
 def can_change_gold(user: AnyUser, project_id: int, document_id: int) -> bool:

@@ -30,7 +30,7 @@ from claims.api import (
     TargetStatementSerializer,
 )
 from claims.models import Claim, ClaimRelation
-from claims.permissions import allowed_actions, is_reviewer, open_documents_curated
+from claims.permissions import allowed_actions, curated_open, is_reviewer
 
 if TYPE_CHECKING:  # claims.bulk imports this module
     from claims.bulk import NewClaim
@@ -87,15 +87,15 @@ class Representation:
         self.relation_created = fields_of(OwnRelationSerializer)["created_at"]
         self.can: dict[tuple[bool, str, bool, bool], dict[str, bool]] = {}
         # The project documents (project id, document id) whose gold she may change as
-        # their curator (permissions.open_documents_curated); see `gold`.
-        self.curated_open: set[tuple[int, int]] = set()
+        # their curator (permissions.curated_open); see `gold`.
+        self.curated_places: set[tuple[int, int]] = set()
 
     def gold(self, places: Iterable[tuple[int, int]]) -> None:
         """The project documents of the gold claims to come, so that whether she
         curates them is asked once for them all (a reviewer need not be asked)."""
         wanted = set(places)
         if wanted and not is_reviewer(self.user):
-            self.curated_open |= open_documents_curated(self.user, wanted)
+            self.curated_places |= curated_open(self.user, wanted)
 
     def claim(
         self,
@@ -154,7 +154,7 @@ class Representation:
         status and, for a gold claim, whether she curates its project document (still
         open; known from `gold`): asked once per such key, not per claim."""
         gold = columns["gold"]
-        curates_open = gold and (columns["project"], columns["document"]) in self.curated_open
+        curates_open = gold and (columns["project"], columns["document"]) in self.curated_places
         key = (columns["annotator"] == self.user.pk, columns["status"], gold, curates_open)
         if key not in self.can:
             claim = Claim(annotator_id=columns["annotator"], status=columns["status"], gold=gold)
