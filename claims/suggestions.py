@@ -109,6 +109,23 @@ class Suggestion:
         """What a dismissal remembers: the figure's span and the suggested kind."""
         return (self.figure_start, self.figure_end, self.kind)
 
+    def dismissal(
+        self, project: Project, document: Document, by: User, *, annotator: User | None = None
+    ) -> SuggestionDismissal:
+        """Her dismissal of this suggestion in `project` (not saved): its key and figure;
+        `annotator` in a project of independent annotation (SuggestionDismissal)."""
+        start, end, kind = self.key()
+        return SuggestionDismissal(
+            project=project,
+            document=document,
+            start=start,
+            end=end,
+            kind=kind,
+            number_text=self.figure.number_text,
+            dismissed_by=by,
+            annotator=annotator,
+        )
+
 
 def _passage(
     text: str, sentence: tuple[int, int], fig_start: int, fig_end: int, marker_at: int | None

@@ -49,7 +49,6 @@ from claims.models import (
     Layer,
     Metric,
     StatedFigure,
-    SuggestionDismissal,
     Target,
 )
 from claims.permissions import NOT_IN_PROJECT, AnyUser, signed_in
@@ -252,7 +251,7 @@ def suggestion_project(user: AnyUser, document: Document, wanted: int | None) ->
     project, which holds every document). A project she does not annotate in is refused
     (403), one not holding the document or a choice left open is a 400; each names
     `project`. One query; two to explain a refusal."""
-    holding = list(Project.objects.visible_to(user).filter(entries__document=document))
+    holding = list(Project.objects.visible_to(user).holding(document))
     if wanted is None:
         if len(holding) == 1:
             return holding[0]
@@ -287,20 +286,16 @@ def suggestion_project(user: AnyUser, document: Document, wanted: int | None) ->
 
 
 class SuggestionListParams(serializers.Serializer[Any]):
-    project = serializers.IntegerField(required=False, min_value=1)
+    # The project the suggestions are read, accepted or dismissed in (suggestion_project).
+    project = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The project to read them in; required when the document is in "
+        "several projects you annotate in",
+    )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "project",
-            int,
-            description="The project to read them in; required when the document is in "
-            "several projects you annotate in",
-        )
-    ],
-    responses=OpenApiTypes.OBJECT,
-)
+@extend_schema(parameters=[SuggestionListParams], responses=OpenApiTypes.OBJECT)
 class SuggestionListView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
@@ -324,15 +319,13 @@ class SuggestionListView(ApiViewMixin, APIView):
         )
 
 
-class SuggestionChoiceSerializer(serializers.Serializer[Any]):
+class SuggestionChoiceSerializer(SuggestionListParams):
     kind = serializers.ChoiceField(choices=[ClaimType.TARGET, ClaimType.OBSERVATION])
     figure_start = serializers.IntegerField(min_value=0)
     figure_end = serializers.IntegerField(min_value=1)
     metric = serializers.PrimaryKeyRelatedField(
         queryset=Metric.objects.all(), required=False, allow_null=True
     )
-    # The project the suggestion is accepted or dismissed in (suggestion_project).
-    project = serializers.IntegerField(required=False, min_value=1)
 
 
 def chosen(
@@ -441,7 +434,8 @@ class SuggestionDismissView(ApiViewMixin, APIView):
     queryset = Claim.objects.all()
 
     def post(self, request: Request, document_id: int) -> Response:
-        document = get_object_or_404(Document, pk=document_id)
+        # The canonical text is scanned; the raw text is not needed.
+        document = get_object_or_404(Document.objects.defer("raw_text"), pk=document_id)
         suggestion, project, _choice = chosen(request, document)
         user = signed_in(request.user)
         try:
@@ -454,15 +448,8 @@ class SuggestionDismissView(ApiViewMixin, APIView):
                     .values_list("independent", flat=True)
                     .get(pk=project.pk)
                 )
-                dismissal = SuggestionDismissal(
-                    project=project,
-                    document=document,
-                    start=suggestion.figure_start,
-                    end=suggestion.figure_end,
-                    kind=suggestion.kind,
-                    number_text=suggestion.figure.number_text,
-                    dismissed_by=user,
-                    annotator=user if independent else None,
+                dismissal = suggestion.dismissal(
+                    project, document, user, annotator=user if independent else None
                 )
                 # The related objects are in hand (the project locked), and the unique key
                 # is the database's (below): neither is read again to validate it.

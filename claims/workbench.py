@@ -91,7 +91,7 @@ def workbench_project(request: HttpRequest, document: Document) -> Project:
     latest = Guidelines.objects.filter(project=OuterRef("pk")).order_by("-version")
     projects = (
         Project.objects.visible_to(request.user)
-        .filter(entries__document=document)
+        .holding(document)
         .annotate(
             guidelines_version=Subquery(latest.values("version")[:1]),
             guidelines_text=Subquery(latest.values("text")[:1]),

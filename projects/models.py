@@ -67,6 +67,10 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         member = Membership.objects.filter(project=OuterRef("pk"), user=user.pk)
         return self.filter(Q(is_default=True) | Q(Exists(member)))
 
+    def holding(self, document: Document | int) -> "ProjectQuerySet":
+        """The projects that hold `document`."""
+        return self.filter(entries__document=document)
+
 
 @tracked()
 class Project(models.Model):

@@ -339,16 +339,7 @@ def test_it_stores_a_documents_suggestions_and_reads_them_back_in_one_query(
         (other, alice, "1.3万亿斤"),
         (other, alice, "126万亿元"),
     ):
-        found = by_figure[number_text]
-        SuggestionDismissal.objects.create(
-            project=project,
-            document=report,
-            start=found.figure_start,
-            end=found.figure_end,
-            kind=found.kind,
-            number_text=number_text,
-            dismissed_by=user,
-        )
+        by_figure[number_text].dismissal(project, report, user).save()
     first = for_document(report, alice, default)
     stored = StoredSuggestions.objects.get(document=report)
     assert len(stored.items) == len(scan(report.text, 2024)) == 7
@@ -531,15 +522,7 @@ def test_a_dismissal_made_a_moment_ago_by_someone_else_is_the_same_outcome(
     def bob_first(read: tuple[Any, Project, Any]) -> None:
         # Bob's request commits between alice's reading and her write.
         suggestion, project, _ = read
-        SuggestionDismissal.objects.create(
-            project=project,
-            document=report,
-            start=suggestion.figure_start,
-            end=suggestion.figure_end,
-            kind=suggestion.kind,
-            number_text=suggestion.figure.number_text,
-            dismissed_by=bob,
-        )
+        suggestion.dismissal(project, report, bob).save()
 
     meanwhile(monkeypatch, bob_first)
     response = dismiss(alice, report, shared, "1.3万亿斤")
