@@ -15,6 +15,7 @@ constraints, indexes, model options, pgtrigger's triggers, AlterFields), as gene
 one reload of the models they change instead of one each.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import migrations
@@ -90,22 +91,32 @@ class AlterFields(migrations.operations.base.Operation):
         return f"alter_{self.model_name_lower}_fields"
 
 
-# The operations ReloadOnce holds (these classes exactly): those that change a model that
-# exists and whose database work reads little more from the states before and after them
-# than the field, constraint, index or trigger they change (ReloadOnce checks the rest).
-HELD = (
-    migrations.AddField,
-    migrations.RemoveField,
-    migrations.AlterField,
-    AlterFields,
-    migrations.AddConstraint,
-    migrations.RemoveConstraint,
-    migrations.AddIndex,
-    migrations.RemoveIndex,
-    AddTrigger,
-    RemoveTrigger,
-    migrations.AlterModelOptions,
-)
+# What one operation of ReloadOnce changes: the model, the kind and names of what it
+# changes on it, and how ("add", "remove" or "alter").
+Changes = tuple[str, str, list[str], str]
+
+# The operations ReloadOnce holds (these classes exactly), each with what it changes:
+# those that change a model that exists and whose database work reads little more from
+# the states before and after them than the field, constraint, index or trigger they
+# change (ReloadOnce checks the rest).
+HELD: dict[type[Operation], Callable[[Any], Changes]] = {
+    migrations.AddField: lambda o: (o.model_name_lower, "field", [o.name], "add"),
+    migrations.RemoveField: lambda o: (o.model_name_lower, "field", [o.name], "remove"),
+    migrations.AlterField: lambda o: (o.model_name_lower, "field", [o.name], "alter"),
+    AlterFields: lambda o: (o.model_name_lower, "field", [n for n, _ in o.fields], "alter"),
+    migrations.AddConstraint: lambda o: (
+        o.model_name_lower,
+        "constraint",
+        [o.constraint.name],
+        "add",
+    ),
+    migrations.RemoveConstraint: lambda o: (o.model_name_lower, "constraint", [o.name], "remove"),
+    migrations.AddIndex: lambda o: (o.model_name_lower, "index", [str(o.index.name)], "add"),
+    migrations.RemoveIndex: lambda o: (o.model_name_lower, "index", [o.name], "remove"),
+    AddTrigger: lambda o: (o.model_name_lower, "trigger", [str(o.trigger.name)], "add"),
+    RemoveTrigger: lambda o: (o.model_name_lower, "trigger", [o.name], "remove"),
+    migrations.AlterModelOptions: lambda o: (o.name_lower, "options", [""], "alter"),
+}
 
 
 class ReloadOnce(migrations.operations.base.Operation):
@@ -214,32 +225,9 @@ class ReloadOnce(migrations.operations.base.Operation):
         return f"{self.operations[0].migration_name_fragment}_and_more"
 
 
-def _changes(operation: Operation) -> tuple[str, str, list[str], str]:
-    """The model an operation of ReloadOnce changes, the kind and names of what it changes
-    on it, and how: "add", "remove" or "alter"."""
-    if isinstance(operation, migrations.AddField):
-        return operation.model_name_lower, "field", [operation.name], "add"
-    if isinstance(operation, migrations.RemoveField):
-        return operation.model_name_lower, "field", [operation.name], "remove"
-    if isinstance(operation, migrations.AlterField):
-        return operation.model_name_lower, "field", [operation.name], "alter"
-    if isinstance(operation, AlterFields):
-        names = [name for name, _ in operation.fields]
-        return operation.model_name_lower, "field", names, "alter"
-    if isinstance(operation, migrations.AddConstraint):
-        return operation.model_name_lower, "constraint", [operation.constraint.name], "add"
-    if isinstance(operation, migrations.RemoveConstraint):
-        return operation.model_name_lower, "constraint", [operation.name], "remove"
-    if isinstance(operation, migrations.AddIndex):
-        return operation.model_name_lower, "index", [str(operation.index.name)], "add"
-    if isinstance(operation, migrations.RemoveIndex):
-        return operation.model_name_lower, "index", [operation.name], "remove"
-    if isinstance(operation, AddTrigger):
-        return operation.model_name_lower, "trigger", [str(operation.trigger.name)], "add"
-    if isinstance(operation, RemoveTrigger):
-        return operation.model_name_lower, "trigger", [operation.name], "remove"
-    assert isinstance(operation, migrations.AlterModelOptions), operation
-    return operation.name_lower, "options", [""], "alter"
+def _changes(operation: Operation) -> Changes:
+    """What an operation of ReloadOnce changes (HELD)."""
+    return HELD[type(operation)](operation)
 
 
 def _check_state_before(app_label: str, state: ProjectState, operation: Operation) -> None:
