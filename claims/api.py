@@ -880,6 +880,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
 
     permission_classes = [ClaimPermission]
     serializer_class = ClaimSerializer
+    # The model, for RolePermission; what she may read is get_queryset's.
+    queryset = Claim.objects.none()
     filterset_class = ClaimFilter
     filter_backends = [*ApiViewMixin.filter_backends, OrderingFilter]
     ordering_fields = ["id", "published"]

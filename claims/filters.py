@@ -39,6 +39,8 @@ def any_variant(field: str, term: str) -> Q:
 # Strict, so that `has_target=perhaps` is a 400 rather than no filter at all.
 YES_NO = [("true", "true"), ("false", "false")]
 HAS = {"has_target": "target_statement", "has_observation": "observation"}
+# ClaimFilter's form class (and its subclasses'), by filter set class.
+FORM_CLASSES: dict[type[Any], type[forms.Form]] = {}
 
 
 class WholeNumberFilter(filters.NumberFilter):
@@ -110,6 +112,13 @@ class ClaimFilter(filters.FilterSet):
     class Meta:
         model = Claim
         fields: list[str] = []
+
+    def get_form_class(self) -> type[forms.Form]:
+        """Built once: django-filter builds the form class, and each filter's form field,
+        anew for every request, though no filter here depends on the request."""
+        if type(self) not in FORM_CLASSES:
+            FORM_CLASSES[type(self)] = super().get_form_class()
+        return FORM_CLASSES[type(self)]
 
     def filter_speaker_name(
         self, claims: QuerySet[Claim], name: str, value: str

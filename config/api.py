@@ -98,6 +98,13 @@ class RolePermission(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def _queryset(self, view: APIView) -> QuerySet[Any]:
+        """The view's model is all this needs: its `queryset` attribute, where DRF would
+        build the whole get_queryset (for claims, the reader's visibility filter) twice
+        a request, once here and once for the view."""
+        model_queryset: QuerySet[Any] | None = getattr(view, "queryset", None)
+        return model_queryset if model_queryset is not None else super()._queryset(view)
+
 
 def rate_now(scope: str | None) -> str | None:
     """The scope's rate as the settings say now: DRF's own throttles read it once."""

@@ -112,7 +112,7 @@ MIDDLEWARE = [
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.auth.ModelBackend",  # one query for her permissions
 ]
 # Failed logins are counted per username, from any address: rotating addresses
 # does not help a guesser, and no proxy setting is needed to find the client's

@@ -453,12 +453,12 @@ def test_an_export_takes_the_same_queries_for_any_number_of_claims(
     client, alice, corpus, django_assert_num_queries, fmt
 ):
     client.force_login(alice)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 SAVEPOINT
-    # (the export's transaction, nested in the test's), 6 SET LOCAL work_mem (for
-    # the memoized sources), 7 COPY of one SELECT of every claim with its document,
+    # 1 session, 2 user, 3 her own and her groups' permissions, 4 SAVEPOINT (the
+    # export's transaction, nested in the test's), 5 SET LOCAL work_mem (for the
+    # memoized sources), 6 COPY of one SELECT of every claim with its document,
     # speaker, users, figure and topics (every format: PostgreSQL renders JSON and
-    # JSON-LD too), 8 RELEASE.
-    with django_assert_num_queries(8):
+    # JSON-LD too), 7 RELEASE.
+    with django_assert_num_queries(7):
         response = client.get(f"/api/v1/claims/export.{fmt}")
         body = b"".join(response.streaming_content).decode()
     if fmt == "jsonld":

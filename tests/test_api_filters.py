@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_filters.rest_framework import FilterSet
 
+import claims.filters
 from annotations.models import Document
+from claims.api import ClaimViewSet
 from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
 from config.api import CursorPagination
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
@@ -272,16 +275,37 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
     client, alice, corpus, page_size, django_assert_num_queries
 ):
     client.force_login(alice)
-    # 1 session, 2 user, 3 user permissions, 4 group permissions, 5 the page's
-    # claim ids, 6 those claims with speaker, annotator, reviewer, target statement
-    # and observation joined, their topics and their relations with who made them,
-    # 7 whether alice reviews (for each claim's `can`, asked once per request).
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 her own and her groups' permissions, 4 the page's claim
+    # ids, 5 those claims with speaker, annotator, reviewer, target statement and
+    # observation joined, their topics and their relations with who made them,
+    # 6 whether alice reviews (for each claim's `can`, asked once per request).
+    with django_assert_num_queries(6):
         response = client.get(
             f"/api/v1/claims/?page_size={page_size}&document_q=数据&speaker_name=張玉卓"
         )
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, 3)
+
+
+def test_a_claim_page_builds_its_claims_and_its_filter_form_once(
+    client, alice, corpus, monkeypatch
+):
+    """The permission check takes the model from `queryset`, not from get_queryset
+    (which builds the reader's visibility filter), and the filter form class is
+    built once for every request, not once each."""
+    built: list[str] = []
+    get_queryset, get_form_class = ClaimViewSet.get_queryset, FilterSet.get_form_class
+    monkeypatch.setattr(
+        ClaimViewSet, "get_queryset", lambda view: built.append("claims") or get_queryset(view)
+    )
+    monkeypatch.setattr(
+        FilterSet, "get_form_class", lambda filters: built.append("form") or get_form_class(filters)
+    )
+    monkeypatch.setattr(claims.filters, "FORM_CLASSES", {})
+    client.force_login(alice)
+    for _ in range(2):
+        assert client.get("/api/v1/claims/?claim_type=target").status_code == 200
+    assert built == ["claims", "form", "claims"]
 
 
 def test_it_lists_speakers_by_either_script(reader, zhang):

@@ -124,11 +124,11 @@ def test_it_reads_a_curation_in_a_fixed_number_of_queries(team, django_assert_nu
     api = api_as(team["cora"])
     api.post(team["url"], json={"action": "merge-agreed"})
     api.post(team["url"], json={"action": "finish"})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         # 1 the token and user, 2 the project, 3 is she a reviewer, 4 her membership
         # (can_curate); 5 the project document with who curated it, 6 the assignments,
         # 7 the claims, 8 their topics, 9 their relations, 10 the gold claims' sources;
-        # 11-12 her permissions and her groups' (what she may do with each claim).
+        # 11 her own and her groups' permissions (what she may do with each claim).
         reply = api.get(team["url"])
     assert len(reply.json()["groups"]) == 3
     assert reply.json()["curated_by"] == "cora"

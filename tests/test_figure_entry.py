@@ -68,8 +68,8 @@ def observed(claim: Claim, metric: Metric) -> Observation:
 
 def test_it_prefills_a_target_from_the_passage(alice, report, django_assert_num_queries):
     api = api_as(alice)
-    # token and user, her own and her groups' permissions, the document, the metrics
-    with django_assert_num_queries(5):
+    # token and user, her own and her groups' permissions (one), the document, the metrics
+    with django_assert_num_queries(4):
         reply = api.post(PARSE, json={"text": SOE_TARGET, "document": report.pk})
     assert reply.status_code == 200, reply.text
     assert reply.json()["target"] == {
@@ -321,7 +321,7 @@ def test_the_metric_list_costs_the_same_queries_however_many_are_proposed(
         proposer = (alice, bob)[n % 2]
         Metric.objects.create(name=f"指标{n}", unit="%", status="proposed", proposed_by=proposer)
     api = api_as(rachel)
-    # token and user, her own and her groups' permissions, the page (proposers joined)
-    with django_assert_num_queries(4):
+    # token and user, her own and her groups' permissions (one), the page (proposers joined)
+    with django_assert_num_queries(3):
         rows = api.get("/api/v1/metrics/").json()["results"]
     assert sorted(row["proposed_by"] for row in rows) == ["alice"] * 3 + ["bob"] * 3

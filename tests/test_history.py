@@ -362,8 +362,8 @@ def test_a_claims_history_costs_the_same_queries_however_many_events(
                 source=other, target=claim, kind=RelationKind.values[n], created_by=rachel
             )
     client = api(rachel)
-    with django_assert_num_queries(6):
-        # the token with its user; the user's own and its groups' model permissions (2);
+    with django_assert_num_queries(5):
+        # the token with its user; the user's own and its groups' model permissions;
         # the claim; the events of the claim and its parts, with their context; the
         # names of the users in them.
         response = client.get(f"/api/v1/claims/{claim.pk}/history/")
@@ -417,7 +417,7 @@ def test_json_of_changes_is_what_the_schema_says(alice, seed_document):
 
 
 @pytest.mark.parametrize("resource", ["speakers", "topics", "metrics", "targets", "documents"])
-def test_every_history_endpoint_costs_six_queries_on_long_histories(
+def test_every_history_endpoint_costs_five_queries_on_long_histories(
     alice, rachel, zhang, seed_document, django_assert_num_queries, resource
 ):
     metric = Metric.objects.create(name="收入占比", unit="%")
@@ -437,8 +437,8 @@ def test_every_history_endpoint_costs_six_queries_on_long_histories(
             setattr(obj, field, f"edit {n}")
             obj.save()
     client = api(rachel)
-    with django_assert_num_queries(6):
-        # token and user; model permissions (2); the object; its events; their users
+    with django_assert_num_queries(5):
+        # token and user; model permissions; the object; its events; their users
         response = client.get(f"/api/v1/{resource}/{obj.pk}/history/")
     updates = [e for e in response.json() if e["event"] == "update"]
     assert [e["changes"][field][1] for e in updates] == [f"edit {n}" for n in range(5)]

@@ -297,9 +297,9 @@ def test_posting_a_document_leaves_the_checks_to_the_database(django_assert_num_
     reviewer = make_user("rachel", "reviewer")
     api = api_as(reviewer)
     api.get("/api/v1/documents/")  # the token, made once
-    # 1 the token with its user; 2-3 the user's permissions (own, groups); 4 savepoint
-    # (the test's transaction; a request's own otherwise); 5 insert, whose unique hash is
-    # the check for a text already stored; 6 release.
-    with django_assert_num_queries(6):
+    # 1 the token with its user; 2 the user's permissions (own and groups'); 3 savepoint
+    # (the test's transaction; a request's own otherwise); 4 insert, whose unique hash is
+    # the check for a text already stored; 5 release.
+    with django_assert_num_queries(5):
         response = api.post("/api/v1/documents/", json={"text": "新质生产力。"})
     assert response.status_code == 201, response.text

@@ -207,8 +207,7 @@ def assert_no_document_text(captured: CaptureQueriesContext) -> None:
 # Token authentication, then the role's permissions (config.api.RolePermission).
 TOKEN = [
     ("the token with its user", "authtoken_token"),
-    ("the user's own permissions", "auth_permission"),
-    ("the permissions of the user's groups", "auth_permission"),
+    ("the user's own and her groups' permissions (config.auth)", "auth_permission"),
 ]
 EVIDENCE = [
     ("the targets with their metrics", "claims_target"),
@@ -323,8 +322,7 @@ def test_the_suggestions_of_a_document_take_the_queries_named(
 SESSION = [
     ("the session", "django_session"),
     ("the user", "auth_user"),
-    ("the user's own permissions", "auth_permission"),
-    ("the permissions of the user's groups", "auth_permission"),
+    ("the user's own and her groups' permissions (config.auth)", "auth_permission"),
 ]
 
 
