@@ -294,13 +294,16 @@ def test_a_claim_page_builds_its_claims_and_its_filter_form_once(
     (which builds the reader's visibility filter), and the filter form class is
     built once for every request, not once each."""
     built: list[str] = []
-    get_queryset, get_form_class = ClaimViewSet.get_queryset, FilterSet.get_form_class
-    monkeypatch.setattr(
-        ClaimViewSet, "get_queryset", lambda view: built.append("claims") or get_queryset(view)
-    )
-    monkeypatch.setattr(
-        FilterSet, "get_form_class", lambda filters: built.append("form") or get_form_class(filters)
-    )
+
+    def counted(name, method):
+        def counting(self):
+            built.append(name)
+            return method(self)
+
+        return counting
+
+    monkeypatch.setattr(ClaimViewSet, "get_queryset", counted("claims", ClaimViewSet.get_queryset))
+    monkeypatch.setattr(FilterSet, "get_form_class", counted("form", FilterSet.get_form_class))
     monkeypatch.setattr(claims.filters, "FORM_CLASSES", {})
     client.force_login(alice)
     for _ in range(2):
