@@ -6,7 +6,8 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    from config.startup import prepare
+    from config.startup import load_and_freeze, prepare
 
     prepare()
+    load_and_freeze()
     execute_from_command_line(sys.argv)
