@@ -172,10 +172,14 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def run_without_database(code: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`code` with the development settings, no DATABASE_URL and `var_dir` as VAR_DIR."""
+    env = {k: v for k, v in server_env().items() if k not in ("DATABASE_URL", "DEBUG")}
+    return run_python(code, env | {"VAR_DIR": str(var_dir)})
+
+
 def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path: Path) -> None:
     """What mypy's django plugin, pytest collection and IDEs do, without DATABASE_URL."""
-    env = {k: v for k, v in server_env().items() if k not in ("DATABASE_URL", "DEBUG")}
-    env["VAR_DIR"] = str(tmp_path / "var")
     code = (
         "import sys\n"
         # Importing the embedded server's package at all would fail.
@@ -186,7 +190,7 @@ def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path: 
         "from django.conf import settings\n"
         "print(settings.DEBUG, settings.EMBEDDED_DATABASE, settings.DATABASES['default']['HOST'])\n"
     )
-    result = run_python(code, env)
+    result = run_without_database(code, tmp_path / "var")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", str(tmp_path / "var" / "pgdata")]
     assert not (tmp_path / "var").exists()
@@ -195,8 +199,6 @@ def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path: 
 def test_the_server_and_the_commands_freeze_what_they_load(tmp_path: Path) -> None:
     """config.startup.load_and_freeze: the apps and the views loaded, then left out of
     the garbage collector's full passes (what config/wsgi.py and manage.py call)."""
-    env = {k: v for k, v in server_env().items() if k not in ("DATABASE_URL", "DEBUG")}
-    env["VAR_DIR"] = str(tmp_path / "var")
     code = (
         "import gc, os, sys\n"
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'\n"
@@ -205,7 +207,7 @@ def test_the_server_and_the_commands_freeze_what_they_load(tmp_path: Path) -> No
         "views = sys.modules['claims.api'].ClaimViewSet\n"
         "print(gc.get_freeze_count(), any(o is views for o in gc.get_objects()))\n"
     )
-    result = run_python(code, env)
+    result = run_without_database(code, tmp_path / "var")
     assert result.returncode == 0, result.stderr
     frozen, views_walked = result.stdout.split()
     assert int(frozen) > 50_000
