@@ -101,7 +101,8 @@ class RolePermission(permissions.DjangoModelPermissions):
     def _queryset(self, view: APIView) -> QuerySet[Any]:
         """The view's model is all this needs: its `queryset` attribute, where DRF would
         build the whole get_queryset (for claims, the reader's visibility filter) twice
-        a request, once here and once for the view."""
+        a request, once here and once for the view. Both name the same model in every
+        view (tests/test_api_permissions.py)."""
         model_queryset: QuerySet[Any] | None = getattr(view, "queryset", None)
         return model_queryset if model_queryset is not None else super()._queryset(view)
 

@@ -1,8 +1,9 @@
 """Django's model permissions, read in one query.
 
-Every API request and admin page asks for the user's permissions once. Django's
+Every API request that checks a role (config.api.RolePermission) and every admin page
+asks for the user's permissions once (an active superuser's are not asked for). Django's
 ModelBackend reads her own and her groups' permissions in two queries; this reads both
-in one, a round trip less on every request.
+in one, a round trip less.
 """
 
 from typing import Any

@@ -2,7 +2,8 @@
 
 Importing the settings has no side effect (mypy's django plugin, pytest
 collection and IDEs import them); the entry points call `prepare()` instead:
-manage.py, config/wsgi.py (so gunicorn), config/asgi.py and tests/conftest.py.
+manage.py, config/wsgi.py (so gunicorn), config/asgi.py and tests/conftest.py. The
+servers, and the commands that import in bulk, then call `load_and_freeze()`.
 """
 
 import gc
@@ -10,6 +11,7 @@ import os
 from pathlib import Path
 
 import django
+from django.apps import apps
 from django.conf import settings
 from django.urls import get_resolver
 
@@ -38,13 +40,14 @@ def load_and_freeze() -> None:
     collector's full passes.
 
     Modules, models, URL patterns and serializers live as long as the process, yet a
-    full collection walked them all (160,000 objects) whenever requests had left
-    enough objects behind: every third bulk request of 5,000 claims took 0.09 s
-    more for it (bench/README.md, "Import"). Frozen, they are never walked again;
-    what requests and commands allocate is collected as before. The URLconf is
-    loaded here, not by the first request, so that the views are frozen too.
+    full collection walked them all (about 110,000 objects in the server) whenever
+    requests had left enough objects behind: every third bulk request of 5,000 claims
+    took 0.09 s more for it (bench/README.md, "Import"). Frozen, they are not walked
+    again; what requests and commands allocate later is collected as before. The
+    URLconf is loaded here, not by the first request, so that the views are frozen too.
     """
-    django.setup()
+    if not apps.ready:
+        django.setup()
     get_resolver().url_patterns  # noqa: B018 (imported for its side effect)
     gc.freeze()
 

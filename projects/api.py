@@ -194,8 +194,6 @@ class ProjectViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Project])
 
     serializer_class = ProjectSerializer
     permission_classes = [ProjectPermission]
-    # The model, for RolePermission; what she may read is get_queryset's.
-    queryset = Project.objects.none()
     filterset_fields = ["is_default", "independent"]
 
     def get_queryset(self) -> QuerySet[Project]:

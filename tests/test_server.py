@@ -198,7 +198,8 @@ def test_importing_the_settings_starts_no_database_and_writes_nothing(tmp_path: 
 
 def test_the_server_and_the_commands_freeze_what_they_load(tmp_path: Path) -> None:
     """config.startup.load_and_freeze: the apps and the views loaded, then left out of
-    the garbage collector's full passes (what config/wsgi.py and manage.py call)."""
+    the garbage collector's full passes (config/wsgi.py and config/asgi.py call it, and
+    manage.py for the import commands)."""
     code = (
         "import gc, os, sys\n"
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'\n"
