@@ -53,13 +53,27 @@ def fields_of(serializer: type[serializers.Serializer[Any]]) -> Fields:
     return dict(serializer().fields)
 
 
+# DRF conversions that give back a value of this type as it is (str() of a str, a
+# choice's own value, int() of an int): such values skip the call. A claim's fields
+# took 2.9 µs, 2.0 µs so; a page of claims 1.7% fewer instructions (bench/README.md).
+UNCHANGED: dict[Callable[..., Any], type] = {
+    serializers.CharField.to_representation: str,
+    serializers.ChoiceField.to_representation: str,
+    serializers.IntegerField.to_representation: int,
+}
+
+
 def represent(fields: Fields, value_of: Callable[[str], Any]) -> dict[str, Any]:
     """As Serializer.to_representation, over values instead of attributes: `value_of`
     gives a field's value, a related object's id for a relation."""
     result = {}
     for name, field in fields.items():
         value = value_of(name)
-        if value is None or isinstance(field, PrimaryKeyRelatedField):
+        if (
+            value is None
+            or type(value) is UNCHANGED.get(type(field).to_representation)
+            or isinstance(field, PrimaryKeyRelatedField)
+        ):
             result[name] = value
         else:
             result[name] = field.to_representation(value)
