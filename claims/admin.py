@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -40,6 +40,7 @@ from claims.models import (
     TargetRevision,
     TargetStatement,
     Topic,
+    visible_claims,
 )
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
@@ -763,7 +764,36 @@ def tracking_context(target: Target, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class ClaimPartAdmin(admin.ModelAdmin[Any]):
+class OfReadableClaims(admin.ModelAdmin[Any]):
+    """Rows that belong to claims (a figure, a relation, a target's revision): only those
+    of claims she may read, of both its claims for a relation, and only such claims to
+    choose from. Another annotator's claim in an independent project is hidden from her
+    on its own page (ClaimAdmin.get_queryset), and so through its parts."""
+
+    def claim_links(self) -> list[str]:
+        """The row's foreign keys to claims."""
+        return [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if field.is_relation and field.related_model is Claim
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        rows = super().get_queryset(request)
+        if visible_claims(request.user) is None:  # she may read every claim
+            return rows
+        readable = Claim.objects.visible_to(request.user)
+        return rows.filter(**{f"{name}__in": readable for name in self.claim_links()})
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.related_model is Claim:
+            kwargs["queryset"] = Claim.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ClaimPartAdmin(OfReadableClaims):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over
@@ -834,7 +864,7 @@ class TargetStatementAdmin(ListWithoutTexts, ClaimPartAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin[TargetRevision]):
+class TargetRevisionAdmin(OfReadableClaims):
     """Read-only: a revision is made by a restatement on the target's page, never by hand."""
 
     list_display = ["target", "revised_on", "claim", "recorded_by"]

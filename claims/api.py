@@ -396,10 +396,24 @@ FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationS
 }
 
 
+class ReadableClaimField(serializers.PrimaryKeyRelatedField[Claim]):
+    """A claim the writer may read (Claim.objects.visible_to); any other id does not
+    exist for her, as on GET. Without a request in the context, none."""
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        request = self.context.get("request")
+        if request is None:
+            return Claim.objects.none()
+        return Claim.objects.visible_to(request.user)
+
+
 class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[ClaimRelation]):
-    """A relation the claim makes to another claim, as part of the claim."""
+    """A relation the claim makes to another claim, as part of the claim. Its target is
+    a claim she may read: another annotator's, in an independent project, may not even
+    be known to exist (nor its type or metric, which the evidence rule would name)."""
 
     created_by = serializers.SlugRelatedField[User](read_only=True, slug_field="username")
+    target = ReadableClaimField()
     note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
     class Meta:

@@ -169,10 +169,11 @@ class Lookups:
             speakers=_by_pk(Speaker.objects.only("id", "name"), wanted["speakers"]),
             topics=_by_pk(Topic.objects.only("id", "name"), wanted["topics"]),
             metrics=_by_pk(Metric.objects.all(), wanted["metrics"]),
+            # Only claims she may read (ReadableClaimField): any other does not exist.
             related=_by_pk(
-                Claim.objects.select_related("target_statement__metric").only(
-                    "id", "claim_type", "target_statement__metric"
-                ),
+                Claim.objects.visible_to(user)
+                .select_related("target_statement__metric")
+                .only("id", "claim_type", "target_statement__metric"),
                 wanted["related"],
             ),
         )

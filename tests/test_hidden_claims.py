@@ -1,0 +1,166 @@
+"""Another annotator's claim in a project of independent annotation is hidden from her
+everywhere, not only on its own page: its figure and relations in the admin, and as the
+target of a relation she makes (over the API, one claim or in bulk, and in the admin),
+where its existence, type and metric would show in the answer."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from annotations.models import Document
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimRelation,
+    ClaimType,
+    Metric,
+    Observation,
+    TargetStatement,
+)
+from projects.models import Membership, Project, ProjectDocument, ProjectRole
+from tests.api_support import _fresh_throttles, api_as  # noqa: F401
+
+QUOTE = "新质生产力"
+SECRET_METRIC = "秘密指标"
+
+
+@pytest.fixture
+def hidden(seed_document: Document, alice, bob) -> dict[str, Any]:
+    """Bob's target (with its statement), his observation of the same metric, and a
+    relation between them, in a study where alice annotates too."""
+    study = Project.objects.create(name="study", independent=True, annotators_per_document=2)
+    for person in (alice, bob):
+        Membership.objects.create(project=study, user=person, role=ProjectRole.ANNOTATOR)
+    ProjectDocument.objects.create(project=study, document=seed_document)
+    metric = Metric.objects.create(name=SECRET_METRIC, unit="%")
+    start = seed_document.text.index(QUOTE)
+
+    def claim(claim_type: str) -> Claim:
+        return Claim.objects.create(
+            project=study,
+            document=seed_document,
+            start=start,
+            end=start + len(QUOTE),
+            quote=QUOTE,
+            annotator=bob,
+            attribution=Attribution.AUTHORIAL,
+            claim_type=claim_type,
+        )
+
+    target, observation = claim(ClaimType.TARGET), claim(ClaimType.OBSERVATION)
+    statement = TargetStatement.objects.create(
+        claim=target, number_text="35%", value=35, unit="%", metric=metric
+    )
+    seen = Observation.objects.create(
+        claim=observation,
+        number_text="30%",
+        value=30,
+        unit="%",
+        metric=metric,
+        period_start="2024-01-01",
+        period_end="2024-12-31",
+    )
+    relation = ClaimRelation.objects.create(
+        source=observation, target=target, kind="supports", created_by=bob
+    )
+    return {"target": target, "statement": statement, "observation": seen, "relation": relation}
+
+
+def admin_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("model", "part"),
+    [
+        ("targetstatement", "statement"),
+        ("observation", "observation"),
+        ("claimrelation", "relation"),
+    ],
+)
+def test_her_admin_lists_no_part_of_a_claim_hidden_from_her(hidden, alice, bob, model, part):
+    url = f"/admin/claims/{model}/"
+    pk = hidden[part].pk
+    listed = admin_client(alice).get(url)
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == []
+    page = admin_client(alice).get(f"{url}{pk}/change/")
+    assert (page.status_code, page.headers["Location"]) == (302, "/admin/")  # no such row
+    assert [row.pk for row in admin_client(bob).get(url).context["cl"].result_list] == [pk]
+
+
+def claim_relating_to(target: Claim, seed_document: Document, kind: str) -> dict[str, Any]:
+    """A new claim in the default project that relates to `target` (as evidence, an
+    observation with a figure of the target's metric)."""
+    start = seed_document.text.index(QUOTE)
+    claim: dict[str, Any] = {
+        "document": seed_document.pk,
+        "start": start,
+        "end": start + len(QUOTE),
+        "quote": QUOTE,
+        "claim_type": "observation",
+        "attribution": "authorial",
+        "figure": {
+            "number_text": "30%",
+            "value": "30",
+            "unit": "%",
+            "metric": target.target_statement.metric_id,
+            "period_start": "2024-01-01",
+            "period_end": "2024-12-31",
+        },
+        "relations": [{"target": target.pk, "kind": kind}],
+    }
+    return claim
+
+
+@pytest.mark.parametrize("kind", ["supports", "evidence_for"])
+def test_she_cannot_relate_to_a_claim_hidden_from_her(hidden, alice, bob, seed_document, kind):
+    api = api_as(alice)
+    target = hidden["target"]
+    claim = claim_relating_to(target, seed_document, kind)
+    missing = dict(claim, relations=[{"target": 10**9, "kind": kind}])
+    one, bulk = (
+        api.post("/api/v1/claims/", json=claim),
+        api.post("/api/v1/claims/bulk/", json=[claim]),
+    )
+    nonexistent = api.post("/api/v1/claims/", json=missing)
+    assert (one.status_code, bulk.status_code, nonexistent.status_code) == (400, 400, 400)
+    # As of an id that does not exist: nothing of the hidden claim is told.
+    assert str(target.pk) in one.text
+    assert one.json() == {
+        key: [message.replace(str(10**9), str(target.pk)) for message in messages]
+        for key, messages in nonexistent.json().items()
+    }
+    assert SECRET_METRIC not in one.text + bulk.text
+    assert not ClaimRelation.objects.filter(target=target).exclude(pk=hidden["relation"].pk)
+    # Bob may still delete his claim: nothing of hers points at it.
+    hidden["relation"].delete()
+    deleted = api_as(bob).delete(
+        f"/api/v1/claims/{target.pk}/", headers={"If-Match": f'"{target.version}"'}
+    )
+    assert deleted.status_code == 204, deleted.text
+
+
+def test_her_admin_offers_no_hidden_claim_to_relate_to(hidden, alice, seed_document):
+    """The admin's add page of a relation refuses a hidden target as not a choice."""
+    start = seed_document.text.index(QUOTE)
+    own = Claim.objects.create(
+        project=Project.objects.get(is_default=True),
+        document=seed_document,
+        start=start,
+        end=start + len(QUOTE),
+        quote=QUOTE,
+        annotator=alice,
+        attribution=Attribution.AUTHORIAL,
+        claim_type=ClaimType.ASSESSMENT,
+    )
+    reply = admin_client(alice).post(
+        "/admin/claims/claimrelation/add/",
+        {"source": own.pk, "target": hidden["target"].pk, "kind": "supports", "note": ""},
+    )
+    assert reply.status_code == 200  # the form again, with its error
+    assert "target" in reply.context["adminform"].form.errors
+    assert not ClaimRelation.objects.filter(source=own).exists()
