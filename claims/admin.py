@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import ForeignKey, QuerySet
@@ -137,6 +137,37 @@ class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):
         )
 
 
+class ReadableClaimsOnly(BaseModelAdmin[Any]):
+    """Rows that belong to claims (a figure, a relation, a target's revision), listed or
+    inline: only those of claims she may read (both claims of a relation), and only such
+    claims to choose from. Another annotator's claim in an independent project is hidden
+    from her on its own page (ClaimAdmin.get_queryset), and so through its parts; a
+    relation of her claim to one (made by a reviewer, or before curation reopened) is
+    left out of her claim's page, and so kept as it is when she saves it."""
+
+    def claim_links(self) -> list[str]:
+        """The row's foreign keys to claims."""
+        return [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if field.is_relation and field.related_model is Claim
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        rows = super().get_queryset(request)
+        if visible_claims(request.user) is None:  # she may read every claim
+            return rows
+        readable = Claim.objects.visible_to(request.user)
+        return rows.filter(**{f"{name}__in": readable for name in self.claim_links()})
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.related_model is Claim:
+            kwargs["queryset"] = Claim.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline[TargetStatement, Claim]):
     model = TargetStatement
     fk_name = "claim"
@@ -153,7 +184,9 @@ class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation,
     max_num = 1
 
 
-class ClaimRelationInline(ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]):
+class ClaimRelationInline(
+    ReadableClaimsOnly, ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]
+):
     model = ClaimRelation
     fk_name = "source"
     verbose_name = _("relation this claim makes")
@@ -499,7 +532,7 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
             obj.save()
 
 
-class TargetRevisionInline(admin.TabularInline[TargetRevision, Target]):
+class TargetRevisionInline(ReadableClaimsOnly, admin.TabularInline[TargetRevision, Target]):
     model = TargetRevision
     extra = 0
     can_delete = False
@@ -764,36 +797,7 @@ def tracking_context(target: Target, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class OfReadableClaims(admin.ModelAdmin[Any]):
-    """Rows that belong to claims (a figure, a relation, a target's revision): only those
-    of claims she may read, of both its claims for a relation, and only such claims to
-    choose from. Another annotator's claim in an independent project is hidden from her
-    on its own page (ClaimAdmin.get_queryset), and so through its parts."""
-
-    def claim_links(self) -> list[str]:
-        """The row's foreign keys to claims."""
-        return [
-            field.name
-            for field in self.model._meta.concrete_fields
-            if field.is_relation and field.related_model is Claim
-        ]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        rows = super().get_queryset(request)
-        if visible_claims(request.user) is None:  # she may read every claim
-            return rows
-        readable = Claim.objects.visible_to(request.user)
-        return rows.filter(**{f"{name}__in": readable for name in self.claim_links()})
-
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> Any:
-        if db_field.related_model is Claim:
-            kwargs["queryset"] = Claim.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ClaimPartAdmin(OfReadableClaims):
+class ClaimPartAdmin(ReadableClaimsOnly, admin.ModelAdmin[Any]):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over
@@ -864,7 +868,7 @@ class TargetStatementAdmin(ListWithoutTexts, ClaimPartAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(OfReadableClaims):
+class TargetRevisionAdmin(ReadableClaimsOnly, admin.ModelAdmin[TargetRevision]):
     """Read-only: a revision is made by a restatement on the target's page, never by hand."""
 
     list_display = ["target", "revised_on", "claim", "recorded_by"]

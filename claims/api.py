@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -397,14 +397,21 @@ FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationS
 
 
 class ReadableClaimField(serializers.PrimaryKeyRelatedField[Claim]):
-    """A claim the writer may read (Claim.objects.visible_to); any other id does not
+    """A claim the writer may read (Claim.objects.visible_to), or one the claim being
+    changed relates to already (a relation made by a reviewer, or before its project's
+    curation reopened, is kept when she sends its relations back); any other id does not
     exist for her, as on GET. Without a request in the context, none."""
 
     def get_queryset(self) -> QuerySet[Claim]:
         request = self.context.get("request")
         if request is None:
             return Claim.objects.none()
-        return Claim.objects.visible_to(request.user)
+        readable = Claim.objects.visible_to(request.user)
+        changed = self.root.instance
+        if not isinstance(changed, Claim):
+            return readable
+        related = ClaimRelation.objects.filter(source=changed).values("target")
+        return Claim.objects.filter(Q(pk__in=readable.values("pk")) | Q(pk__in=related))
 
 
 class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[ClaimRelation]):

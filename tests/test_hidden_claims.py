@@ -16,6 +16,8 @@ from claims.models import (
     ClaimType,
     Metric,
     Observation,
+    Target,
+    TargetRevision,
     TargetStatement,
 )
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
@@ -164,3 +166,104 @@ def test_her_admin_offers_no_hidden_claim_to_relate_to(hidden, alice, seed_docum
     assert reply.status_code == 200  # the form again, with its error
     assert "target" in reply.context["adminform"].form.errors
     assert not ClaimRelation.objects.filter(source=own).exists()
+
+
+def own_claim(alice: Any, seed_document: Document) -> Claim:
+    start = seed_document.text.index(QUOTE)
+    return Claim.objects.create(
+        project=Project.objects.get(is_default=True),
+        document=seed_document,
+        start=start,
+        end=start + len(QUOTE),
+        quote=QUOTE,
+        annotator=alice,
+        attribution=Attribution.AUTHORIAL,
+        claim_type=ClaimType.ASSESSMENT,
+    )
+
+
+def claim_page(claim: Claim, relations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Her claim's admin page as posted, its relations inline as `relations`."""
+    form: dict[str, Any] = {
+        "document": claim.document_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "claim_type": claim.claim_type,
+        "attribution": claim.attribution,
+        "stance": "neutral",
+        "modality": "none",
+        "expected_version": claim.version,
+        "note": "edited",
+        **{
+            f"{prefix}-{key}": 0
+            for prefix in ("target_statement", "observation")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+        "relations_out-TOTAL_FORMS": len(relations),
+        "relations_out-INITIAL_FORMS": 0,
+    }
+    for number, relation in enumerate(relations):
+        form |= {f"relations_out-{number}-{key}": value for key, value in relation.items()}
+    return form
+
+
+def test_her_claim_page_takes_no_hidden_claim_as_a_relation_target(hidden, alice, seed_document):
+    own = own_claim(alice, seed_document)
+    url = f"/admin/claims/claim/{own.pk}/change/"
+    target = {"kind": "supports", "target": hidden["target"].pk, "note": ""}
+    reply = admin_client(alice).post(url, claim_page(own, [target]))
+    assert reply.status_code == 200  # the page again, with the inline's error
+    assert reply.context["inline_admin_formsets"][-1].formset.errors[0].keys() == {"target"}
+    assert not ClaimRelation.objects.filter(source=own).exists()
+
+
+def test_a_relation_of_hers_to_a_claim_since_hidden_is_kept_unseen(
+    hidden, alice, rachel, seed_document
+):
+    """A reviewer related her claim to bob's: her claim's page leaves it out, and it is
+    kept when she saves the page or sends her claim's relations back over the API."""
+    own = own_claim(alice, seed_document)
+    kept = ClaimRelation.objects.create(
+        source=own, target=hidden["target"], kind="supports", created_by=rachel
+    )
+    url = f"/admin/claims/claim/{own.pk}/change/"
+    page = admin_client(alice).get(url)
+    assert page.context["inline_admin_formsets"][-1].formset.queryset.count() == 0
+    saved = admin_client(alice).post(url, claim_page(own, []))
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+    own.refresh_from_db()
+    assert own.note == "edited"
+    assert ClaimRelation.objects.filter(pk=kept.pk).exists()
+    relations = [{"target": hidden["target"].pk, "kind": "supports", "note": ""}]
+    patched = api_as(alice).patch(
+        f"/api/v1/claims/{own.pk}/",
+        json={"relations": relations, "note": "again"},
+        headers={"If-Match": f'"{own.version}"'},
+    )
+    assert patched.status_code == 200, patched.text
+    assert ClaimRelation.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_targets_page_shows_her_no_revision_citing_a_hidden_claim(hidden, alice, rachel):
+    statement = hidden["statement"]
+    target = Target.objects.create(
+        title="战略性新兴产业占比", metric=statement.metric, value=35, unit="%"
+    )
+    TargetRevision.objects.create(
+        target=target,
+        claim=hidden["target"],
+        revised_on="2025-01-01",
+        changes={},
+        recorded_by=rachel,
+    )
+    page = admin_client(alice).get(f"/admin/claims/target/{target.pk}/change/")
+    assert page.status_code == 200
+    revisions = [
+        inline.formset
+        for inline in page.context["inline_admin_formsets"]
+        if inline.formset.model is TargetRevision
+    ]
+    assert [formset.queryset.count() for formset in revisions] == [0]
+    assert admin_client(rachel).get("/admin/claims/targetrevision/").context["cl"].result_count == 1
+    assert admin_client(alice).get("/admin/claims/targetrevision/").context["cl"].result_count == 0
