@@ -10,7 +10,6 @@ from django.test import Client
 
 from annotations.models import Document
 from claims.models import (
-    Attribution,
     Claim,
     ClaimRelation,
     ClaimType,
@@ -22,6 +21,7 @@ from claims.models import (
 )
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
+from tests.conftest import make_claim
 
 QUOTE = "新质生产力"
 SECRET_METRIC = "秘密指标"
@@ -36,21 +36,10 @@ def hidden(seed_document: Document, alice, bob) -> dict[str, Any]:
         Membership.objects.create(project=study, user=person, role=ProjectRole.ANNOTATOR)
     ProjectDocument.objects.create(project=study, document=seed_document)
     metric = Metric.objects.create(name=SECRET_METRIC, unit="%")
-    start = seed_document.text.index(QUOTE)
-
-    def claim(claim_type: str) -> Claim:
-        return Claim.objects.create(
-            project=study,
-            document=seed_document,
-            start=start,
-            end=start + len(QUOTE),
-            quote=QUOTE,
-            annotator=bob,
-            attribution=Attribution.AUTHORIAL,
-            claim_type=claim_type,
-        )
-
-    target, observation = claim(ClaimType.TARGET), claim(ClaimType.OBSERVATION)
+    target, observation = (
+        make_claim(seed_document, QUOTE, bob, project=study, claim_type=kind)
+        for kind in (ClaimType.TARGET, ClaimType.OBSERVATION)
+    )
     statement = TargetStatement.objects.create(
         claim=target, number_text="35%", value=35, unit="%", metric=metric
     )
@@ -92,6 +81,10 @@ def test_her_admin_lists_no_part_of_a_claim_hidden_from_her(hidden, alice, bob, 
     page = admin_client(alice).get(f"{url}{pk}/change/")
     assert (page.status_code, page.headers["Location"]) == (302, "/admin/")  # no such row
     assert [row.pk for row in admin_client(bob).get(url).context["cl"].result_list] == [pk]
+
+
+def own_claim(alice: Any, seed_document: Document) -> Claim:
+    return make_claim(seed_document, QUOTE, alice, project=Project.objects.get(is_default=True))
 
 
 def claim_relating_to(target: Claim, seed_document: Document, kind: str) -> dict[str, Any]:
@@ -148,17 +141,7 @@ def test_she_cannot_relate_to_a_claim_hidden_from_her(hidden, alice, bob, seed_d
 
 def test_her_admin_offers_no_hidden_claim_to_relate_to(hidden, alice, seed_document):
     """The admin's add page of a relation refuses a hidden target as not a choice."""
-    start = seed_document.text.index(QUOTE)
-    own = Claim.objects.create(
-        project=Project.objects.get(is_default=True),
-        document=seed_document,
-        start=start,
-        end=start + len(QUOTE),
-        quote=QUOTE,
-        annotator=alice,
-        attribution=Attribution.AUTHORIAL,
-        claim_type=ClaimType.ASSESSMENT,
-    )
+    own = own_claim(alice, seed_document)
     reply = admin_client(alice).post(
         "/admin/claims/claimrelation/add/",
         {"source": own.pk, "target": hidden["target"].pk, "kind": "supports", "note": ""},
@@ -166,20 +149,6 @@ def test_her_admin_offers_no_hidden_claim_to_relate_to(hidden, alice, seed_docum
     assert reply.status_code == 200  # the form again, with its error
     assert "target" in reply.context["adminform"].form.errors
     assert not ClaimRelation.objects.filter(source=own).exists()
-
-
-def own_claim(alice: Any, seed_document: Document) -> Claim:
-    start = seed_document.text.index(QUOTE)
-    return Claim.objects.create(
-        project=Project.objects.get(is_default=True),
-        document=seed_document,
-        start=start,
-        end=start + len(QUOTE),
-        quote=QUOTE,
-        annotator=alice,
-        attribution=Attribution.AUTHORIAL,
-        claim_type=ClaimType.ASSESSMENT,
-    )
 
 
 def claim_page(claim: Claim, relations: list[dict[str, Any]]) -> dict[str, Any]:
