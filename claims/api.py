@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -328,15 +328,18 @@ def typed_period(text: str) -> tuple[datetime.date, datetime.date] | None:
         return None
 
 
-def with_resource_fields(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+def with_resource_fields(
+    claims: QuerySet[Claim], reader: User | AnonymousUser | None = None
+) -> QuerySet[Claim]:
     """`claims` with all the claim resource shows of them: one query for the claims, one
-    for their topics, one for their relations, whatever their number."""
+    for their topics, one for their relations (to claims `reader` may read, when named),
+    whatever their number."""
+    relations = ClaimRelation.objects.select_related("created_by")
+    if reader is not None:
+        relations = relations.with_readable_target(reader)
     return claims.select_related(
         "speaker", "annotator", "reviewer", "target_statement", "observation"
-    ).prefetch_related(
-        "topics",
-        Prefetch("relations_out", queryset=ClaimRelation.objects.select_related("created_by")),
-    )
+    ).prefetch_related("topics", Prefetch("relations_out", queryset=relations))
 
 
 class TypedDateField(serializers.DateField):
@@ -397,21 +400,14 @@ FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationS
 
 
 class ReadableClaimField(serializers.PrimaryKeyRelatedField[Claim]):
-    """A claim the writer may read (Claim.objects.visible_to), or one the claim being
-    changed relates to already (a relation made by a reviewer, or before its project's
-    curation reopened, is kept when she sends its relations back); any other id does not
+    """A claim the writer may read (Claim.objects.visible_to); any other id does not
     exist for her, as on GET. Without a request in the context, none."""
 
     def get_queryset(self) -> QuerySet[Claim]:
         request = self.context.get("request")
         if request is None:
             return Claim.objects.none()
-        readable = Claim.objects.visible_to(request.user)
-        changed = self.root.instance
-        if not isinstance(changed, Claim):
-            return readable
-        related = ClaimRelation.objects.filter(source=changed).values("target")
-        return Claim.objects.filter(Q(pk__in=readable.values("pk")) | Q(pk__in=related))
+        return Claim.objects.visible_to(request.user)
 
 
 class OwnRelationSerializer(StrictFieldsMixin, serializers.ModelSerializer[ClaimRelation]):
@@ -911,7 +907,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
     def get_queryset(self) -> QuerySet[Claim]:
         """The claims she may read, each read whole (one query for the claims, one for
         their topics, one for their relations); `list` reads only the page's ids so."""
-        return with_resource_fields(Claim.objects.visible_to(self.request.user)).annotate(
+        user = self.request.user
+        return with_resource_fields(Claim.objects.visible_to(user), user).annotate(
             published=published_or_oldest("document__")
         )
 

@@ -565,7 +565,8 @@ class Claim(AnchoredSpan):
             _clean_as_part(relation, f"relations.{number}")
             relation.save()
         dropped = [r.pk for key, r in current.items() if key not in kept]
-        ClaimRelation.objects.filter(pk__in=dropped).delete()
+        # Not one to a claim she may not read: she was not shown it.
+        ClaimRelation.objects.filter(pk__in=dropped).with_readable_target(by).delete()
 
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
@@ -1520,6 +1521,17 @@ class RelationKind(models.TextChoices):
     EVIDENCE_FOR = "evidence_for", _("is evidence for")
 
 
+class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
+    def with_readable_target(self, user: User | AnonymousUser) -> "ClaimRelationQuerySet":
+        """The relations whose target `user` may read (Claim.objects.visible_to): one
+        to a claim hidden from her (made by a reviewer, or before curation reopened) is
+        neither shown to her nor changed by her, as the claim itself is not."""
+        condition = visible_claims(user)
+        if condition is None:
+            return self
+        return self.filter(Exists(Claim.objects.filter(condition, pk=OuterRef("target"))))
+
+
 @tracked()
 class ClaimRelation(models.Model):
     # Part of the claim that makes it (deleted with it); another's work for the one it
@@ -1539,6 +1551,8 @@ class ClaimRelation(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ClaimRelationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("claim relation")

@@ -218,7 +218,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
         for name in ["id", *fields_of(serializer)]
     ]
     tagged = Claim.topics.through.objects.filter(claim=OuterRef("pk"))
-    made = ClaimRelation.objects.filter(source=OuterRef("pk"))
+    made = ClaimRelation.objects.filter(source=OuterRef("pk")).with_readable_target(user)
     rows = {
         row["id"]: row
         for row in Claim.objects.filter(pk__in=ids)

@@ -190,8 +190,8 @@ def test_her_claim_page_takes_no_hidden_claim_as_a_relation_target(hidden, alice
 def test_a_relation_of_hers_to_a_claim_since_hidden_is_kept_unseen(
     hidden, alice, rachel, seed_document
 ):
-    """A reviewer related her claim to bob's: her claim's page leaves it out, and it is
-    kept when she saves the page or sends her claim's relations back over the API."""
+    """A reviewer related her claim to bob's: neither her claim's page nor the API shows
+    it to her, and it is kept when she saves the page or sends her claim's relations."""
     own = own_claim(alice, seed_document)
     kept = ClaimRelation.objects.create(
         source=own, target=hidden["target"], kind="supports", created_by=rachel
@@ -204,14 +204,27 @@ def test_a_relation_of_hers_to_a_claim_since_hidden_is_kept_unseen(
     own.refresh_from_db()
     assert own.note == "edited"
     assert ClaimRelation.objects.filter(pk=kept.pk).exists()
-    relations = [{"target": hidden["target"].pk, "kind": "supports", "note": ""}]
-    patched = api_as(alice).patch(
-        f"/api/v1/claims/{own.pk}/",
-        json={"relations": relations, "note": "again"},
-        headers={"If-Match": f'"{own.version}"'},
+    # Over the API: not in her claim (the list's or its own), not dropped by a PATCH of
+    # its relations, and not hers to send back.
+    api, url = api_as(alice), f"/api/v1/claims/{own.pk}/"
+    read = api.get(url)
+    assert read.json()["relations"] == []
+    assert [c["relations"] for c in api.get("/api/v1/claims/").json()["results"]] == [[]]
+    patched = api.patch(
+        url, json={"relations": [], "note": "again"}, headers={"If-Match": read.headers["ETag"]}
     )
     assert patched.status_code == 200, patched.text
     assert ClaimRelation.objects.filter(pk=kept.pk).exists()
+    resent = [{"target": hidden["target"].pk, "kind": "supports"}]
+    refused = api.patch(
+        url, json={"relations": resent}, headers={"If-Match": patched.headers["ETag"]}
+    )
+    assert refused.status_code == 400
+    assert "does not exist" in refused.text
+    # The reviewer who made it reads it.
+    assert [r["target"] for r in api_as(rachel).get(url).json()["relations"]] == [
+        hidden["target"].pk
+    ]
 
 
 def test_a_targets_page_shows_her_no_revision_citing_a_hidden_claim(hidden, alice, rachel):
