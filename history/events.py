@@ -35,6 +35,8 @@ class HistoryEntry:
     url: str | None
     # field (column) -> [before, after]; None for "did not exist" on inserts and deletes
     changes: dict[str, list[Any]] = field(default_factory=dict)
+    # The row as the event recorded it (column -> value), for readers that filter entries.
+    row: dict[str, Any] = field(default_factory=dict)
 
 
 def context_user_id(context: Context | None) -> int | None:
@@ -121,6 +123,7 @@ def history_of(obj: models.Model) -> list[HistoryEntry]:
                 command=context.get("command"),
                 url=context.get("url"),
                 changes=_changes(event["pgh_label"], event["pgh_data"], event["pgh_diff"]),
+                row=event["pgh_data"],
             )
         )
     return entries

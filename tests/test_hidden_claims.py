@@ -249,3 +249,26 @@ def test_a_targets_page_shows_her_no_revision_citing_a_hidden_claim(hidden, alic
     assert [formset.queryset.count() for formset in revisions] == [0]
     assert admin_client(rachel).get("/admin/claims/targetrevision/").context["cl"].result_count == 1
     assert admin_client(alice).get("/admin/claims/targetrevision/").context["cl"].result_count == 0
+
+
+def test_her_claims_history_names_no_hidden_claim_nor_its_relations_note(
+    hidden, alice, bob, rachel, seed_document
+):
+    """Bob related his hidden claim to her claim: the relation is written into her
+    claim's history (it refers to it), but she is not shown it; a reviewer is."""
+    own = own_claim(alice, seed_document)
+    relation = ClaimRelation.objects.create(
+        source=hidden["target"], target=own, kind="supports", created_by=bob
+    )
+    relation.note = "bob's secret reasoning"
+    relation.save()
+    url = f"/api/v1/claims/{own.pk}/history/"
+    hers = api_as(alice).get(url)
+    assert hers.status_code == 200
+    assert [e["model"] for e in hers.json()] == ["claims.Claim"]
+    assert "secret" not in hers.text
+    theirs = api_as(rachel).get(url).json()
+    assert [e["event"] for e in theirs if e["model"] == "claims.ClaimRelation"] == [
+        "insert",
+        "update",
+    ]

@@ -362,10 +362,10 @@ def test_a_claims_history_costs_the_same_queries_however_many_events(
                 source=other, target=claim, kind=RelationKind.values[n], created_by=rachel
             )
     client = api(rachel)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         # the token with its user; the user's own and its groups' model permissions;
         # the claim; the events of the claim and its parts, with their context; the
-        # names of the users in them.
+        # names of the users in them; which of the claims its relations name she may read.
         response = client.get(f"/api/v1/claims/{claim.pk}/history/")
     assert response.status_code == 200
     entries = response.json()
