@@ -71,6 +71,7 @@ from claims.models import (
     Target,
     TargetStatement,
     Topic,
+    readable_history,
 )
 from claims.permissions import (
     NOT_IN_PROJECT,
@@ -86,7 +87,7 @@ from claims.permissions import (
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
-from history.events import HistoryEntry, history_of
+from history.events import HistoryEntry
 from projects.models import Assignment, Project
 
 # ---------------------------------------------------------------- vocabularies
@@ -398,15 +399,6 @@ FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationS
     ClaimType.TARGET: TargetStatementSerializer,
     ClaimType.OBSERVATION: ClaimObservationSerializer,
 }
-
-
-RELATION_MODEL = ClaimRelation._meta.label  # as a history entry names it
-
-
-def other_claim(relation: dict[str, Any], claim_id: int) -> int:
-    """The claim at the other end of `relation` (a row of the history) from `claim_id`."""
-    source: int = relation["source_id"]
-    return relation["target_id"] if source == claim_id else source
 
 
 class ReadableClaimField(serializers.PrimaryKeyRelatedField[Claim]):
@@ -938,24 +930,7 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         return ClaimSerializer(claim, context=self.get_serializer_context()).data
 
     def history_entries(self, obj: Any) -> Sequence[HistoryEntry]:
-        """Not the writes of a relation between this claim and one she may not read: that
-        claim's id and the relation's note are no more hers to see than the relation
-        (ClaimRelationQuerySet.with_readable_target). One query more, if any."""
-        entries = history_of(obj)
-        relations = [e for e in entries if e.model == RELATION_MODEL]
-        others = {other_claim(e.row, obj.pk) for e in relations}
-        if not others:
-            return entries
-        readable = set(
-            Claim.objects.visible_to(self.request.user)
-            .filter(pk__in=others)
-            .values_list("pk", flat=True)
-        )
-        return [
-            e
-            for e in entries
-            if e.model != RELATION_MODEL or other_claim(e.row, obj.pk) in readable
-        ]
+        return readable_history(obj, self.request.user)
 
     def reread(self, claim: Claim) -> Claim:
         """The claim as stored now, with everything ClaimSerializer shows."""

@@ -30,8 +30,8 @@ def _described(entry: HistoryEntry, obj: models.Model) -> str:
     return what if entry.object_id in (None, str(obj.pk)) else f"{what} #{entry.object_id}"
 
 
-def history_table(obj: models.Model) -> SafeString:
-    """A table of `obj`'s history (see history.events.history_of); two queries."""
+def history_table(obj: models.Model, entries: list[HistoryEntry]) -> SafeString:
+    """A table of `entries`, `obj`'s history (see history.events.history_of)."""
     rows = [
         (
             entry.at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -43,7 +43,7 @@ def history_table(obj: models.Model) -> SafeString:
             )
             or _("no field changed"),
         )
-        for entry in reversed(history_of(obj))
+        for entry in reversed(entries)
     ]
     return format_html(
         '<table class="claim-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
@@ -57,7 +57,20 @@ def history_table(obj: models.Model) -> SafeString:
 
 
 class HistoryAdminMixin:
-    """Shows `change_history` on the change page: who changed what, when, field by field."""
+    """Shows `change_history` on the change page: who changed what, when, field by field.
+
+    The page's object carries its reader (`history_reader`, set by get_object: a read-only
+    field is given the object alone), for an admin whose history_entries filters by her."""
+
+    def get_object(self, request: Any, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is not None:
+            obj.history_reader = request.user
+        return obj
+
+    def history_entries(self, obj: Any) -> list[HistoryEntry]:
+        """The entries of `obj`'s history its reader is shown: all, unless an admin says."""
+        return history_of(obj)
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
@@ -65,4 +78,4 @@ class HistoryAdminMixin:
 
     @admin.display(description=_("every change (who, when, before → after)"))
     def change_history(self, obj: models.Model) -> SafeString | str:
-        return "—" if obj.pk is None else history_table(obj)
+        return "—" if obj.pk is None else history_table(obj, self.history_entries(obj))

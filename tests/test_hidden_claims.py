@@ -272,3 +272,7 @@ def test_her_claims_history_names_no_hidden_claim_nor_its_relations_note(
         "insert",
         "update",
     ]
+    # Her claim's admin page, whose history table reads the same entries.
+    page = f"/admin/claims/claim/{own.pk}/change/"
+    assert "claims.ClaimRelation" not in admin_client(alice).get(page).content.decode()
+    assert "secret reasoning" in admin_client(rachel).get(page).content.decode()
