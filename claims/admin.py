@@ -40,13 +40,12 @@ from claims.models import (
     TargetRevision,
     TargetStatement,
     Topic,
-    readable_history,
     visible_claims,
 )
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
 from history.admin import HistoryAdminMixin
-from history.events import HistoryEntry, context_user_id
+from history.events import context_user_id
 
 
 class SpeakerAliasInline(admin.TabularInline[SpeakerAlias, Speaker]):
@@ -341,10 +340,6 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         # Lists, pages, autocompletes and bulk actions: only the claims she may read.
         claims = cast(ClaimQuerySet, super().get_queryset(request))
         return claims.visible_to(request.user)
-
-    def history_entries(self, obj: Any) -> list[HistoryEntry]:
-        # As the API's (ClaimViewSet.history_entries): no relation to a claim hidden from her.
-        return readable_history(obj, obj.history_reader)
 
     fieldsets = [
         (_("Passage"), {"fields": ["document", *SPAN_FIELDS]}),

@@ -18,7 +18,7 @@ import calendar
 import copy
 import datetime
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -71,7 +71,6 @@ from claims.models import (
     Target,
     TargetStatement,
     Topic,
-    readable_history,
 )
 from claims.permissions import (
     NOT_IN_PROJECT,
@@ -87,7 +86,6 @@ from claims.permissions import (
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
 from history.api import HistoryMixin
-from history.events import HistoryEntry
 from projects.models import Assignment, Project
 
 # ---------------------------------------------------------------- vocabularies
@@ -928,9 +926,6 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
 
     def as_read(self, claim: Claim) -> dict[str, Any]:
         return ClaimSerializer(claim, context=self.get_serializer_context()).data
-
-    def history_entries(self, obj: Any) -> Sequence[HistoryEntry]:
-        return readable_history(obj, self.request.user)
 
     def reread(self, claim: Claim) -> Claim:
         """The claim as stored now, with everything ClaimSerializer shows."""

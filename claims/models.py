@@ -38,7 +38,7 @@ from claims.figures import Change, Comparator, canonical_unit
 from claims.roles import REVIEWER
 from claims.search import QUOTE_GRAMS, QUOTE_GRAMS_INDEX
 from claims.tracking import Bound, TargetStatus
-from history.events import HistoryEntry, event_model, event_user, history_of
+from history.events import HistoryEntry, event_model, event_user
 from history.tracking import LEVEL as history_level
 from history.tracking import tracked
 from projects.models import (
@@ -567,6 +567,27 @@ class Claim(AnchoredSpan):
         dropped = [r.pk for key, r in current.items() if key not in kept]
         # Not one to a claim she may not read: she was not shown it.
         ClaimRelation.objects.filter(pk__in=dropped).with_readable_target(by).delete()
+
+    def readable_history(
+        self, entries: list[HistoryEntry], reader: User | AnonymousUser
+    ) -> list[HistoryEntry]:
+        """history_of's entries less the writes of a relation between this claim and one
+        `reader` may not read: that claim's id and the relation's note are no more hers
+        to see than the relation (ClaimRelationQuerySet.with_readable_target). One query
+        more, if any."""
+        label = ClaimRelation._meta.label
+
+        def other(row: dict[str, Any]) -> int:
+            source: int = row["source_id"]
+            return row["target_id"] if source == self.pk else source
+
+        others = {other(entry.row) for entry in entries if entry.model == label}
+        if not others:
+            return entries
+        readable = set(
+            Claim.objects.visible_to(reader).filter(pk__in=others).values_list("pk", flat=True)
+        )
+        return [e for e in entries if e.model != label or other(e.row) in readable]
 
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
@@ -1530,26 +1551,6 @@ class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
         if condition is None:
             return self
         return self.filter(Exists(Claim.objects.filter(condition, pk=OuterRef("target"))))
-
-
-def readable_history(claim: "Claim", user: User | AnonymousUser) -> list[HistoryEntry]:
-    """`claim`'s history without the writes of a relation between it and a claim `user`
-    may not read: that claim's id and the relation's note are no more hers to see than
-    the relation (ClaimRelationQuerySet.with_readable_target). One query more, if any."""
-    entries = history_of(claim)
-    label = ClaimRelation._meta.label
-
-    def other(row: dict[str, Any]) -> int:
-        source: int = row["source_id"]
-        return row["target_id"] if source == claim.pk else source
-
-    others = {other(entry.row) for entry in entries if entry.model == label}
-    if not others:
-        return entries
-    readable = set(
-        Claim.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
-    )
-    return [e for e in entries if e.model != label or other(e.row) in readable]
 
 
 @tracked()

@@ -1,6 +1,5 @@
 """`GET <resource>/<id>/history/` for every API resource whose model keeps a history."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -10,7 +9,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from history.events import HistoryEntry, history_of
+from history.events import history_of
 
 
 class HistoryEntrySerializer(serializers.Serializer[Any]):
@@ -46,8 +45,4 @@ class HistoryMixin:
         readable = self.get_queryset().prefetch_related(None)  # type: ignore[attr-defined]
         obj = get_object_or_404(readable, pk=pk)
         self.check_object_permissions(request, obj)  # type: ignore[attr-defined]
-        return Response(HistoryEntrySerializer(self.history_entries(obj), many=True).data)
-
-    def history_entries(self, obj: Any) -> Sequence[HistoryEntry]:
-        """The entries of `obj`'s history its reader is shown: all, unless a view says."""
-        return history_of(obj)
+        return Response(HistoryEntrySerializer(history_of(obj, request.user), many=True).data)

@@ -77,12 +77,14 @@ def _changes(label: str, data: dict[str, Any], diff: dict[str, Any] | None) -> d
     return {name: pair for name, pair in sorted(pairs.items()) if name not in UNSHOWN_FIELDS}
 
 
-def history_of(obj: models.Model) -> list[HistoryEntry]:
-    """Every recorded write of `obj` and of its parts: the rows of the event models its
-    class lists in `history_events` that refer to it (a claim's figure, relations, topics).
+def history_of(obj: models.Model, reader: Any) -> list[HistoryEntry]:
+    """Every recorded write of `obj` and of its parts that `reader` may see: the rows of
+    the event models its class lists in `history_events` that refer to it (a claim's
+    figure, relations, topics), less those its `readable_history(entries, reader)`, if it
+    has one, leaves out (a claim: relations to claims hidden from her).
 
     Oldest first. Two queries, however many events: the events with their
-    context, then the names of the users in them.
+    context, then the names of the users in them (and what readable_history asks).
     """
     events = list(
         Events.objects.references(obj)  # type: ignore[no-untyped-call]
@@ -126,7 +128,8 @@ def history_of(obj: models.Model) -> list[HistoryEntry]:
                 row=event["pgh_data"],
             )
         )
-    return entries
+    readable = getattr(obj, "readable_history", None)
+    return entries if readable is None else list(readable(entries, reader))
 
 
 def _user_id(metadata: dict[str, Any] | None) -> int | None:

@@ -297,3 +297,21 @@ def make_claim(document: Document, quote: str, annotator: User, **fields: Any) -
         annotator=annotator,
         **fields,
     )
+
+
+def claim_form(claim: Claim, **fields: Any) -> dict[str, Any]:
+    """The claim's admin form as posted from version 1, with no inline rows."""
+    inlines = ("target_statement", "observation", "relations_out")
+    return {
+        "document": claim.document_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "claim_type": "assessment",
+        "attribution": "authorial",
+        "stance": "neutral",
+        "modality": "none",
+        "expected_version": 1,
+        **{f"{prefix}-{key}": 0 for prefix in inlines for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        **fields,
+    }

@@ -21,7 +21,7 @@ from claims.models import (
 )
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
-from tests.conftest import make_claim
+from tests.conftest import claim_form, make_claim
 
 QUOTE = "新质生产力"
 SECRET_METRIC = "秘密指标"
@@ -152,29 +152,19 @@ def test_her_admin_offers_no_hidden_claim_to_relate_to(hidden, alice, seed_docum
 
 
 def claim_page(claim: Claim, relations: list[dict[str, Any]]) -> dict[str, Any]:
-    """Her claim's admin page as posted, its relations inline as `relations`."""
-    form: dict[str, Any] = {
-        "document": claim.document_id,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "claim_type": claim.claim_type,
-        "attribution": claim.attribution,
-        "stance": "neutral",
-        "modality": "none",
-        "expected_version": claim.version,
-        "note": "edited",
-        **{
-            f"{prefix}-{key}": 0
-            for prefix in ("target_statement", "observation")
-            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-        "relations_out-TOTAL_FORMS": len(relations),
-        "relations_out-INITIAL_FORMS": 0,
+    """Her claim's admin page as posted (claim_form), its relations inline as `relations`."""
+    rows = {
+        f"relations_out-{number}-{key}": value
+        for number, relation in enumerate(relations)
+        for key, value in relation.items()
     }
-    for number, relation in enumerate(relations):
-        form |= {f"relations_out-{number}-{key}": value for key, value in relation.items()}
-    return form
+    return claim_form(
+        claim,
+        note="edited",
+        expected_version=claim.version,
+        **{"relations_out-TOTAL_FORMS": len(relations)},
+        **rows,
+    )
 
 
 def test_her_claim_page_takes_no_hidden_claim_as_a_relation_target(hidden, alice, seed_document):

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from claims.models import Claim, ClaimRelation, Metric, Observation, StaleVersion, Topic
 from claims.workbench import claim_index, progress_by_annotator, progress_by_document
 from projects.models import Project
-from tests.conftest import SOE_TARGET, make_claim
+from tests.conftest import SOE_TARGET, claim_form, make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -33,24 +33,6 @@ def api_patch(user, claim: Claim, body: dict[str, Any], version: int):
         content_type="application/json",
         HTTP_IF_MATCH=f'"{version}"',
     )
-
-
-def claim_form(claim: Claim, **fields: Any) -> dict[str, Any]:
-    """The claim's admin form as posted from version 1, with no inline rows."""
-    inlines = ("target_statement", "observation", "relations_out")
-    return {
-        "document": claim.document_id,
-        "start": claim.start,
-        "end": claim.end,
-        "quote": claim.quote,
-        "claim_type": "assessment",
-        "attribution": "authorial",
-        "stance": "neutral",
-        "modality": "none",
-        "expected_version": 1,
-        **{f"{prefix}-{key}": 0 for prefix in inlines for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
-        **fields,
-    }
 
 
 def test_it_raises_stale_version_from_the_model_with_the_changed_fields(alice, seed_document):
