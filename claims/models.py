@@ -7,6 +7,7 @@ A Target is the tracked goal those statements point at; its current values
 change only through a recorded TargetRevision.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -573,21 +574,16 @@ class Claim(AnchoredSpan):
     ) -> list[HistoryEntry]:
         """history_of's entries less the writes of a relation between this claim and one
         `reader` may not read: that claim's id and the relation's note are no more hers
-        to see than the relation (ClaimRelationQuerySet.with_readable_target). One query
-        more, if any."""
+        to see than the relation (ClaimRelationQuerySet.with_readable_target)."""
         label = ClaimRelation._meta.label
 
-        def other(row: dict[str, Any]) -> int:
-            source: int = row["source_id"]
-            return row["target_id"] if source == self.pk else source
+        def other_end(entry: HistoryEntry) -> int | None:
+            if entry.model != label:
+                return None
+            source: int = entry.row["source_id"]
+            return entry.row["target_id"] if source == self.pk else source
 
-        others = {other(entry.row) for entry in entries if entry.model == label}
-        if not others:
-            return entries
-        readable = set(
-            Claim.objects.visible_to(reader).filter(pk__in=others).values_list("pk", flat=True)
-        )
-        return [e for e in entries if e.model != label or other(e.row) in readable]
+        return without_hidden_claims(entries, reader, other_end)
 
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
@@ -657,6 +653,23 @@ class Claim(AnchoredSpan):
                     FieldChange(f"figure.{name}", _figure_value(before), _figure_value(after))
                 )
         return changes
+
+
+def without_hidden_claims(
+    entries: list[HistoryEntry],
+    reader: User | AnonymousUser,
+    claim_named: Callable[[HistoryEntry], int | None],
+) -> list[HistoryEntry]:
+    """History entries less those whose row names a claim (`claim_named`) that `reader`
+    may not read: its id, and what the row says of it, are no more hers to see than the
+    claim. One query more, if any entry names a claim."""
+    named = {claim for claim in map(claim_named, entries) if claim is not None}
+    if not named:
+        return entries
+    readable = set(
+        Claim.objects.visible_to(reader).filter(pk__in=named).values_list("pk", flat=True)
+    )
+    return [e for e in entries if (claim := claim_named(e)) is None or claim in readable]
 
 
 def speaker_errors(speaker_id: int | None, attribution: str) -> dict[str, str]:
@@ -1078,6 +1091,18 @@ class Target(BoundedFigure):
 
     def __str__(self) -> str:
         return self.title
+
+    def readable_history(
+        self, entries: list[HistoryEntry], reader: User | AnonymousUser
+    ) -> list[HistoryEntry]:
+        """history_of's entries less the writes of a statement or revision by a claim
+        `reader` may not read, as with_evidence leaves them out of the target's page."""
+        cited = {TargetStatement._meta.label, TargetRevision._meta.label}
+
+        def citing(entry: HistoryEntry) -> int | None:
+            return entry.row["claim_id"] if entry.model in cited else None
+
+        return without_hidden_claims(entries, reader, citing)
 
     def clean(self) -> None:
         super().clean()

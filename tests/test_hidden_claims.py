@@ -266,3 +266,33 @@ def test_her_claims_history_names_no_hidden_claim_nor_its_relations_note(
     page = f"/admin/claims/claim/{own.pk}/change/"
     assert "claims.ClaimRelation" not in admin_client(alice).get(page).content.decode()
     assert "secret reasoning" in admin_client(rachel).get(page).content.decode()
+
+
+def test_a_targets_history_names_no_hidden_claim_nor_its_revision_note(hidden, alice, rachel):
+    """Bob's hidden claim states the target and revised it: both writes are in the
+    target's history (they refer to it), but she is not shown them; a reviewer is."""
+    statement = hidden["statement"]
+    target = Target.objects.create(
+        title="战略性新兴产业占比", metric=statement.metric, value=35, unit="%"
+    )
+    statement.target = target
+    statement.save()
+    TargetRevision.objects.create(
+        target=target,
+        claim=hidden["target"],
+        revised_on="2025-01-01",
+        changes={"note": ["bob's secret figure", None]},
+        recorded_by=rachel,
+    )
+    url = f"/api/v1/targets/{target.pk}/history/"
+    hers = api_as(alice).get(url)
+    assert hers.status_code == 200
+    assert [e["model"] for e in hers.json()] == ["claims.Target"]
+    assert "secret" not in hers.text
+    theirs = [e["model"] for e in api_as(rachel).get(url).json()]
+    assert theirs.count("claims.TargetRevision") == 1
+    assert "claims.TargetStatement" in theirs
+    # The target's admin page, whose history table reads the same entries.
+    page = f"/admin/claims/target/{target.pk}/change/"
+    assert "claims.TargetRevision" not in admin_client(alice).get(page).content.decode()
+    assert "secret figure" in admin_client(rachel).get(page).content.decode()
