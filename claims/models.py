@@ -572,16 +572,21 @@ class Claim(AnchoredSpan):
     def readable_history(
         self, entries: list[HistoryEntry], reader: User | AnonymousUser
     ) -> list[HistoryEntry]:
-        """history_of's entries less the writes of a relation between this claim and one
-        `reader` may not read: that claim's id and the relation's note are no more hers
-        to see than the relation (ClaimRelationQuerySet.with_readable_target)."""
-        label = ClaimRelation._meta.label
+        """history_of's entries less the writes of a link between this claim and one
+        `reader` may not read: a relation (that claim's id and the relation's note are
+        no more hers to see than the relation: ClaimRelationQuerySet.with_readable_target)
+        or curation's link of a gold claim to the claims it was made from (which tells her
+        that curation took or dropped her claim, before the document is curated)."""
+        ends = {
+            ClaimRelation._meta.label: ("source_id", "target_id"),
+            Claim.curated_from.through._meta.label: ("from_claim_id", "to_claim_id"),
+        }
 
         def other_end(entry: HistoryEntry) -> int | None:
-            if entry.model != label:
+            if entry.model not in ends:
                 return None
-            source: int = entry.row["source_id"]
-            return entry.row["target_id"] if source == self.pk else source
+            one, other = (entry.row[column] for column in ends[entry.model])
+            return int(other if one == self.pk else one)
 
         return without_hidden_claims(entries, reader, other_end)
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from annotations.models import Document
+from annotations.models import Document, ReviewStatus
 from claims.models import (
     Claim,
     ClaimRelation,
@@ -19,9 +20,10 @@ from claims.models import (
     TargetRevision,
     TargetStatement,
 )
+from claims.roles import ANNOTATOR
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
-from tests.conftest import claim_form, make_claim
+from tests.conftest import claim_form, make_claim, make_user
 
 QUOTE = "新质生产力"
 SECRET_METRIC = "秘密指标"
@@ -296,3 +298,29 @@ def test_a_targets_history_names_no_hidden_claim_nor_its_revision_note(hidden, a
     page = f"/admin/claims/target/{target.pk}/change/"
     assert "claims.TargetRevision" not in admin_client(alice).get(page).content.decode()
     assert "secret figure" in admin_client(rachel).get(page).content.decode()
+
+
+def test_her_claims_history_names_no_gold_claim_curated_from_it(seed_document, alice):
+    """While the document is being curated, the gold claim made from hers is hidden from
+    her, and so is curation's link between them in her claim's history."""
+    study = Project.objects.create(name="study", independent=True, annotators_per_document=2)
+    cora = make_user("cora", ANNOTATOR)
+    Membership.objects.create(project=study, user=cora, role=ProjectRole.CURATOR)
+    Membership.objects.create(project=study, user=alice, role=ProjectRole.ANNOTATOR)
+    ProjectDocument.objects.create(project=study, document=seed_document)
+    mine = make_claim(seed_document, QUOTE, alice, project=study)
+    gold = make_claim(
+        seed_document,
+        QUOTE,
+        cora,
+        project=study,
+        gold=True,
+        status=ReviewStatus.ACCEPTED,
+        reviewer=cora,
+        reviewed_at=timezone.now(),
+    )
+    gold.curated_from.set([mine])
+    assert not Claim.objects.visible_to(alice).filter(pk=gold.pk).exists()
+    url = f"/api/v1/claims/{mine.pk}/history/"
+    assert [e["model"] for e in api_as(alice).get(url).json()] == ["claims.Claim"]
+    assert "claims.Claim_curated_from" in [e["model"] for e in api_as(cora).get(url).json()]
