@@ -55,7 +55,7 @@ from rest_framework.views import APIView
 from annotations.models import Document, ReviewStatus, published_or_oldest
 from claims import exports, suggestions
 from claims.figures import canonical_unit
-from claims.filters import ClaimFilter
+from claims.filters import ClaimFilter, ClaimRelationFilter, ObservationFilter
 from claims.models import (
     FIGURE_FIELDS,
     Claim,
@@ -284,7 +284,7 @@ class TargetViewSet(HistoryMixin, ReadViewSet[Target]):
 class ObservationViewSet(ReadViewSet[Observation]):
     queryset = Observation.objects.all()
     serializer_class = ObservationSerializer
-    filterset_fields = ["metric", "claim"]
+    filterset_class = ObservationFilter
 
     def get_queryset(self) -> QuerySet[Observation]:
         # An observation is part of its claim: read with it or not at all.
@@ -295,7 +295,7 @@ class ObservationViewSet(ReadViewSet[Observation]):
 class ClaimRelationViewSet(ReadViewSet[ClaimRelation]):
     queryset = ClaimRelation.objects.select_related("created_by")
     serializer_class = ClaimRelationSerializer
-    filterset_fields = ["source", "target", "kind"]
+    filterset_class = ClaimRelationFilter
 
     def get_queryset(self) -> QuerySet[ClaimRelation]:
         visible = Claim.objects.visible_to(self.request.user).values("pk")

@@ -18,9 +18,11 @@ from annotations.scripts import search_variants
 from claims.models import (
     Attribution,
     Claim,
+    ClaimRelation,
     ClaimType,
     Layer,
     Modality,
+    Observation,
     Speaker,
     Stance,
     in_layer,
@@ -158,3 +160,23 @@ class ClaimFilter(filters.FilterSet):
     ) -> QuerySet[Claim]:
         documents = Document.objects.filter(any_variant("text", value)).values("id")
         return claims.filter(document_id__in=documents)
+
+
+# A part of a claim is filtered by its claim's id as a number, not as a choice among
+# claims: a choice answers 400 for an id that does not exist and 200 for one hidden
+# from her, which would tell her it exists.
+class ObservationFilter(filters.FilterSet):
+    claim = id_filter(_("claim"))
+
+    class Meta:
+        model = Observation
+        fields = ["metric", "claim"]
+
+
+class ClaimRelationFilter(filters.FilterSet):
+    source = id_filter(_("source"))
+    target = id_filter(_("target"))
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["source", "target", "kind"]

@@ -324,3 +324,20 @@ def test_her_claims_history_names_no_gold_claim_curated_from_it(seed_document, a
     url = f"/api/v1/claims/{mine.pk}/history/"
     assert [e["model"] for e in api_as(alice).get(url).json()] == ["claims.Claim"]
     assert "claims.Claim_curated_from" in [e["model"] for e in api_as(cora).get(url).json()]
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("/api/v1/observations/?claim=", "observation"),
+        ("/api/v1/relations/?source=", "observation"),
+        ("/api/v1/relations/?target=", "target"),
+    ],
+)
+def test_filtering_parts_by_a_hidden_claim_answers_as_for_a_missing_one(hidden, alice, url, part):
+    hidden_id = hidden[part].claim_id if part == "observation" else hidden[part].pk
+    api = api_as(alice)
+    shown, missing = api.get(f"{url}{hidden_id}"), api.get(f"{url}{10**9}")
+    assert (shown.status_code, shown.json()["results"]) == (200, [])
+    assert (missing.status_code, missing.json()["results"]) == (200, [])
+    assert api.get(f"{url}x").status_code == 400
