@@ -956,13 +956,15 @@ class TargetQuerySet(models.QuerySet["Target"]):
         """Targets whose deadline has passed by `as_of` or falls in its year."""
         return self.filter(deadline__lte=tracking.year_end(as_of.year))
 
-    def stated_in(self, layer: str | None) -> "TargetQuerySet":
-        """Targets a claim of `layer` states (all with None)."""
+    def stated_in(self, layer: str | None, reader: User | AnonymousUser) -> "TargetQuerySet":
+        """Targets a claim of `layer` that `reader` may read states (all with None): a
+        statement by a claim hidden from her does not put its target in her list."""
         if layer is None:
             return self
-        return self.filter(
-            pk__in=TargetStatement.objects.filter(in_layer(layer, "claim__")).values("target_id")
+        statements = TargetStatement.objects.filter(
+            in_layer(layer, "claim__"), claim__in=Claim.objects.visible_to(reader).values("pk")
         )
+        return self.filter(pk__in=statements.values("target_id"))
 
     def with_evidence(
         self, user: User | AnonymousUser, layer: str | None = None

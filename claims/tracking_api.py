@@ -173,11 +173,11 @@ class TargetTimelineView(ApiViewMixin, APIView):
         # Four queries: the target with its metric, its statements, its revisions,
         # its metric's observations (each with claim and document).
         target = get_object_or_404(
-            Target.objects.stated_in(layer).with_evidence(request.user, layer), pk=pk
+            Target.objects.stated_in(layer, request.user).with_evidence(request.user, layer), pk=pk
         )
         events = [event_json(*event, target) for event in target.timeline()]
         # Four more: the same goal's other horizons with their evidence.
-        horizons = target.series().stated_in(layer).with_evidence(request.user, layer)
+        horizons = target.series().stated_in(layer, request.user).with_evidence(request.user, layer)
         series = [series_json(member, as_of) for member in horizons]
         return Response({"target": target_json(target, as_of), "events": events, "series": series})
 
@@ -207,7 +207,7 @@ class TargetTrackingView(ApiViewMixin, APIView):
         # Four queries: targets with metrics, statements, revisions, observations.
         layer = wanted.get("layer")
         targets = (
-            Target.objects.stated_in(layer)
+            Target.objects.stated_in(layer, request.user)
             .with_evidence(request.user, layer)
             .order_by("deadline", "title", "id")
         )

@@ -341,3 +341,26 @@ def test_filtering_parts_by_a_hidden_claim_answers_as_for_a_missing_one(hidden, 
     assert (shown.status_code, shown.json()["results"]) == (200, [])
     assert (missing.status_code, missing.json()["results"]) == (200, [])
     assert api.get(f"{url}x").status_code == 400
+
+
+def test_a_target_stated_only_by_a_hidden_claim_is_not_in_her_layers_tracking(
+    hidden, alice, rachel
+):
+    statement = hidden["statement"]
+    stated, unstated = (
+        Target.objects.create(
+            title=title, metric=statement.metric, subject="s", value=35, unit="%", number_text="35%"
+        )
+        for title in ("stated", "unstated")
+    )
+    statement.target = stated
+    statement.save()
+    tracking = "/api/v1/targets/tracking/?layer=annotations"
+    listed = api_as(alice).get(tracking)
+    assert (listed.status_code, listed.json()["results"]) == (200, [])
+    assert [t["title"] for t in api_as(rachel).get(tracking).json()["results"]] == ["stated"]
+    one, other = (
+        api_as(alice).get(f"/api/v1/targets/{t.pk}/timeline/?layer=annotations")
+        for t in (stated, unstated)
+    )
+    assert one.status_code == other.status_code == 404
