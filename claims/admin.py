@@ -7,13 +7,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
+from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import ForeignKey, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -135,6 +138,39 @@ class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):
         return super().has_delete_permission(request, obj) and self._claim_allows(
             request, obj, permissions.can_change_claim
         )
+
+
+def links_to_hidden_claims(claim_ids: list[int], user: AnyUser) -> dict[str, str]:
+    """The lines a delete page would show for each link between these claims and a claim
+    hidden from her (a relation, curation's link to a gold claim), as Django's
+    get_deleted_objects writes them, each mapped to a line that names neither the link
+    nor that claim. One query per kind of link, none if she may read every claim."""
+    if visible_claims(user) is None:
+        return {}
+    readable = Claim.objects.visible_to(user).values("pk")
+    curation = Claim.curated_from.through
+    links: list[Any] = [
+        *ClaimRelation.objects.filter(
+            Q(source__in=claim_ids) & ~Q(target__in=readable)
+            | Q(target__in=claim_ids) & ~Q(source__in=readable)
+        ),
+        *curation.objects.filter(
+            Q(from_claim__in=claim_ids) & ~Q(to_claim__in=readable)
+            | Q(to_claim__in=claim_ids) & ~Q(from_claim__in=readable)
+        ),
+    ]
+    lines = {}
+    for link in links:
+        kind = capfirst(link._meta.verbose_name)
+        unnamed = gettext("%(link)s: with a claim you cannot see") % {"link": kind}
+        lines[f"{kind}: {link}"] = unnamed
+        try:
+            opts = link._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(link.pk)])
+        except NoReverseMatch:
+            continue
+        lines[format_html('{}: <a href="{}">{}</a>', kind, url, link)] = unnamed
+    return lines
 
 
 class ReadableClaimsOnly(BaseModelAdmin[Any]):
@@ -484,7 +520,12 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         # claim's rule; their own pages may delete nothing, so do not ask theirs.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
-        return deleted, counts, perms_needed - parts, protected
+        unnamed = links_to_hidden_claims([claim.pk for claim in objs], request.user)
+
+        def shown(item: Any) -> Any:
+            return [shown(i) for i in item] if isinstance(item, list) else unnamed.get(item, item)
+
+        return shown(deleted), counts, perms_needed - parts, shown(protected)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
         # The changelist's bulk delete asks only the model-level permission.

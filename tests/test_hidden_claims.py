@@ -364,3 +364,31 @@ def test_a_target_stated_only_by_a_hidden_claim_is_not_in_her_layers_tracking(
         for t in (stated, unstated)
     )
     assert one.status_code == other.status_code == 404
+
+
+def test_deleting_her_claim_names_no_link_to_a_hidden_claim(
+    hidden, alice, bob, rachel, seed_document
+):
+    """Her claim relates to bob's hidden claim (the relation would go with hers), then his
+    to hers (it keeps hers from being deleted): the delete page lists each link without
+    naming it or the hidden claim; a reviewer's names them."""
+    own = own_claim(alice, seed_document)
+    page = f"/admin/claims/claim/{own.pk}/delete/"
+    relations = [
+        ClaimRelation.objects.create(
+            source=own, target=hidden["observation"].claim, kind="contradicts", created_by=rachel
+        )
+    ]
+    for _ in range(2):
+        hers = admin_client(alice).get(page).content.decode()
+        for relation in relations:
+            assert str(relation) not in hers
+            assert f"/admin/claims/claimrelation/{relation.pk}/" not in hers
+        assert hers.count("with a claim you cannot see") == 1
+        assert str(relations[-1]) in admin_client(rachel).get(page).content.decode()
+        if len(relations) == 1:
+            relations.append(
+                ClaimRelation.objects.create(
+                    source=hidden["target"], target=own, kind="supports", created_by=bob
+                )
+            )
