@@ -440,6 +440,14 @@ class AllowedActionsSerializer(serializers.Serializer[Any]):
     review = serializers.BooleanField()
 
 
+def refuse_unknown_project(user: User, project: Project) -> None:
+    """A project she is no member of exists for her no more than in its list."""
+    if not project.is_default and project.role_of(user) is None and not user.is_superuser:
+        raise serializers.ValidationError(
+            {"project": gettext('Invalid pk "%s" - object does not exist.') % project.pk}
+        )
+
+
 class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """A claim as read, with its figure and the relations it makes, all under its version.
 
@@ -683,6 +691,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         claim records the project's guidelines version in force."""
         if self.instance is not None:
             if "project" in attrs and attrs["project"].pk != self.instance.project_id:
+                refuse_unknown_project(user, attrs["project"])
                 raise serializers.ValidationError(
                     {"project": gettext("A claim stays in the project it was made in.")}
                 )
@@ -695,11 +704,7 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         project = attrs.get("project") or Project.objects.default()
         attrs["project"] = claim.project = project
         if not project.is_default:
-            if project.role_of(user) is None and not user.is_superuser:
-                # a project she is no member of exists for her no more than in its list
-                raise serializers.ValidationError(
-                    {"project": gettext('Invalid pk "%s" - object does not exist.') % project.pk}
-                )
+            refuse_unknown_project(user, project)
             if not project.entries.filter(document=claim.document_id).exists():
                 raise serializers.ValidationError(
                     {

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from annotations.models import ReviewStatus
@@ -220,3 +221,16 @@ def can_curate(user: AnyUser, project: Project) -> bool:
     return Membership.objects.filter(
         project=project, user_id=user.pk, role__in=[ProjectRole.CURATOR, ProjectRole.MANAGER]
     ).exists()
+
+
+def curated_project(user: AnyUser, project_id: int) -> Project:
+    """The project `user` may curate (can_curate). Any other is refused (403), but one
+    she is no member of does not exist for her (404), as in the list of projects."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is not None and can_curate(user, project):
+        return project
+    if project is None or not Project.objects.visible_to(user).filter(pk=project.pk).exists():
+        raise Http404
+    raise PermissionDenied(
+        _("Only the project's curators and managers, reviewers and admins may do this.")
+    )

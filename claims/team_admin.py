@@ -12,10 +12,8 @@ from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.admin import AdminSite
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +22,7 @@ from rest_framework.exceptions import APIException
 from claims import agreement, curation
 from claims.api import flat_errors
 from claims.models import Claim
-from claims.permissions import can_change_gold, can_curate, is_reviewer, signed_in
+from claims.permissions import can_change_gold, curated_project, is_reviewer, signed_in
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 
 # The fields a curator may take from another version of a claim on the curation page.
@@ -41,13 +39,6 @@ def page(
     request.current_app = admin.admin_site.name
     every = {**admin.admin_site.each_context(request), "title": title, "opts": Claim._meta}
     return TemplateResponse(request, template, {**every, **context})
-
-
-def curated_project(request: HttpRequest, project_id: int) -> Project:
-    project = get_object_or_404(Project, pk=project_id)
-    if not can_curate(request.user, project):
-        raise PermissionDenied
-    return project
 
 
 def team_view(admin: TeamAdmin, request: HttpRequest) -> TemplateResponse:
@@ -94,7 +85,7 @@ def matrices(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def agreement_view(admin: TeamAdmin, request: HttpRequest, project_id: int) -> TemplateResponse:
-    project = curated_project(request, project_id)
+    project = curated_project(request.user, project_id)
     figures = agreement.for_project(project)
     alphas = [
         (_("positional (every code point)") if name == "positional" else name, figure)
@@ -116,7 +107,7 @@ def agreement_view(admin: TeamAdmin, request: HttpRequest, project_id: int) -> T
 def curation_view(
     admin: TeamAdmin, request: HttpRequest, project_id: int, document_id: int
 ) -> HttpResponse:
-    project = curated_project(request, project_id)
+    project = curated_project(request.user, project_id)
     if request.method == "POST":
         act(request, project, document_id)
         return HttpResponseRedirect(request.path)

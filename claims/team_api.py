@@ -13,7 +13,6 @@ an annotator gets 403, so that nothing tells her about the others' claims.
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,18 +24,8 @@ from rest_framework.views import APIView
 from claims import agreement, curation
 from claims.api import ClaimSerializer
 from claims.models import Claim, ClaimType
-from claims.permissions import can_curate
+from claims.permissions import curated_project
 from config.api import ApiViewMixin
-from projects.models import Project
-
-
-def curated_project(request: Request, project_id: int) -> Project:
-    project = get_object_or_404(Project, pk=project_id)
-    if not can_curate(request.user, project):
-        raise exceptions.PermissionDenied(
-            _("Only the project's curators and managers, reviewers and admins may do this.")
-        )
-    return project
 
 
 def listed(request: Request, name: str) -> list[str]:
@@ -76,7 +65,7 @@ class AgreementView(TeamApiView):
     """Span agreement, κ per pair and α over all annotators, with the units of each figure."""
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = curated_project(request, project_id)
+        project = curated_project(request.user, project_id)
         unknown = sorted(set(request.query_params) - set(AGREEMENT_FILTERS))
         if unknown:
             raise exceptions.ValidationError(
@@ -152,11 +141,11 @@ class CurationView(TeamApiView):
     """A document's curation: read it (GET), act on it (POST {"action": ...})."""
 
     def get(self, request: Request, project_id: int, document_id: int) -> Response:
-        project = curated_project(request, project_id)
+        project = curated_project(request.user, project_id)
         return Response(curation_json(self, curation.load(project, document_id)))
 
     def post(self, request: Request, project_id: int, document_id: int) -> Response:
-        project = curated_project(request, project_id)
+        project = curated_project(request.user, project_id)
         checked = CurationAction(data=request.data)
         checked.is_valid(raise_exception=True)
         wanted = checked.validated_data

@@ -286,7 +286,7 @@ def test_the_api_is_for_curators_only(study, rachel, reader):
     project, people = study["project"], study["people"]
     url = f"/api/v1/projects/{project.pk}/agreement/"
     assert api_as(people["alice"]).get(url).status_code == 403
-    assert api_as(reader).get(url).status_code == 403
+    assert api_as(reader).get(url).status_code == 404  # no member: no such project for her
     assert api_as(None).get(url).status_code in (401, 403)
     assert api_as(rachel).get(url).status_code == 200
     reply = api_as(study["curator"]).get(

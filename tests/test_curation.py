@@ -239,9 +239,10 @@ def test_finish_makes_it_curated_and_final(team):
 
 def test_only_curators_curate(team, alice, rachel, reader):
     finish_annotation(team)
-    for person in (alice, reader):
-        assert api_as(person).get(team["url"]).status_code == 403
-        assert api_as(person).post(team["url"], json={"action": "finish"}).status_code == 403
+    # An annotator is refused; to one who is no member the project does not exist.
+    for person, status in ((alice, 403), (reader, 404)):
+        assert api_as(person).get(team["url"]).status_code == status
+        assert api_as(person).post(team["url"], json={"action": "finish"}).status_code == status
     assert state_of(team).curation_state == CurationState.OPEN
     assert api_as(rachel).get(team["url"]).status_code == 200  # reviewers curate too
     other = f"/api/v1/projects/{team['project'].pk}/documents/99999999/curation/"

@@ -392,3 +392,19 @@ def test_deleting_her_claim_names_no_link_to_a_hidden_claim(
                     source=hidden["target"], target=own, kind="supports", created_by=bob
                 )
             )
+
+
+def test_a_project_she_is_no_member_of_answers_as_a_missing_one(alice, seed_document):
+    other = Project.objects.create(name="secret study", independent=True)
+    own = own_claim(alice, seed_document)
+    api = api_as(alice)
+    etag = api.get(f"/api/v1/claims/{own.pk}/").headers["ETag"]
+    for project in (other.pk, 10**9):
+        moved = api.patch(
+            f"/api/v1/claims/{own.pk}/", json={"project": project}, headers={"If-Match": etag}
+        )
+        assert moved.json() == {"project": [f'Invalid pk "{project}" - object does not exist.']}
+        for page in ("agreement", "documents/1/curation"):
+            assert api.get(f"/api/v1/projects/{project}/{page}/").status_code == 404
+        admin = admin_client(alice).get(f"/admin/claims/claim/team/{project}/agreement/")
+        assert admin.status_code == 404
