@@ -47,6 +47,7 @@ from claims.models import (
 )
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
+from config.numbers import whole_number
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
 
@@ -773,7 +774,8 @@ class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
             raise PermissionDenied
         back = HttpResponseRedirect(reverse("admin:claims_target_change", args=[target.pk]))
         raw = request.POST.get("claim_id", "").strip().lstrip("#")
-        claim = Claim.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        claim_id = whole_number(raw)
+        claim = Claim.objects.filter(pk=claim_id).first() if claim_id is not None else None
         if claim is None:
             messages.error(request, _("claim_id: %(raw)r is not a claim number.") % {"raw": raw})
             return back

@@ -85,6 +85,7 @@ from claims.permissions import (
     signed_in,
 )
 from config.api import ApiViewMixin, RolePermission, StrictFieldsMixin
+from config.numbers import whole_number
 from history.api import HistoryMixin
 from projects.models import Assignment, Project
 
@@ -807,7 +808,7 @@ def if_match_version(request: Request) -> int | None:
     if not header:
         raise PreconditionRequired()
     value = header.removeprefix("W/").strip('"')
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 IF_MATCH = OpenApiParameter(

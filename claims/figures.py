@@ -76,7 +76,7 @@ reading the words around a figure, but not inside one.
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -290,11 +290,17 @@ def _scale(mult: str | None) -> int:
     return factor
 
 
+# Room for any number written in a text: quantize() refuses (InvalidOperation) a result
+# with more digits than the context's precision, 28 by default ("10000000000000000000000000000元").
+# A figure too large to store is refused by name where it is written, not here.
+WIDE = Context(prec=MAX_PREC)  # for quantize() only: exact, whatever the precision
+
+
 def _tidy(value: Decimal) -> Decimal:
     # normalize() alone would print 2.2万亿 as 2.2E+12; equality is unaffected either way.
     value = value.normalize()
     exponent = value.as_tuple().exponent  # a letter only for NaN and infinities
-    return value.quantize(1) if isinstance(exponent, int) and exponent > 0 else value
+    return value.quantize(1, context=WIDE) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def _unit(written: str | None) -> str:
@@ -338,7 +344,7 @@ def _read(m: re.Match[str]) -> Reading | None:
         den, numer = (m["den"], m["numer"]) if m["den"] else (m["fd"], m["fn"])
         if _number(den) == 0:
             return None
-        value = (_number(numer) / _number(den)).quantize(FRACTION_PLACES)
+        value = (_number(numer) / _number(den)).quantize(FRACTION_PLACES, context=WIDE)
         return m.end(), value, None, "", None
 
     lo_unit = _unit(m["lo_unit"])

@@ -23,6 +23,7 @@ from claims import agreement, curation
 from claims.api import flat_errors
 from claims.models import Claim
 from claims.permissions import can_change_gold, curated_project, is_reviewer, signed_in
+from config.numbers import whole_number
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 
 # The fields a curator may take from another version of a claim on the curation page.
@@ -190,7 +191,7 @@ def act(request: HttpRequest, project: Project, document_id: int) -> None:
             made = curation.merge_agreed(project, document_id, request)
             messages.success(request, _("%(n)d gold claims merged.") % {"n": len(made)})
         elif action == "take":
-            sources = [int(v) for v in request.POST.getlist("sources") if v.isdigit()]
+            sources = [n for v in request.POST.getlist("sources") if (n := whole_number(v))]
             changes: dict[str, Any] = {
                 name: request.POST[f"change-{name}"]
                 for name in MERGED_FIELDS
@@ -201,7 +202,11 @@ def act(request: HttpRequest, project: Project, document_id: int) -> None:
             gold = curation.take(project, document_id, request, sources, changes)
             messages.success(request, _("Gold claim %(id)s made.") % {"id": gold.pk})
         elif action == "discard":
-            curation.discard(project, document_id, request, int(request.POST.get("gold", "0")))
+            gold_id = whole_number(request.POST.get("gold", ""))
+            if gold_id is None:
+                messages.error(request, _("gold: not a claim number."))
+                return
+            curation.discard(project, document_id, request, gold_id)
             messages.success(request, _("Gold claim discarded."))
         elif action == "finish":
             curation.finish(project, document_id, request)

@@ -26,6 +26,7 @@ from claims.api import ClaimSerializer
 from claims.models import Claim, ClaimType
 from claims.permissions import curated_project
 from config.api import ApiViewMixin
+from config.numbers import whole_number
 
 
 def listed(request: Request, name: str) -> list[str]:
@@ -35,7 +36,7 @@ def listed(request: Request, name: str) -> list[str]:
 
 def id_list(request: Request, name: str) -> list[int]:
     values = listed(request, name)
-    bad = [v for v in values if not v.isdigit() or not 0 < int(v) < 2**63]
+    bad = [v for v in values if not 0 < (whole_number(v) or 0) < 2**63]
     if bad:
         raise exceptions.ValidationError(
             {name: [_("Not an id: %(values)s.") % {"values": ", ".join(bad)}]}

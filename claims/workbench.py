@@ -43,6 +43,7 @@ from claims.models import (
     topic_ids_at,
     visible_claims,
 )
+from config.numbers import whole_number
 from history.events import context_user_id, event_model, instance_from_event
 from projects.markdown import guidelines_html
 from projects.models import Assignment, AssignmentState, Guidelines, Project
@@ -86,7 +87,8 @@ def workbench_project(request: HttpRequest, document: Document) -> Project:
     otherwise), or the default project; in one query, with its guidelines in force
     (`guidelines_version`, `guidelines_text`) and her assignment's state (`assignment`)."""
     raw = request.GET.get("project", "")
-    if raw and not raw.isdigit():
+    wanted_id = whole_number(raw)
+    if raw and wanted_id is None:
         raise Http404(_("project: not a project number."))
     latest = Guidelines.objects.filter(project=OuterRef("pk")).order_by("-version")
     projects = (
@@ -102,7 +104,7 @@ def workbench_project(request: HttpRequest, document: Document) -> Project:
             ),
         )
     )
-    wanted = Q(pk=int(raw)) if raw else Q(is_default=True)
+    wanted = Q(pk=wanted_id) if wanted_id is not None else Q(is_default=True)
     return get_object_or_404(projects, wanted)
 
 

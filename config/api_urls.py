@@ -30,6 +30,9 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
-        "schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"
+        "schema/swagger-ui/",
+        # A page, not a resource: OPTIONS would render it with a template it has not.
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
     ),
 ]

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     # The language from the switch (a cookie) or the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.RefuseNulInQuery",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -121,6 +122,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "config.auth.failed_login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # axes.W006 asks for locking by address as well. Behind a proxy every client has

@@ -15,6 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from pghistory.models import Context, Events
 
+from config.numbers import whole_number
+
 M = TypeVar("M", bound=models.Model)
 
 # Bookkeeping that changes on every save and says nothing about the edit.
@@ -134,4 +136,4 @@ def history_of(obj: models.Model, reader: Any) -> list[HistoryEntry]:
 
 def _user_id(metadata: dict[str, Any] | None) -> int | None:
     user_id = (metadata or {}).get("user")
-    return int(user_id) if isinstance(user_id, int | str) and str(user_id).isdigit() else None
+    return whole_number(str(user_id)) if isinstance(user_id, int | str) else None

@@ -36,6 +36,19 @@ from projects.models import (
 )
 
 
+class UsernameField(serializers.SlugRelatedField[User]):
+    """A user by her username. One with a NUL character is refused by name before the
+    lookup: PostgreSQL cannot compare text holding one, and its refusal was a 500."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="username", **kwargs)
+
+    def to_internal_value(self, data: Any) -> User:
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError(_("Null characters are not allowed."))
+        return super().to_internal_value(data)
+
+
 class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer[Project]):
     my_role = serializers.SerializerMethodField()
 
@@ -61,9 +74,7 @@ class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer[Project])
 
 
 class MemberSerializer(StrictFieldsMixin, serializers.ModelSerializer[Membership]):
-    user = serializers.SlugRelatedField[User](
-        slug_field="username", queryset=User.objects.filter(is_active=True)
-    )
+    user = UsernameField(queryset=User.objects.filter(is_active=True))
 
     class Meta:
         model = Membership
@@ -94,9 +105,7 @@ class AddDocumentsSerializer(StrictFieldsMixin):
 
 
 class AssignmentSerializer(StrictFieldsMixin, serializers.ModelSerializer[Assignment]):
-    annotator = serializers.SlugRelatedField[User](
-        slug_field="username", queryset=User.objects.filter(is_active=True)
-    )
+    annotator = UsernameField(queryset=User.objects.filter(is_active=True))
     assigned_by = serializers.SlugRelatedField[User](
         read_only=True, slug_field="username", allow_null=True
     )

@@ -1,0 +1,13 @@
+"""Whole numbers as a request writes them: in ids, versions, lengths."""
+
+import re
+
+DIGITS = re.compile("[0-9]+")
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number if it is written in ASCII digits alone, else None.
+
+    Not str.isdigit(): it also takes ² (which int() refuses: a 500) and ١ or １ (which
+    int() reads as 1, so that If-Match: "١" would name version 1)."""
+    return int(text) if DIGITS.fullmatch(text) else None

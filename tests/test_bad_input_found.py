@@ -1,0 +1,146 @@
+"""Inputs a fuzzing of every endpoint found answered with a 500 (2026-12-02): each is
+now a 4xx naming what is wrong, or taken as the valid input it is."""
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from annotations.models import Document
+from claims.models import Metric, Target
+from projects.models import Membership, Project, ProjectDocument
+from tests.api_support import _fresh_throttles, api_as  # noqa: F401
+from tests.conftest import SOE_TARGET, make_claim
+
+OTHER = "当前尚在研究孕育阶段的产业"
+
+
+def span(document: Document) -> dict[str, Any]:
+    start = document.text.index(SOE_TARGET)
+    return {
+        "document": document.pk,
+        "start": start,
+        "end": start + len(SOE_TARGET),
+        "quote": SOE_TARGET,
+        "claim_type": "assessment",
+        "attribution": "authorial",
+    }
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def managed_project(manager: Any) -> Project:
+    project = Project.objects.create(name="p")
+    Membership.objects.create(project=project, user=manager, role="manager")
+    return project
+
+
+def test_a_number_beyond_a_floats_range_is_refused_by_name(seed_document, alice):
+    body = json.dumps(span(seed_document)).replace(
+        f'"document": {seed_document.pk}', '"document": 1e400'
+    )
+    reply = api_as(alice).post(
+        "/api/v1/claims/", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert reply.status_code == 400
+    assert reply.json() == {"document": ["This number is too large."]}
+    parse = api_as(alice).post(
+        "/api/v1/figures/parse/",
+        data='{"text": "35%", "document": 1' + "0" * 400 + ".0}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert parse.status_code == 400
+    assert "document" in parse.json()
+
+
+@pytest.mark.parametrize("position", [b"p=abc", b"p=", b"p=1e400", b"p=%00"])
+def test_a_made_up_cursor_position_is_an_invalid_cursor(alice, position):
+    cursor = base64.b64encode(position).decode()
+    for url in ("/api/v1/claims/", "/api/v1/speakers/", "/api/v1/claims/?ordering=published"):
+        reply = api_as(alice).get(f"{url}{'&' if '?' in url else '?'}cursor={cursor}")
+        assert reply.status_code == 404, (url, reply.text)
+        assert reply.json() == {"detail": "Invalid cursor"}
+
+
+def test_only_ascii_digits_are_numbers_in_headers_and_parameters(seed_document, alice, rachel):
+    claim = make_claim(seed_document, OTHER, alice)
+    api = api_as(alice)
+    for version in ("²", "١"):  # int() refuses the one and reads the other as 1
+        reply = api.patch(
+            f"/api/v1/claims/{claim.pk}/", json={"note": "x"}, headers={"If-Match": f'"{version}"'}
+        )
+        assert reply.status_code == 412, reply.text
+    project = Project.objects.create(name="p")
+    agreement = api_as(rachel).get(f"/api/v1/projects/{project.pk}/agreement/?documents=%C2%B2")
+    assert agreement.status_code == 400
+    assert "documents" in agreement.json()
+    workbench = signed_in(alice).get(
+        f"/admin/claims/claim/workbench/{seed_document.pk}/?project=%C2%B2"
+    )
+    assert workbench.status_code == 404
+
+
+def test_admin_forms_take_no_superscript_for_a_number(seed_document, ada, rachel):
+    metric = Metric.objects.create(name="m", unit="%")
+    target = Target.objects.create(title="t", metric=metric, number_text="35%", value=35, unit="%")
+    restated = signed_in(ada).post(f"/admin/claims/target/{target.pk}/restate/", {"claim_id": "²"})
+    assert restated.status_code == 302
+    project = Project.objects.create(name="p")
+    ProjectDocument.objects.create(project=project, document=seed_document)
+    curation = f"/admin/claims/claim/team/{project.pk}/curation/{seed_document.pk}/"
+    for gold in ("abc", "", "²"):
+        assert (
+            signed_in(rachel).post(curation, {"action": "discard", "gold": gold}).status_code == 302
+        )
+
+
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(rachel, ada):
+    project = managed_project(rachel)
+    removed = api_as(rachel).delete(f"/api/v1/projects/{project.pk}/members/?user=%00")
+    assert removed.status_code == 400
+    assert removed.json() == {"user": ["Null characters are not allowed."]}
+    for url in (
+        "/admin/claims/claim/?status__exact=%00",
+        "/admin/annotations/document/?outlet=%00",
+        "/admin/autocomplete/?term=%00&app_label=claims&model_name=claim&field_name=speaker",
+    ):
+        reply = signed_in(ada).get(url)
+        assert reply.status_code == 400, url
+        assert reply["Content-Type"].startswith("text/plain")
+
+
+def test_a_username_with_a_nul_is_refused_by_name(rachel):
+    project = managed_project(rachel)
+    reply = api_as(rachel).post(
+        f"/api/v1/projects/{project.pk}/members/", json={"user": "a\x00b", "role": "annotator"}
+    )
+    assert reply.status_code == 400
+    assert reply.json() == {"user": ["Null characters are not allowed."]}
+
+
+def test_a_figure_of_more_digits_than_decimal_precision_is_read(alice, rachel):
+    huge = "10000000000000000000000000000元"
+    parsed = api_as(alice).post("/api/v1/figures/parse/", json={"text": huge})
+    assert parsed.status_code == 200, parsed.text
+    made = api_as(rachel).post(
+        "/api/v1/documents/", json={"text": f"2023年投资完成{huge}。", "title": "big"}
+    )
+    assert made.status_code == 201, made.text
+    listed = api_as(alice).get(f"/api/v1/documents/{made.json()['id']}/suggestions/")
+    assert listed.status_code == 200, listed.text
+
+
+def test_options_of_the_api_docs_page_is_refused(alice):
+    assert api_as(alice).request("options", "/api/schema/swagger-ui/").status_code == 405
+
+
+def test_a_login_with_an_overlong_username_is_a_failed_login(db):
+    reply = Client().post("/admin/login/", {"username": "x" * 256, "password": "p"})
+    assert reply.status_code == 200
+    assert "Please enter the correct" in reply.content.decode()
