@@ -1,4 +1,5 @@
 import copy
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, cast
@@ -141,13 +142,22 @@ class ClaimFigureInlineMixin(InlineModelAdmin[Any, Claim]):
         )
 
 
-def links_to_hidden_claims(claim_ids: list[int], user: AnyUser) -> dict[str, str]:
-    """The lines a delete page would show for each link between these claims and a claim
-    hidden from her (a relation, curation's link to a gold claim), as Django's
-    get_deleted_objects writes them, each mapped to a line that names neither the link
-    nor that claim. One query per kind of link, none if she may read every claim."""
-    if visible_claims(user) is None:
-        return {}
+def links_to_hidden_claims(
+    claim_ids: list[int], user: AnyUser, site: str
+) -> tuple[dict[str, str | None], Counter[str]]:
+    """How a delete page shows the links between these claims and claims hidden from
+    her: each line Django's get_deleted_objects writes for one (with and without a link
+    to its page) mapped to what she is shown instead, with the number of such links to
+    take off the page's counts, by model.
+
+    A relation is shown without naming it or the hidden claim (it goes with her claim,
+    or keeps it from being deleted). Curation's link to a gold claim is not shown at all:
+    that curation took her claim is no more hers to know than the gold claim is. Two
+    queries, none for a reviewer (who reads every claim)."""
+    lines: dict[str, str | None] = {}
+    uncounted: Counter[str] = Counter()
+    if permissions.is_reviewer(user) or visible_claims(user) is None:
+        return lines, uncounted
     readable = Claim.objects.visible_to(user).values("pk")
     curation = Claim.curated_from.through
     links: list[Any] = [
@@ -160,18 +170,23 @@ def links_to_hidden_claims(claim_ids: list[int], user: AnyUser) -> dict[str, str
             | Q(to_claim__in=claim_ids) & ~Q(from_claim__in=readable)
         ),
     ]
-    lines = {}
     for link in links:
-        kind = capfirst(link._meta.verbose_name)
-        unnamed = gettext("%(link)s: with a claim you cannot see") % {"link": kind}
-        lines[f"{kind}: {link}"] = unnamed
+        opts = link._meta
+        kind = capfirst(opts.verbose_name)
+        shown = None
+        if isinstance(link, ClaimRelation):
+            shown = gettext("%(link)s: with a claim you cannot see") % {"link": kind}
+        else:
+            uncounted[opts.verbose_name_plural] += 1
+        lines[f"{kind}: {link}"] = shown
         try:
-            opts = link._meta
-            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(link.pk)])
+            url = reverse(
+                f"{site}:{opts.app_label}_{opts.model_name}_change", args=[quote(link.pk)]
+            )
         except NoReverseMatch:
             continue
-        lines[format_html('{}: <a href="{}">{}</a>', kind, url, link)] = unnamed
-    return lines
+        lines[format_html('{}: <a href="{}">{}</a>', kind, url, link)] = shown
+    return lines, uncounted
 
 
 class ReadableClaimsOnly(BaseModelAdmin[Any]):
@@ -521,11 +536,16 @@ class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
         # claim's rule; their own pages may delete nothing, so do not ask theirs.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         parts = {m._meta.verbose_name for m in (TargetStatement, Observation, ClaimRelation)}
-        unnamed = links_to_hidden_claims([claim.pk for claim in objs], request.user)
+        lines, uncounted = links_to_hidden_claims(
+            [claim.pk for claim in objs], request.user, self.admin_site.name
+        )
 
-        def shown(item: Any) -> Any:
-            return [shown(i) for i in item] if isinstance(item, list) else unnamed.get(item, item)
+        def shown(items: list[Any]) -> list[Any]:
+            kept = [shown(i) if isinstance(i, list) else lines.get(i, i) for i in items]
+            return [item for item in kept if item is not None]
 
+        counts = {model: n - uncounted[model] for model, n in counts.items()}
+        counts = {model: n for model, n in counts.items() if n}
         return shown(deleted), counts, perms_needed - parts, shown(protected)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:

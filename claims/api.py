@@ -441,14 +441,6 @@ class AllowedActionsSerializer(serializers.Serializer[Any]):
     review = serializers.BooleanField()
 
 
-def refuse_unknown_project(user: User, project: Project) -> None:
-    """A project she is no member of exists for her no more than in its list."""
-    if not project.is_default and project.role_of(user) is None and not user.is_superuser:
-        raise serializers.ValidationError(
-            {"project": gettext('Invalid pk "%s" - object does not exist.') % project.pk}
-        )
-
-
 class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """A claim as read, with its figure and the relations it makes, all under its version.
 
@@ -579,6 +571,15 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         "A claim stays in its project.",
     )
 
+    def validate_project(self, project: Project) -> Project:
+        """A project she may not see (Project.objects.visible_to: she is no member) does
+        not exist for her: the same message as for a missing id, and as early."""
+        kept = self.instance is not None and project.pk == self.instance.project_id
+        user = self.context["request"].user
+        if not kept and not Project.objects.visible_to(user).filter(pk=project.pk).exists():
+            self.fields["project"].fail("does_not_exist", pk_value=project.pk)
+        return project
+
     class Meta:
         model = Claim
         fields = [
@@ -692,7 +693,6 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
         claim records the project's guidelines version in force."""
         if self.instance is not None:
             if "project" in attrs and attrs["project"].pk != self.instance.project_id:
-                refuse_unknown_project(user, attrs["project"])
                 raise serializers.ValidationError(
                     {"project": gettext("A claim stays in the project it was made in.")}
                 )
@@ -704,15 +704,13 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
             return
         project = attrs.get("project") or Project.objects.default()
         attrs["project"] = claim.project = project
-        if not project.is_default:
-            refuse_unknown_project(user, project)
-            if not project.entries.filter(document=claim.document_id).exists():
-                raise serializers.ValidationError(
-                    {
-                        "document": NOT_IN_PROJECT
-                        % {"document": claim.document_id, "project": project}
-                    }
-                )
+        if (
+            not project.is_default
+            and not project.entries.filter(document=claim.document_id).exists()
+        ):
+            raise serializers.ValidationError(
+                {"document": NOT_IN_PROJECT % {"document": claim.document_id, "project": project}}
+            )
         attrs["guidelines"] = claim.guidelines = project.latest_guidelines()
 
     def check_review(self, user: User, attrs: dict[str, Any], claim: Claim) -> None:

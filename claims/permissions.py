@@ -229,7 +229,8 @@ def curated_project(user: AnyUser, project_id: int) -> Project:
     project = Project.objects.filter(pk=project_id).first()
     if project is not None and can_curate(user, project):
         return project
-    if project is None or not Project.objects.visible_to(user).filter(pk=project.pk).exists():
+    # The same bare 404 for both: get_object_or_404's message would tell them apart.
+    if not Project.objects.visible_to(user).filter(pk=project_id).exists():
         raise Http404
     raise PermissionDenied(
         _("Only the project's curators and managers, reviewers and admins may do this.")

@@ -300,9 +300,9 @@ def test_a_targets_history_names_no_hidden_claim_nor_its_revision_note(hidden, a
     assert "secret figure" in admin_client(rachel).get(page).content.decode()
 
 
-def test_her_claims_history_names_no_gold_claim_curated_from_it(seed_document, alice):
-    """While the document is being curated, the gold claim made from hers is hidden from
-    her, and so is curation's link between them in her claim's history."""
+def gold_made_from_hers(seed_document: Document, alice: Any) -> tuple[Claim, Claim]:
+    """Her claim in a study whose document is being curated, and the gold claim cora
+    made from it, hidden from her until the document is curated."""
     study = Project.objects.create(name="study", independent=True, annotators_per_document=2)
     cora = make_user("cora", ANNOTATOR)
     Membership.objects.create(project=study, user=cora, role=ProjectRole.CURATOR)
@@ -321,9 +321,30 @@ def test_her_claims_history_names_no_gold_claim_curated_from_it(seed_document, a
     )
     gold.curated_from.set([mine])
     assert not Claim.objects.visible_to(alice).filter(pk=gold.pk).exists()
+    return mine, gold
+
+
+def test_her_claims_history_names_no_gold_claim_curated_from_it(seed_document, alice):
+    """While the document is being curated, curation's link between her claim and the
+    gold claim made from it is left out of her claim's history."""
+    mine, gold = gold_made_from_hers(seed_document, alice)
     url = f"/api/v1/claims/{mine.pk}/history/"
     assert [e["model"] for e in api_as(alice).get(url).json()] == ["claims.Claim"]
-    assert "claims.Claim_curated_from" in [e["model"] for e in api_as(cora).get(url).json()]
+    curator = api_as(gold.annotator).get(url).json()
+    assert "claims.Claim_curated_from" in [e["model"] for e in curator]
+
+
+def test_deleting_her_claim_shows_nothing_of_the_gold_claim_made_from_it(
+    seed_document, alice, rachel
+):
+    mine, _ = gold_made_from_hers(seed_document, alice)
+    link = "From_claim-to_claim relationship"
+    page = f"/admin/claims/claim/{mine.pk}/delete/"
+    hers = admin_client(alice).get(page)
+    assert hers.status_code == 200
+    assert link not in hers.content.decode()
+    assert dict(hers.context["model_count"]) == {"claims": 1}
+    assert link in admin_client(rachel).get(page).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -374,24 +395,26 @@ def test_deleting_her_claim_names_no_link_to_a_hidden_claim(
     naming it or the hidden claim; a reviewer's names them."""
     own = own_claim(alice, seed_document)
     page = f"/admin/claims/claim/{own.pk}/delete/"
-    relations = [
-        ClaimRelation.objects.create(
-            source=own, target=hidden["observation"].claim, kind="contradicts", created_by=rachel
-        )
-    ]
-    for _ in range(2):
-        hers = admin_client(alice).get(page).content.decode()
-        for relation in relations:
-            assert str(relation) not in hers
-            assert f"/admin/claims/claimrelation/{relation.pk}/" not in hers
-        assert hers.count("with a claim you cannot see") == 1
-        assert str(relations[-1]) in admin_client(rachel).get(page).content.decode()
-        if len(relations) == 1:
-            relations.append(
-                ClaimRelation.objects.create(
-                    source=hidden["target"], target=own, kind="supports", created_by=bob
-                )
-            )
+
+    def hers_shows(relation: ClaimRelation) -> str:
+        shown = admin_client(alice).get(page).content.decode()
+        assert str(relation) not in shown
+        assert f"/admin/claims/claimrelation/{relation.pk}/" not in shown
+        assert str(relation) in admin_client(rachel).get(page).content.decode()
+        return shown
+
+    out = ClaimRelation.objects.create(
+        source=own, target=hidden["observation"].claim, kind="contradicts", created_by=rachel
+    )
+    going = hers_shows(out)  # the page of what goes with her claim
+    assert "Are you sure" in going
+    assert going.count("with a claim you cannot see") == 1
+    into = ClaimRelation.objects.create(
+        source=hidden["target"], target=own, kind="supports", created_by=bob
+    )
+    kept = hers_shows(into)  # the page of what keeps it: Django lists only that
+    assert "Cannot delete" in kept
+    assert kept.count("with a claim you cannot see") == 1
 
 
 def test_a_project_she_is_no_member_of_answers_as_a_missing_one(alice, seed_document):
@@ -399,12 +422,34 @@ def test_a_project_she_is_no_member_of_answers_as_a_missing_one(alice, seed_docu
     own = own_claim(alice, seed_document)
     api = api_as(alice)
     etag = api.get(f"/api/v1/claims/{own.pk}/").headers["ETag"]
+    answers = []
     for project in (other.pk, 10**9):
-        moved = api.patch(
-            f"/api/v1/claims/{own.pk}/", json={"project": project}, headers={"If-Match": etag}
-        )
-        assert moved.json() == {"project": [f'Invalid pk "{project}" - object does not exist.']}
+        for language in ("en", "zh-hans"):
+            headers = {"If-Match": etag, "Accept-Language": language}
+            for body in ({"project": project}, {"project": project, "stance": "bogus"}):
+                moved = api.patch(f"/api/v1/claims/{own.pk}/", json=body, headers=headers)
+                assert moved.status_code == 400
+                answers.append(moved.text.replace(str(project), "N"))
+            made = api.post(
+                "/api/v1/claims/",
+                json={
+                    "document": seed_document.pk,
+                    "start": own.start,
+                    "end": own.end,
+                    "quote": own.quote,
+                    "claim_type": "assessment",
+                    "attribution": "authorial",
+                    "project": project,
+                },
+                headers={"Accept-Language": language},
+            )
+            answers.append(made.text.replace(str(project), "N"))
         for page in ("agreement", "documents/1/curation"):
-            assert api.get(f"/api/v1/projects/{project}/{page}/").status_code == 404
+            reply = api.get(f"/api/v1/projects/{project}/{page}/")
+            assert reply.status_code == 404
+            answers.append(reply.text)
         admin = admin_client(alice).get(f"/admin/claims/claim/team/{project}/agreement/")
         assert admin.status_code == 404
+    half = len(answers) // 2
+    assert answers[:half] == answers[half:]
+    assert 'Invalid pk \\"N\\" - object does not exist.' in answers[0]
