@@ -7,7 +7,7 @@ A Target is the tracked goal those statements point at; its current values
 change only through a recorded TargetRevision.
 """
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -577,18 +577,11 @@ class Claim(AnchoredSpan):
         no more hers to see than the relation: ClaimRelationQuerySet.with_readable_target)
         or curation's link of a gold claim to the claims it was made from (which tells her
         that curation took or dropped her claim, before the document is curated)."""
-        ends = {
+        links = {
             ClaimRelation._meta.label: ("source_id", "target_id"),
             Claim.curated_from.through._meta.label: ("from_claim_id", "to_claim_id"),
         }
-
-        def other_end(entry: HistoryEntry) -> int | None:
-            if entry.model not in ends:
-                return None
-            one, other = (entry.row[column] for column in ends[entry.model])
-            return int(other if one == self.pk else one)
-
-        return without_hidden_claims(entries, reader, other_end)
+        return without_hidden_claims(entries, reader, links, this_claim=self.pk)
 
     def changes_since(self, version: int) -> list["FieldChange"]:
         """What changed between the last saved state at `version` and this claim.
@@ -663,18 +656,28 @@ class Claim(AnchoredSpan):
 def without_hidden_claims(
     entries: list[HistoryEntry],
     reader: User | AnonymousUser,
-    claim_named: Callable[[HistoryEntry], int | None],
+    links: Mapping[str, tuple[str, ...]],
+    this_claim: int | None = None,
 ) -> list[HistoryEntry]:
-    """History entries less those whose row names a claim (`claim_named`) that `reader`
-    may not read: its id, and what the row says of it, are no more hers to see than the
-    claim. One query more, if any entry names a claim."""
-    named = {claim for claim in map(claim_named, entries) if claim is not None}
-    if not named:
+    """History entries less those that name a claim `reader` may not read (other than
+    `this_claim`) in a column `links` gives for their model, before or after the write
+    (a relation moved off a hidden claim names it in its change): that claim's id, and
+    what the row says of it, are no more hers to see than the claim. One query more, if
+    any entry names a claim."""
+
+    def named(entry: HistoryEntry) -> set[int]:
+        columns = links.get(entry.model, ())
+        values = [entry.row.get(c) for c in columns]
+        values += [v for c in columns for v in entry.changes.get(c, [])]
+        return {int(v) for v in values if v is not None and v != this_claim}
+
+    claims = set().union(*map(named, entries))
+    if not claims:
         return entries
     readable = set(
-        Claim.objects.visible_to(reader).filter(pk__in=named).values_list("pk", flat=True)
+        Claim.objects.visible_to(reader).filter(pk__in=claims).values_list("pk", flat=True)
     )
-    return [e for e in entries if (claim := claim_named(e)) is None or claim in readable]
+    return [entry for entry in entries if named(entry) <= readable]
 
 
 def speaker_errors(speaker_id: int | None, attribution: str) -> dict[str, str]:
@@ -1104,12 +1107,8 @@ class Target(BoundedFigure):
     ) -> list[HistoryEntry]:
         """history_of's entries less the writes of a statement or revision by a claim
         `reader` may not read, as with_evidence leaves them out of the target's page."""
-        cited = {TargetStatement._meta.label, TargetRevision._meta.label}
-
-        def citing(entry: HistoryEntry) -> int | None:
-            return entry.row["claim_id"] if entry.model in cited else None
-
-        return without_hidden_claims(entries, reader, citing)
+        links = {model._meta.label: ("claim_id",) for model in (TargetStatement, TargetRevision)}
+        return without_hidden_claims(entries, reader, links)
 
     def clean(self) -> None:
         super().clean()

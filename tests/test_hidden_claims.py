@@ -453,3 +453,18 @@ def test_a_project_she_is_no_member_of_answers_as_a_missing_one(alice, seed_docu
     half = len(answers) // 2
     assert answers[:half] == answers[half:]
     assert 'Invalid pk \\"N\\" - object does not exist.' in answers[0]
+
+
+def test_her_claims_history_names_no_hidden_claim_a_relation_was_moved_off(
+    hidden, alice, rachel, seed_document
+):
+    own, other = own_claim(alice, seed_document), own_claim(alice, seed_document)
+    relation = ClaimRelation.objects.create(
+        source=own, target=hidden["target"], kind="supports", created_by=rachel
+    )
+    relation.target = other
+    relation.save()  # now between two claims she reads; its change names the hidden one
+    url = f"/api/v1/claims/{own.pk}/history/"
+    assert [e["model"] for e in api_as(alice).get(url).json()] == ["claims.Claim"]
+    theirs = [e["event"] for e in api_as(rachel).get(url).json() if e["model"] != "claims.Claim"]
+    assert theirs == ["insert", "update"]
