@@ -30,8 +30,16 @@ from annotations.models import ReviewStatus
 from claims.agreement import Coded, match
 from claims.api import ClaimSerializer, ClaimWriteSerializer, with_resource_fields
 from claims.models import FIGURE_COMPARED_FIELDS, Claim
-from claims.permissions import GOLD_IS_FINAL, NOT_IN_PROJECT
-from projects.models import Assignment, AssignmentState, CurationState, Project, ProjectDocument
+from claims.permissions import GOLD_IS_FINAL, NOT_IN_PROJECT, signed_in
+from projects.models import (
+    Assignment,
+    AssignmentState,
+    CurationState,
+    Membership,
+    Project,
+    ProjectDocument,
+    ProjectRole,
+)
 
 # What a curator may not set on a gold claim: curation decides these (a target is
 # linked on the target's page).
@@ -181,10 +189,17 @@ def write_gold(
     data: dict[str, Any],
     sources: list[Claim],
 ) -> Claim:
-    """Create one gold claim through the claim resource; ValidationError names the field."""
+    """Create one gold claim through the claim resource; ValidationError names the field.
+
+    A reviewer or an admin may curate any project (can_curate), and a project's claims
+    are its members' (a trigger holds it): one who is no member joins it as a curator,
+    as the gold claims she writes are hers."""
+    user = request.user
+    Membership.objects.get_or_create(
+        project=project, user=signed_in(user), defaults={"role": ProjectRole.CURATOR}
+    )
     serializer = ClaimWriteSerializer(data=data, context={"request": request})
     serializer.is_valid(raise_exception=True)
-    user = request.user
     gold: Claim = serializer.save(
         gold=True,
         project=project,

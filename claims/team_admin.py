@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.admin import AdminSite
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -217,4 +218,10 @@ def act(request: HttpRequest, project: Project, document_id: int) -> None:
         errors = flat_errors(refused.detail)
         messages.error(
             request, "; ".join(f"{field}: {' '.join(texts)}" for field, texts in errors.items())
+        )
+    except IntegrityError as refused:  # as the API's 409: the database's rule, its words
+        messages.error(
+            request,
+            _("The database refused the write: %(error)s")
+            % {"error": str(refused).splitlines()[0]},
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from annotations.models import Document, ReviewStatus
@@ -346,3 +347,23 @@ def test_the_admin_claim_list_filters_the_gold_layer(team, client, rachel):
     assert [claim.annotator.username for claim in gold] == ["cora"]
     others = client.get("/admin/claims/claim/?gold__exact=0").context["cl"].result_list
     assert len(others) == len(team["claims"])
+
+
+def test_a_reviewer_or_admin_who_is_no_member_curates_and_joins_as_curator(team, rachel, ada):
+    finish_annotation(team)
+    project = team["project"]
+    for curator in (rachel, ada):
+        assert not project.memberships.filter(user=curator).exists()
+    made = api_as(rachel).post(team["url"], json={"action": "merge-agreed"})
+    assert made.status_code == 201, made.text
+    (gold_id,) = made.json()["created"]
+    assert Claim.objects.get(pk=gold_id).annotator == rachel
+    assert project.memberships.get(user=rachel).role == ProjectRole.CURATOR
+    page = f"/admin/claims/claim/team/{project.pk}/curation/{team['document'].pk}/"
+    client = Client()
+    client.force_login(ada)
+    alone = team["claims"]["bob_alone"]
+    taken = client.post(page, {"action": "take", "sources": [str(alone.pk)]})
+    assert taken.status_code == 302
+    assert project.memberships.get(user=ada).role == ProjectRole.CURATOR
+    assert alone.curated_into.get().annotator == ada
