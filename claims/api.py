@@ -387,11 +387,18 @@ class ClaimObservationSerializer(StrictFieldsMixin, serializers.ModelSerializer[
         fields = [*FIGURE_FIELDS, "metric", "subject", "scope", "period_start", "period_end"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        typed = self.initial_data.get("period_start")
-        if attrs.get("period_end") is None and ("period_end" in attrs or not self.partial):
-            period = typed_period(typed) if isinstance(typed, str) else None
-            attrs["period_end"] = period[1] if period else None
+        if "period_end" in attrs or not self.partial:
+            end_period_as_typed(attrs, self.initial_data.get("period_start"))
         return attrs
+
+
+def end_period_as_typed(values: dict[str, Any], typed_start: object) -> None:
+    """A period_end left null ends the period the period_start was typed as (2024: on
+    2024-12-31; 2024-06: on 2024-06-30; 2024-06-03: that day). The one rule for a claim
+    written alone (ClaimObservationSerializer) and in bulk (claims.bulk)."""
+    if values.get("period_end") is None:
+        period = typed_period(typed_start) if isinstance(typed_start, str) else None
+        values["period_end"] = period[1] if period else None
 
 
 FIGURE_SERIALIZERS: dict[str, type[TargetStatementSerializer | ClaimObservationSerializer]] = {

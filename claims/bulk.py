@@ -45,6 +45,7 @@ from claims.api import (
     FIGURE_SERIALIZERS,
     ClaimWriteSerializer,
     OwnRelationSerializer,
+    end_period_as_typed,
     flat_errors,
 )
 from claims.models import (
@@ -401,6 +402,8 @@ class RowChecker:
         except serializers.ValidationError as error:
             raise serializers.ValidationError(flat_errors(error.detail, "figure")) from None
         model = FIGURE_SERIALIZERS[claim["claim_type"]].Meta.model
+        if model is Observation:
+            end_period_as_typed(values, data.get("period_start"))
         figure = model(**values)
         try:
             figure.clean()

@@ -144,3 +144,25 @@ def test_a_login_with_an_overlong_username_is_a_failed_login(db):
     reply = Client().post("/admin/login/", {"username": "x" * 256, "password": "p"})
     assert reply.status_code == 200
     assert "Please enter the correct" in reply.content.decode()
+
+
+@pytest.mark.parametrize("end", [{"period_end": None}, {}])
+def test_bulk_ends_an_observations_period_as_one_claim_does(seed_document, alice, end):
+    metric = Metric.objects.create(name="share", unit="%")
+    figure = {
+        "number_text": "35%",
+        "value": "35",
+        "unit": "%",
+        "metric": metric.pk,
+        "period_start": "2024",
+        **end,
+    }
+    row = span(seed_document) | {"claim_type": "observation", "figure": figure}
+    alone = api_as(alice).post("/api/v1/claims/", json=row)
+    assert alone.status_code == 201, alone.text
+    bulk = api_as(alice).post("/api/v1/claims/bulk/", json=[row])
+    assert bulk.status_code == 201, bulk.text
+    periods = {
+        (o.period_start.isoformat(), o.period_end.isoformat()) for o in metric.observations.all()
+    }
+    assert periods == {("2024-01-01", "2024-12-31")}
