@@ -57,6 +57,7 @@ from claims.models import (
     Speaker,
     TargetStatement,
     Topic,
+    check_metric_usable,
     evidence_errors,
     speaker_errors,
 )
@@ -407,6 +408,9 @@ class RowChecker:
         figure = model(**values)
         try:
             figure.clean()
+            metric = values.get("metric")
+            if metric is not None and metric.is_proposed:  # figure.clean() has no claim yet
+                check_metric_usable(metric, Claim(annotator_id=self.user.pk))
         except DjangoValidationError as error:
             raise serializers.ValidationError(flat_errors(error.message_dict, "figure")) from None
         return figure

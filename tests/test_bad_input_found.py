@@ -166,3 +166,18 @@ def test_bulk_ends_an_observations_period_as_one_claim_does(seed_document, alice
         (o.period_start.isoformat(), o.period_end.isoformat()) for o in metric.observations.all()
     }
     assert periods == {("2024-01-01", "2024-12-31")}
+
+
+def test_bulk_refuses_anothers_proposed_metric_by_name(seed_document, alice, bob):
+    proposed = Metric.objects.create(name="bobs", unit="%", status="proposed", proposed_by=bob)
+    figure = {"number_text": "35%", "value": "35", "unit": "%", "metric": proposed.pk}
+    row = span(seed_document) | {"claim_type": "target", "figure": figure}
+    reply = api_as(alice).post("/api/v1/claims/bulk/", json=[row])
+    assert reply.status_code == 400, reply.text
+    assert "figure.metric" in reply.text
+    assert "proposed metric" in reply.text
+    own = Metric.objects.create(name="alices", unit="%", status="proposed", proposed_by=alice)
+    mine = api_as(alice).post(
+        "/api/v1/claims/bulk/", json=[row | {"figure": figure | {"metric": own.pk}}]
+    )
+    assert mine.status_code == 201, mine.text
