@@ -147,7 +147,11 @@ class MetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Metric]):
 
     def validate_unit(self, unit: str) -> str:
         """One spelling per unit ("％" is "%", "元" is "CNY"): figures are compared to it."""
-        return canonical_unit(unit)
+        unit = canonical_unit(unit)
+        refusal = self.instance.unit_refusal(unit) if self.instance is not None else None
+        if refusal is not None:
+            raise serializers.ValidationError(refusal)
+        return unit
 
 
 class VocabularyViewSet(

@@ -281,6 +281,18 @@ class Metric(models.Model):
     def clean(self) -> None:
         super().clean()
         self.unit = canonical_unit(self.unit)
+        refusal = self.unit_refusal(self.unit)
+        if refusal is not None:
+            raise ValidationError({"unit": refusal})
+
+    def unit_refusal(self, unit: str) -> str | None:
+        """Why this metric may not be counted in `unit`: its observations are counted in
+        another (a trigger holds it too). One query for a metric already saved."""
+        if self.pk is None or not self.observations.exclude(unit=unit).exists():
+            return None
+        return gettext(
+            "Observations of this metric are counted in another unit: change theirs first."
+        )
 
     def usable_on(self, claim: "Claim") -> bool:
         """A confirmed metric on any claim; a proposed one on its proposer's claims only."""

@@ -181,3 +181,27 @@ def test_bulk_refuses_anothers_proposed_metric_by_name(seed_document, alice, bob
         "/api/v1/claims/bulk/", json=[row | {"figure": figure | {"metric": own.pk}}]
     )
     assert mine.status_code == 201, mine.text
+
+
+def test_a_metrics_unit_under_its_observations_is_refused_by_name(seed_document, alice, rachel):
+    metric = Metric.objects.create(name="share", unit="%")
+    figure = {
+        "number_text": "35%",
+        "value": "35",
+        "unit": "%",
+        "metric": metric.pk,
+        "period_start": "2024",
+    }
+    row = span(seed_document) | {"claim_type": "observation", "figure": figure}
+    assert api_as(alice).post("/api/v1/claims/", json=row).status_code == 201
+    reply = api_as(rachel).patch(f"/api/v1/metrics/{metric.pk}/", json={"unit": "CNY"})
+    assert reply.status_code == 400, reply.text
+    assert list(reply.json()) == ["unit"]
+    admin = signed_in(rachel).post(
+        f"/admin/claims/metric/{metric.pk}/change/",
+        {"name": "share", "unit": "CNY", "description": "", "status": "confirmed"},
+    )
+    assert admin.status_code == 200
+    assert "counted in another unit" in admin.content.decode()
+    metric.refresh_from_db()
+    assert metric.unit == "%"
