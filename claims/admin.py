@@ -48,6 +48,7 @@ from claims.models import (
 )
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
+from config.admin import AutocompleteOfIds
 from config.numbers import whole_number
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
@@ -59,7 +60,7 @@ class SpeakerAliasInline(admin.TabularInline[SpeakerAlias, Speaker]):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(HistoryAdminMixin, admin.ModelAdmin[Speaker]):
+class SpeakerAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Speaker]):
     list_display = ["name", "kind", "organization", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
@@ -220,7 +221,9 @@ class ReadableClaimsOnly(BaseModelAdmin[Any]):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline[TargetStatement, Claim]):
+class TargetStatementInline(
+    AutocompleteOfIds, ClaimFigureInlineMixin, admin.StackedInline[TargetStatement, Claim]
+):
     model = TargetStatement
     fk_name = "claim"
     autocomplete_fields = ["metric"]
@@ -229,7 +232,9 @@ class TargetStatementInline(ClaimFigureInlineMixin, admin.StackedInline[TargetSt
     max_num = 1
 
 
-class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation, Claim]):
+class ObservationInline(
+    AutocompleteOfIds, ClaimFigureInlineMixin, admin.StackedInline[Observation, Claim]
+):
     model = Observation
     autocomplete_fields = ["metric"]
     extra = 0
@@ -237,7 +242,10 @@ class ObservationInline(ClaimFigureInlineMixin, admin.StackedInline[Observation,
 
 
 class ClaimRelationInline(
-    ReadableClaimsOnly, ClaimFigureInlineMixin, admin.TabularInline[ClaimRelation, Claim]
+    AutocompleteOfIds,
+    ReadableClaimsOnly,
+    ClaimFigureInlineMixin,
+    admin.TabularInline[ClaimRelation, Claim],
 ):
     model = ClaimRelation
     fk_name = "source"
@@ -335,7 +343,7 @@ def make_observation_from_claim(
 
 
 @admin.register(Claim)
-class ClaimAdmin(ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
+class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
     list_display = [
         "id",
         "quote_excerpt",
@@ -694,7 +702,7 @@ class TargetAdminForm(forms.ModelForm[Target]):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryAdminMixin, admin.ModelAdmin[Target]):
+class TargetAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]):
     form = TargetAdminForm
     # The figure as written (35%, 1.4万亿斤左右) stands for comparator, value and unit:
     # with them the status columns were off a 1280 px screen.
@@ -860,7 +868,7 @@ def tracking_context(target: Target, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class ClaimPartAdmin(ReadableClaimsOnly, admin.ModelAdmin[Any]):
+class ClaimPartAdmin(AutocompleteOfIds, ReadableClaimsOnly, admin.ModelAdmin[Any]):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over

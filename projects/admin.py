@@ -18,6 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import AutocompleteOfIds
 from projects.markdown import guidelines_html
 from projects.models import (
     Assignment,
@@ -31,7 +32,7 @@ from projects.models import (
 )
 
 
-class MembershipInline(admin.TabularInline[Membership, Project]):
+class MembershipInline(AutocompleteOfIds, admin.TabularInline[Membership, Project]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -58,7 +59,7 @@ class GuidelinesInline(admin.StackedInline[Guidelines, Project]):
         return isinstance(obj, Project) and obj.managed_by(request.user)
 
 
-class ProjectDocumentInline(admin.TabularInline[ProjectDocument, Project]):
+class ProjectDocumentInline(AutocompleteOfIds, admin.TabularInline[ProjectDocument, Project]):
     model = ProjectDocument
     extra = 0
     autocomplete_fields = ["document"]
@@ -187,7 +188,7 @@ class ProjectAdmin(ManagedByMixin, admin.ModelAdmin[Project]):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ManagedByMixin, admin.ModelAdmin[Assignment]):
+class AssignmentAdmin(AutocompleteOfIds, ManagedByMixin, admin.ModelAdmin[Assignment]):
     list_display = ["document", "annotator", "project", "state", "assigned_at", "finished_at"]
     list_filter = ["state"]
     list_select_related = ["document", "annotator", "project"]

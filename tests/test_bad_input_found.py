@@ -205,3 +205,25 @@ def test_a_metrics_unit_under_its_observations_is_refused_by_name(seed_document,
     assert "counted in another unit" in admin.content.decode()
     metric.refresh_from_db()
     assert metric.unit == "%"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/claims/claim/add/?document=abc",
+        "/admin/claims/target/add/?metric=%C2%B2",
+        "/admin/claims/observation/add/?claim=abc",
+        f"/admin/claims/claimrelation/add/?source={10**30}",
+        "/admin/claims/claim/add/?topics=1,abc",
+    ],
+)
+def test_an_autocomplete_field_given_no_id_shows_the_form(ada, url):
+    assert signed_in(ada).get(url).status_code == 200
+
+
+def test_an_autocomplete_field_sent_no_id_is_an_invalid_choice(seed_document, ada):
+    reply = signed_in(ada).post(
+        "/admin/claims/claim/add/", {"document": seed_document.pk, "speaker": "abc"}
+    )
+    assert reply.status_code == 200
+    assert "speaker" in reply.context["adminform"].form.errors

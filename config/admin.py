@@ -1,0 +1,66 @@
+"""What every admin page with autocomplete fields shares (claims and projects use it)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.widgets import (
+    AutocompleteMixin,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
+from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey, ManyToManyField
+from django.http import HttpRequest
+
+
+class ValidIdsOnly(AutocompleteMixin):
+    """An autocomplete widget that shows only the chosen values that are ids at all.
+
+    Django's looks every chosen value up as is, to show its label: a form sent back with
+    `speaker=abc`, or an add page opened at `?document=abc`, was a 500 (ValueError)
+    where the form says "Select a valid choice"."""
+
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        key = self.field.target_field
+
+        def is_id(raw: Any) -> bool:
+            try:
+                key.run_validators(key.to_python(raw))
+            except ValidationError:
+                return False
+            return True
+
+        return super().optgroups(name, [v for v in value if is_id(v)], attr)
+
+
+class IdAutocompleteSelect(ValidIdsOnly, AutocompleteSelect):
+    pass
+
+
+class IdAutocompleteSelectMultiple(ValidIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class AutocompleteOfIds(BaseModelAdmin[Any]):
+    """Autocomplete fields with IdAutocompleteSelect(Multiple) in place of Django's."""
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
