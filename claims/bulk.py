@@ -409,7 +409,9 @@ class RowChecker:
         try:
             figure.clean()
             metric = values.get("metric")
-            if metric is not None and metric.is_proposed:  # figure.clean() has no claim yet
+            # figure.clean() has no claim yet to check a proposed metric against; a claim
+            # made for it only then (a Claim() per row would cost the batch its rate).
+            if metric is not None and metric.is_proposed:
                 check_metric_usable(metric, Claim(annotator_id=self.user.pk))
         except DjangoValidationError as error:
             raise serializers.ValidationError(flat_errors(error.message_dict, "figure")) from None

@@ -193,7 +193,8 @@ def write_gold(
 
     A reviewer or an admin may curate any project (can_curate), and a project's claims
     are its members' (a trigger holds it): one who is no member joins it as a curator,
-    as the gold claims she writes are hers."""
+    as the gold claims she writes are hers. The membership lasts, like any other: a
+    manager removes it if she should no longer curate the project once her role goes."""
     user = request.user
     Membership.objects.get_or_create(
         project=project, user=signed_in(user), defaults={"role": ProjectRole.CURATOR}

@@ -76,7 +76,7 @@ reading the words around a figure, but not inside one.
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import MAX_PREC, Context, Decimal
+from decimal import Context, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -290,10 +290,17 @@ def _scale(mult: str | None) -> int:
     return factor
 
 
-# Room for any number written in a text: quantize() refuses (InvalidOperation) a result
-# with more digits than the context's precision, 28 by default ("10000000000000000000000000000元").
-# A figure too large to store is refused by name where it is written, not here.
-WIDE = Context(prec=MAX_PREC)  # for quantize() only: exact, whatever the precision
+# The longest run of numerals a figure is read from (3000万至5000万吨 is 11). A longer one
+# ("一" 4,400 times, "亿" 130,000 times) is no figure a claim could store (at most 22
+# digits), and reading it cost time growing with the square of its length.
+FIGURE_CHARS = 64
+# Room for any figure of FIGURE_CHARS characters (亿 64 times is 10^512): quantize()
+# refuses (InvalidOperation) a result of more digits than the context's precision, 28 by
+# default ("10000000000000000000000000000元"). A figure too large to store is refused by
+# name where it is written, not here.
+WIDE = Context(prec=1000)
+# 翻十番 is 1,024 times; more doublings than this is no figure either.
+MOST_DOUBLINGS = 30
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -333,6 +340,8 @@ def _read(m: re.Match[str]) -> Reading | None:
     """Return (end, value, value_high, unit, built-in comparator), or None if not a figure."""
     if m["double"]:  # 翻一番 doubles, 翻两番 quadruples, 倍增 doubles
         times = _number(m["times"]) if m["times"] else Decimal(1)
+        if times > MOST_DOUBLINGS:
+            return None
         return m.end(), Decimal(2) ** int(times), None, "倍", None
     if m["tenths"]:  # 九成 is nine tenths
         return m.end(), _number(m["tenths"]) * 10, None, "%", None
@@ -431,6 +440,9 @@ def _scan(text: str, bare: bool) -> list[tuple[int, int, Figure]]:
     pos = 0
     while m := _FIGURE.search(norm, pos):
         start = m.start()
+        if m.end() - start > FIGURE_CHARS:
+            pos = m.end()
+            continue
         read = _read(m)
         pos = read[0] if read else m.end("lo") if m["lo"] else m.end()
         if read is None or _not_a_figure(norm, start, read[0]):

@@ -136,6 +136,7 @@ class CursorPagination(pagination.CursorPagination):
     """
 
     ordering = ("id",)
+    paged: QuerySet[Any] | Sequence[Any] | None = None  # set by paginate_queryset
     page_size_query_param = "page_size"
     page_size = settings.API_PAGE_SIZE
     max_page_size = settings.API_MAX_PAGE_SIZE
@@ -210,9 +211,9 @@ def first_at(data: object, bad: Callable[[object], bool]) -> str | None:
 SURROGATE_ESCAPE = r"\\u[dD][89abcdefABCDEF]"
 SURROGATE_ESCAPED = re.compile(SURROGATE_ESCAPE.encode())
 SURROGATE_IN_TEXT = re.compile(f"{SURROGATE_ESCAPE}|{SURROGATE.pattern}")
-# How a number beyond a float's range can be written: a three-digit exponent, or more
-# than 308 digits.
-HUGE_NUMBER = re.compile(rb"[eE]\+?0*[1-9][0-9]{2,}|[0-9]{309,}")
+# How a number beyond a float's range (1.8e308) can be written: an exponent of three
+# digits, or 210 digits or more (10^209 with an exponent of 99 overflows).
+HUGE_NUMBER = re.compile(rb"[eE]\+?0*[1-9][0-9]{2,}|[0-9]{210,}")
 
 
 class SafeJSONParser(parsers.JSONParser):

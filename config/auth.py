@@ -8,6 +8,7 @@ in one, a round trip less. And the username django-axes counts failed logins und
 
 from typing import Any
 
+from axes.conf import settings as axes_settings
 from django.contrib.auth import backends
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
@@ -52,5 +53,5 @@ def failed_login_username(request: HttpRequest, credentials: dict[str, Any] | No
     would read it, cut to its column: a longer one, which no account has, made its
     write of the failure a 500 for anyone, signed in or not."""
     data = credentials or getattr(request, "data", request.POST)
-    username = data.get("username")
+    username = data.get(axes_settings.AXES_USERNAME_FORM_FIELD)
     return None if username is None else str(username)[:AXES_USERNAME_LENGTH]

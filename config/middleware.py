@@ -21,6 +21,7 @@ class RefuseNulInQuery:
                 if request.path.startswith("/api/"):
                     return JsonResponse({name.replace("\x00", ""): [message]}, status=400)
                 return HttpResponseBadRequest(  # plain text: the name is the client's
-                    f"{name.replace(chr(0), '')}: {message}", content_type="text/plain"
+                    f"{name.replace(chr(0), '')}: {message}",
+                    content_type="text/plain; charset=utf-8",
                 )
         return self.get_response(request)

@@ -50,6 +50,11 @@ def test_a_number_beyond_a_floats_range_is_refused_by_name(seed_document, alice)
     )
     assert reply.status_code == 400
     assert reply.json() == {"document": ["This number is too large."]}
+    short_exponent = body.replace('"document": 1e400', '"document": 1' + "0" * 300 + "e10")
+    again = api_as(alice).post(
+        "/api/v1/claims/", data=short_exponent, headers={"Content-Type": "application/json"}
+    )
+    assert again.json() == {"document": ["This number is too large."]}
     parse = api_as(alice).post(
         "/api/v1/figures/parse/",
         data='{"text": "35%", "document": 1' + "0" * 400 + ".0}",
@@ -227,3 +232,40 @@ def test_an_autocomplete_field_sent_no_id_is_an_invalid_choice(seed_document, ad
     )
     assert reply.status_code == 200
     assert "speaker" in reply.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一" * 4400 + "元",
+        "一" + "亿" * 600 + "点五元",
+        "翻10000000番",
+        "1" + "0" * 4990 + "元",
+    ],
+)
+def test_a_run_of_numerals_no_claim_could_store_is_no_figure(alice, text):
+    reply = api_as(alice).post("/api/v1/figures/parse/", json={"text": text})
+    assert reply.status_code == 200, reply.text
+
+
+def test_whole_numbers_are_at_most_twenty_digits(rachel):
+    project = Project.objects.create(name="p")
+    reply = api_as(rachel).get(f"/api/v1/projects/{project.pk}/agreement/?documents={'1' * 5000}")
+    assert reply.status_code == 400
+    assert "documents" in reply.json()
+
+
+def test_every_admin_with_autocomplete_fields_checks_their_ids():
+    from django.contrib import admin
+
+    from config.admin import AutocompleteOfIds
+
+    admins = [*admin.site._registry.values()]
+    admins += [inline(m.model, admin.site) for m in admins for inline in m.inlines]
+    unchecked = [
+        type(a).__name__
+        for a in admins
+        if a.autocomplete_fields and not isinstance(a, AutocompleteOfIds)
+    ]
+    assert unchecked == []
+    assert len([a for a in admins if a.autocomplete_fields]) >= 11
