@@ -24,6 +24,7 @@ from claims import agreement, curation
 from claims.api import flat_errors
 from claims.models import Claim
 from claims.permissions import can_change_gold, curated_project, is_reviewer, signed_in
+from config.api import database_refusal
 from config.numbers import whole_number
 from projects.models import Membership, Project, ProjectDocument, ProjectRole
 
@@ -220,8 +221,4 @@ def act(request: HttpRequest, project: Project, document_id: int) -> None:
             request, "; ".join(f"{field}: {' '.join(texts)}" for field, texts in errors.items())
         )
     except IntegrityError as refused:  # as the API's 409: the database's rule, its words
-        messages.error(
-            request,
-            _("The database refused the write: %(error)s")
-            % {"error": str(refused).splitlines()[0]},
-        )
+        messages.error(request, database_refusal(refused))

@@ -77,14 +77,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     elif isinstance(exc, IntegrityError):
         # Validation should have caught it first; the database is the last line.
-        return Response(
-            {
-                "detail": _("The database refused the write: %(error)s")
-                % {"error": str(exc).splitlines()[0]}
-            },
-            status=status.HTTP_409_CONFLICT,
-        )
+        return Response({"detail": database_refusal(exc)}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)
+
+
+def database_refusal(error: IntegrityError) -> str:
+    """What a client is told of a write the database refused: its rule's first line."""
+    return str(
+        _("The database refused the write: %(error)s") % {"error": str(error).splitlines()[0]}
+    )
 
 
 class RolePermission(permissions.DjangoModelPermissions):
