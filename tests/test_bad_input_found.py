@@ -6,10 +6,13 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.test import Client
 
 from annotations.models import Document
 from claims.models import Metric, Target
+from config.admin import AutocompleteOfIds
 from projects.models import Membership, Project, ProjectDocument
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
 from tests.conftest import SOE_TARGET, make_claim
@@ -26,6 +29,15 @@ def span(document: Document) -> dict[str, Any]:
         "quote": SOE_TARGET,
         "claim_type": "assessment",
         "attribution": "authorial",
+    }
+
+
+def observation(document: Document, metric: Metric, **figure: Any) -> dict[str, Any]:
+    """An observation of 35% in 2024, as a claim to send."""
+    of_2024 = {"number_text": "35%", "value": "35", "unit": "%", "period_start": "2024"}
+    return span(document) | {
+        "claim_type": "observation",
+        "figure": of_2024 | {"metric": metric.pk} | figure,
     }
 
 
@@ -154,15 +166,7 @@ def test_a_login_with_an_overlong_username_is_a_failed_login(db):
 @pytest.mark.parametrize("end", [{"period_end": None}, {}])
 def test_bulk_ends_an_observations_period_as_one_claim_does(seed_document, alice, end):
     metric = Metric.objects.create(name="share", unit="%")
-    figure = {
-        "number_text": "35%",
-        "value": "35",
-        "unit": "%",
-        "metric": metric.pk,
-        "period_start": "2024",
-        **end,
-    }
-    row = span(seed_document) | {"claim_type": "observation", "figure": figure}
+    row = observation(seed_document, metric, **end)
     alone = api_as(alice).post("/api/v1/claims/", json=row)
     assert alone.status_code == 201, alone.text
     bulk = api_as(alice).post("/api/v1/claims/bulk/", json=[row])
@@ -190,14 +194,7 @@ def test_bulk_refuses_anothers_proposed_metric_by_name(seed_document, alice, bob
 
 def test_a_metrics_unit_under_its_observations_is_refused_by_name(seed_document, alice, rachel):
     metric = Metric.objects.create(name="share", unit="%")
-    figure = {
-        "number_text": "35%",
-        "value": "35",
-        "unit": "%",
-        "metric": metric.pk,
-        "period_start": "2024",
-    }
-    row = span(seed_document) | {"claim_type": "observation", "figure": figure}
+    row = observation(seed_document, metric)
     assert api_as(alice).post("/api/v1/claims/", json=row).status_code == 201
     reply = api_as(rachel).patch(f"/api/v1/metrics/{metric.pk}/", json={"unit": "CNY"})
     assert reply.status_code == 400, reply.text
@@ -256,12 +253,9 @@ def test_whole_numbers_are_at_most_twenty_digits(rachel):
 
 
 def test_every_admin_with_autocomplete_fields_checks_their_ids():
-    from django.contrib import admin
-
-    from config.admin import AutocompleteOfIds
-
-    admins = [*admin.site._registry.values()]
-    admins += [inline(m.model, admin.site) for m in admins for inline in m.inlines]
+    models = [*admin.site._registry.values()]
+    admins: list[BaseModelAdmin[Any]] = [*models]
+    admins += [inline(m.model, admin.site) for m in models for inline in m.inlines]
     unchecked = [
         type(a).__name__
         for a in admins
