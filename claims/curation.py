@@ -190,15 +190,8 @@ def write_gold(
     sources: list[Claim],
 ) -> Claim:
     """Create one gold claim through the claim resource; ValidationError names the field.
-
-    A reviewer or an admin may curate any project (can_curate), and a project's claims
-    are its members' (a trigger holds it): one who is no member joins it as a curator,
-    as the gold claims she writes are hers. The membership lasts, like any other: a
-    manager removes it if she should no longer curate the project once her role goes."""
+    Its curator is a member of the project (join_as_curator)."""
     user = request.user
-    Membership.objects.get_or_create(
-        project=project, user=signed_in(user), defaults={"role": ProjectRole.CURATOR}
-    )
     serializer = ClaimWriteSerializer(data=data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     gold: Claim = serializer.save(
@@ -212,14 +205,26 @@ def write_gold(
     return gold
 
 
+def join_as_curator(project: Project, request: Request | HttpRequest) -> None:
+    """Before she writes gold claims: a reviewer or an admin may curate any project
+    (can_curate), and a project's claims are its members' (a trigger holds it), so one who
+    is no member joins it as a curator, the gold claims being hers. The membership lasts,
+    like any other: a manager removes it if she should no longer curate the project."""
+    Membership.objects.get_or_create(
+        project=project, user=signed_in(request.user), defaults={"role": ProjectRole.CURATOR}
+    )
+
+
 def merge_agreed(project: Project, document_id: int, request: Request | HttpRequest) -> list[Claim]:
     """A gold claim for every agreed group that has none yet."""
     with transaction.atomic():
         curation = locked(project, document_id, request)
+        merged = [group for group in curation.groups if group.agreed and not group.gold]
+        if merged:
+            join_as_curator(project, request)
         return [
             write_gold(project, request, as_written(group.claims[0], request), group.claims)
-            for group in curation.groups
-            if group.agreed and not group.gold
+            for group in merged
         ]
 
 
@@ -269,6 +274,7 @@ def take(
         data = as_written(sources[0], request) if sources else {"document": document_id}
         data |= changes
         data["document"] = document_id
+        join_as_curator(project, request)
         return write_gold(project, request, data, sources)
 
 

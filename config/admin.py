@@ -50,17 +50,22 @@ class AutocompleteOfIds(BaseModelAdmin[Any]):
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = IdAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+        self.checked_widget(db_field, request, kwargs, IdAutocompleteSelect)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = IdAutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+        self.checked_widget(db_field, request, kwargs, IdAutocompleteSelectMultiple)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def checked_widget(
+        self,
+        db_field: ForeignKey[Any, Any] | ManyToManyField[Any, Any],
+        request: HttpRequest,
+        kwargs: dict[str, Any],
+        widget: type[ValidIdsOnly],
+    ) -> None:
+        """Put `widget` in the form field's `kwargs`, where Django would put its own."""
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))
