@@ -1057,7 +1057,7 @@ def prefers_minimal(request: Request) -> bool:
 # ---------------------------------------------------------------- figure parser
 
 
-class FigureParseSerializer(serializers.Serializer[Any]):
+class FigureParseSerializer(StrictFieldsMixin):
     text = serializers.CharField(max_length=5000, trim_whitespace=False)
     document = serializers.PrimaryKeyRelatedField(
         queryset=Document.objects.only("id", "published_on"), required=False, allow_null=True

@@ -25,7 +25,7 @@ from claims import agreement, curation
 from claims.api import ClaimSerializer
 from claims.models import Claim, ClaimType
 from claims.permissions import curated_project
-from config.api import ApiViewMixin
+from config.api import ApiViewMixin, StrictFieldsMixin
 from config.numbers import whole_number
 
 
@@ -100,7 +100,7 @@ class AgreementView(TeamApiView):
         return Response(figures)
 
 
-class CurationAction(serializers.Serializer[Any]):
+class CurationAction(StrictFieldsMixin):
     action = serializers.ChoiceField(["merge-agreed", "take", "discard", "finish"])
     sources = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list

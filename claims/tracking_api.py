@@ -53,7 +53,7 @@ from claims.models import (
 )
 from claims.permissions import NOT_IN_PROJECT, AnyUser, signed_in
 from claims.tracking import TargetStatus, as_json
-from config.api import ApiViewMixin
+from config.api import ApiViewMixin, StrictFieldsMixin
 from projects.models import Project
 
 
@@ -319,7 +319,7 @@ class SuggestionListView(ApiViewMixin, APIView):
         )
 
 
-class SuggestionChoiceSerializer(SuggestionListParams):
+class SuggestionChoiceSerializer(StrictFieldsMixin, SuggestionListParams):
     kind = serializers.ChoiceField(choices=[ClaimType.TARGET, ClaimType.OBSERVATION])
     figure_start = serializers.IntegerField(min_value=0)
     figure_end = serializers.IntegerField(min_value=1)

@@ -263,3 +263,20 @@ def test_every_admin_with_autocomplete_fields_checks_their_ids():
     ]
     assert unchecked == []
     assert len([a for a in admins if a.autocomplete_fields]) >= 11
+
+
+def test_a_body_field_an_action_does_not_read_is_refused_by_name(seed_document, alice, rachel):
+    """Not dropped: a misspelt field would otherwise be an action done without it."""
+    unread = {"colour": ["This field cannot be set here."]}
+    parse = api_as(alice).post("/api/v1/figures/parse/", json={"text": "35%", "colour": "red"})
+    assert (parse.status_code, parse.json()) == (400, unread)
+    suggestions = f"/api/v1/documents/{seed_document.pk}/suggestions/"
+    which = {"kind": "target", "figure_start": 0, "figure_end": 1, "colour": "red"}
+    for action in ("accept", "dismiss"):
+        chosen = api_as(alice).post(f"{suggestions}{action}/", json=which)
+        assert (chosen.status_code, chosen.json()) == (400, unread), action
+    project = managed_project(rachel)
+    ProjectDocument.objects.create(project=project, document=seed_document)
+    curation = f"/api/v1/projects/{project.pk}/documents/{seed_document.pk}/curation/"
+    acted = api_as(rachel).post(curation, json={"action": "finish", "colour": "red"})
+    assert (acted.status_code, acted.json()) == (400, unread)
