@@ -8,7 +8,9 @@ trigger (quote equals the document text at its offsets) would dominate the
 load, so this session runs with `SET session_replication_role = replica`,
 which skips triggers (foreign-key checks too) for this session only. The data
 stays valid: every quote is cut from its document's text here, with the same
-code-point offsets, and `--check` afterwards compares every quote in SQL.
+code-point offsets, every document is filed in the default project as the skipped
+trigger would, and `--check` afterwards compares every quote and every claim's
+project key in SQL.
 """
 
 import argparse
@@ -82,6 +84,12 @@ def main() -> None:
                 "<> c.quote"
             )
             print("claims whose quote differs from the text:", cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT count(*) FROM claims_claim c WHERE NOT EXISTS (SELECT FROM"
+                " projects_projectdocument e WHERE e.project_id = c.project_id"
+                " AND e.document_id = c.document_id)"
+            )
+            print("claims whose document is not in their project:", cursor.fetchone()[0])
             return
         cursor.execute("SELECT count(*) FROM annotations_document")
         if cursor.fetchone()[0]:
@@ -132,6 +140,12 @@ def main() -> None:
                         "now",
                     )
                 )
+        # What the skipped trigger projects_file_new_documents does: every document is in
+        # the default project, which each claim's (project, document) key refers to.
+        cursor.execute(
+            "INSERT INTO projects_projectdocument (project_id, document_id, curation_state)"
+            " SELECT projects_default_id(), id, 'open' FROM annotations_document"
+        )
         print(f"{args.documents} documents in {time.monotonic() - started:.1f}s")
 
         columns = (
