@@ -812,9 +812,12 @@ def etag(claim: Claim) -> str:
 
 
 def if_match_version(request: Request) -> int | None:
-    """The version named by If-Match; None for a value that names no version."""
+    """The version named by If-Match; None for a value that names no version.
+
+    `*` (any version, RFC 9110) is refused like no If-Match at all: it would let a
+    change overwrite whatever someone saved meanwhile."""
     header = request.headers.get("If-Match", "").strip()
-    if not header:
+    if not header or header == "*":
         raise PreconditionRequired()
     value = header.removeprefix("W/").strip('"')
     return whole_number(value)

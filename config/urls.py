@@ -46,6 +46,8 @@ tracking_urls = [
     ),
 ]
 
+handler404 = "config.views.not_found"
+
 # The admin's navigation sidebar took 300 px of a 1280 px screen from every list and
 # the workbench; the home page and the breadcrumbs lead to the same pages.
 admin.site.enable_nav_sidebar = False

@@ -151,6 +151,10 @@ class TestChangingAClaim:
         response = api_as(alice).patch(f"/api/v1/claims/{claim.pk}/", json={"stance": "support"})
         assert response.status_code == 428
         assert "If-Match" in response.json()["detail"]
+        any_version = api_as(alice).patch(  # RFC 9110's "any": it would overwrite anyone's
+            f"/api/v1/claims/{claim.pk}/", json={"stance": "support"}, headers={"If-Match": "*"}
+        )
+        assert any_version.status_code == 428
         claim.refresh_from_db()
         assert claim.stance == "neutral"
 

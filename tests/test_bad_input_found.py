@@ -280,3 +280,13 @@ def test_a_body_field_an_action_does_not_read_is_refused_by_name(seed_document, 
     curation = f"/api/v1/projects/{project.pk}/documents/{seed_document.pk}/curation/"
     acted = api_as(rachel).post(curation, json={"action": "finish", "colour": "red"})
     assert (acted.status_code, acted.json()) == (400, unread)
+
+
+def test_an_api_address_nothing_answers_is_a_json_404(alice, ada):
+    for url in ("/api/v1/targets/abc/timeline/", "/api/v1/claims/abc/", "/api/v1/nowhere/"):
+        reply = api_as(alice).get(url)
+        assert reply.status_code == 404, url
+        assert reply.json() == {"detail": "Not found."}, url
+    page = signed_in(ada).get("/admin/nowhere/at/all/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
