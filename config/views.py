@@ -4,8 +4,8 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework import exceptions, permissions
