@@ -203,8 +203,8 @@ def test_add_what_everyone_missed(team):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"action": "take", "sources": [1], "changes": {"status": "draft"}}, "status"),
-        ({"action": "take", "changes": {"stance": "angry"}}, "stance"),
+        ({"action": "take", "sources": [1], "changes": {"status": "draft"}}, "changes.status"),
+        ({"action": "take", "changes": {"stance": "angry"}}, "changes.stance"),
         ({"action": "take", "sources": ["x"]}, "sources"),
         ({"action": "take", "sources": [99999999]}, "sources.0"),
         ({"action": "publish"}, "action"),
