@@ -44,6 +44,7 @@ from psycopg import sql as psycopg_sql
 
 from annotations.models import Document
 from claims.models import Claim, Metric, Observation, Speaker, Target, TargetStatement, Topic
+from claims.network_formats import FORMULA_START
 
 AnyField = models.Field[Any, Any]
 
@@ -183,11 +184,11 @@ def snapshot() -> Iterator[None]:
     with transaction.atomic(), connection.cursor() as cursor:
         if len(connection.atomic_blocks) == 1:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        # For its transaction only (is_local); timestamps are written by their output
-        # function (UTC_ISO), in the session's time zone. (Dates are ISO: psycopg reads
-        # no other DateStyle, so a connection has no other.)
+        # For its transaction only (is_local). Dates and timestamps are written by their
+        # output functions (UTC_ISO), which follow the session's style and time zone.
         cursor.execute(
-            "SELECT set_config('work_mem', %s, true), set_config('TimeZone', 'UTC', true)",
+            "SELECT set_config('work_mem', %s, true), set_config('TimeZone', 'UTC', true),"
+            " set_config('DateStyle', 'ISO', true)",
             [EXPORT_WORK_MEM],
         )
         yield
@@ -211,15 +212,14 @@ def copy_out(statement: str) -> Iterator[bytes]:
 # ------------------------------------------------------------------ values
 
 # A timestamp in UTC ISO 8601, as to_json writes one (in JSON, to_json itself): the
-# output function's ISO text (snapshot sets the time zone) with its "T" and
+# output function's ISO text (snapshot sets the style and time zone) with its "T" and
 # "+00:00". to_char, which pads the fraction, costs twice as much (bench/README.md).
 UTC_ISO = "replace({}::text, ' ', 'T') || ':00'"
-# Cells starting with these would run as a formula in a spreadsheet (OWASP:
-# CSV injection): = + - @ tab and carriage return, by their code points. All lie
-# from tab to @, so a cell starting with a letter or a Chinese character (nearly
-# all) is let through by one comparison instead of six.
-FORMULA_START_CODES = "61, 43, 45, 64, 9, 13"
-FORMULA_START_RANGE = "9 AND 64"
+# Cells starting with these would run as a formula in a spreadsheet (OWASP: CSV
+# injection), by their code points. All lie from tab to @, so a cell starting with
+# a letter or a Chinese character (nearly all) is let through by two comparisons
+# instead of six.
+FORMULA_START_CODES = sorted(ord(character) for character in FORMULA_START)
 # A line of JSON as one CSV field: PostgreSQL's JSON escapes every control
 # character, so a quote and a delimiter of \x01 and \x02 never occur and each line
 # is written as is (FORMAT text would double every backslash).
@@ -245,10 +245,10 @@ def _csv_cell(column: Column) -> str:
         value = f"array_to_string({value}, '; ')"
     if not _is_free_text(field):
         return value
-    first = f"ascii({value})"
+    first, codes = f"ascii({value})", FORMULA_START_CODES
     return (
-        f"CASE WHEN {first} BETWEEN {FORMULA_START_RANGE} AND {first} IN ({FORMULA_START_CODES})"
-        f" THEN '''' || {value} ELSE {value} END"
+        f"CASE WHEN {first} BETWEEN {codes[0]} AND {codes[-1]}"
+        f" AND {first} IN ({', '.join(map(str, codes))}) THEN '''' || {value} ELSE {value} END"
     )
 
 
@@ -343,7 +343,9 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
         # Each claim's topics in name order, sorted once for all claims (on the link
         # index's claim order): an aggregate's own ORDER BY sorts claim by claim, which
         # cost as much as the rest of the topics' join. The aggregates read them in
-        # this order (PostgreSQL feeds an aggregate its input in order).
+        # this order, as PostgreSQL's manual allows ("Aggregate Expressions": from a
+        # sorted subquery) while nothing is joined or filtered at the GROUP BY;
+        # test_every_format_lists_each_topic_once_sorted holds it.
         sorted_topics = (
             f"SELECT link.claim_id, topic.name FROM {link} AS link"  # noqa: S608
             f" JOIN {Topic._meta.db_table} AS topic ON topic.id = link.topic_id"

@@ -81,7 +81,7 @@ def escape(text: str) -> str:
 
 
 # Texts starting with these would run as a formula in a spreadsheet (OWASP: CSV
-# injection); quoted with ' as the claim export quotes them (claims/exports.py).
+# injection); quoted with ' here and in the claim export (claims/exports.py).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

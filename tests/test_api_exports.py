@@ -138,17 +138,22 @@ def test_json_lines_and_json_hold_the_same_records(reader, corpus):
 
 def test_every_format_writes_timestamps_in_utc_iso_8601_whatever_the_session(reader, corpus):
     """As to_json writes them: "T", "+00:00", the fraction without trailing zeros; dates
-    as YYYY-MM-DD. The export sets its own time zone."""
+    as YYYY-MM-DD. The export sets its own time zone and date style."""
     created = datetime.datetime(2024, 3, 5, 8, 30, 0, 250000, tzinfo=datetime.UTC)
     updated = datetime.datetime(2024, 3, 6, 1, 2, 3, tzinfo=datetime.UTC)
     first = Claim.objects.get(quote="数据成为新生产要素")
     Claim.objects.filter(pk=first.pk).update(created_at=created, updated_at=updated)
-    with connection.cursor() as cursor:  # for this test's transaction only
-        cursor.execute("SET LOCAL TimeZone = 'Asia/Shanghai'")
     api = api_as(reader)
-    row = read_csv(api.get("/api/v1/claims/export.csv"))[0]
-    record = api.get("/api/v1/claims/export.json").json()[0]
-    annotation = api.get("/api/v1/claims/export.jsonld").json()["first"]["items"][0]
+
+    def exported(fmt: str) -> Any:
+        # In this test's transaction, an export's own settings outlive it: set anew.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL TimeZone = 'Asia/Shanghai'")
+        return api.get(f"/api/v1/claims/export.{fmt}")
+
+    row = read_csv(exported("csv"))[0]
+    record = exported("json").json()[0]
+    annotation = exported("jsonld").json()["first"]["items"][0]
     written = ("2024-03-05T08:30:00.25+00:00", "2024-03-06T01:02:03+00:00")
     assert (row["created_at"], row["updated_at"]) == written
     assert (record["created_at"], record["updated_at"]) == written
@@ -157,6 +162,11 @@ def test_every_format_writes_timestamps_in_utc_iso_8601_whatever_the_session(rea
     assert datetime.datetime.fromisoformat(row["created_at"]) == created
     assert row["document_published_on"] == record["document_published_on"] == "2024-03-06"
     assert row["deadline"] == record["deadline"] == "2025-12-31"
+    with connection.cursor() as cursor:  # a style Django's reads of timestamps refuse
+        cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")
+    text = b"".join(exports.csv_copy(Claim.objects.filter(pk=first.pk))).decode()
+    assert written[0] in text
+    assert "2024-03-06" in text  # published_on
 
 
 def test_figures_come_from_the_target_statement_or_else_the_observation(reader, corpus):
