@@ -240,7 +240,10 @@ def take(
     refused = sorted(NOT_CHANGED & set(changes))
     if refused:
         raise exceptions.ValidationError(
-            {name: [_("Curation decides this; it cannot be set here.")] for name in refused}
+            {
+                f"changes.{name}": [_("Curation decides this; it cannot be set here.")]
+                for name in refused
+            }
         )
     with transaction.atomic():
         curation = locked(project, document_id, request)
@@ -275,7 +278,22 @@ def take(
         data |= changes
         data["document"] = document_id
         join_as_curator(project, request)
-        return write_gold(project, request, data, sources)
+        try:
+            return write_gold(project, request, data, sources)
+        except exceptions.ValidationError as invalid:
+            raise exceptions.ValidationError(under_changes(invalid.detail, changes)) from None
+
+
+def under_changes(errors: Any, changes: dict[str, Any]) -> Any:
+    """A gold claim's field errors, each field that `changes` set named by its path
+    there (changes.stance), as the request has it; the fields taken from the source
+    claim as they are."""
+    if not isinstance(errors, dict):
+        return errors
+    return {
+        f"changes.{name}" if name.split(".")[0] in changes else name: texts
+        for name, texts in errors.items()
+    }
 
 
 def discard(

@@ -109,17 +109,6 @@ class CurationAction(StrictFieldsMixin):
     gold = serializers.IntegerField(min_value=1, required=False)
 
 
-def under_changes(errors: Any, changes: dict[str, Any]) -> Any:
-    """Field errors of a take, each field the body set in `changes` named by its path
-    there (changes.stance); the rest (sources, the document) as they are."""
-    if not isinstance(errors, dict):
-        return errors
-    return {
-        f"changes.{name}" if name.split(".")[0] in changes else name: texts
-        for name, texts in errors.items()
-    }
-
-
 def curation_json(view: APIView, state: curation.Curation) -> dict[str, Any]:
     def shown(claims: list[Claim]) -> Any:
         return ClaimSerializer(claims, many=True, context={"request": view.request}).data
@@ -166,11 +155,9 @@ class CurationView(TeamApiView):
         if action == "merge-agreed":
             created = curation.merge_agreed(project, document_id, request)
         elif action == "take":
-            changes = wanted["changes"]
-            try:
-                created = [curation.take(project, document_id, request, wanted["sources"], changes)]
-            except exceptions.ValidationError as refused:
-                raise exceptions.ValidationError(under_changes(refused.detail, changes)) from None
+            created = [
+                curation.take(project, document_id, request, wanted["sources"], wanted["changes"])
+            ]
         elif action == "discard":
             if "gold" not in wanted:
                 raise exceptions.ValidationError({"gold": [_("Name the gold claim to discard.")]})

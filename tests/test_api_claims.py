@@ -200,7 +200,7 @@ class TestChangingAClaim:
         response = api_as(alice).put(
             f"/api/v1/claims/{claim.pk}/",
             json=new_claim(document, stance="mixed"),
-            headers={"If-Match": "*"},
+            headers={"If-Match": '"abc"'},
         )
         assert response.status_code == 412
 

@@ -207,6 +207,7 @@ def test_add_what_everyone_missed(team):
         ({"action": "take", "changes": {"stance": "angry"}}, "changes.stance"),
         ({"action": "take", "sources": ["x"]}, "sources"),
         ({"action": "take", "sources": [99999999]}, "sources.0"),
+        ({"action": "take", "sources": [99999999], "changes": {"sources": [1]}}, "sources.0"),
         ({"action": "publish"}, "action"),
         ({"action": "discard"}, "gold"),
         ({"action": "discard", "gold": 99999999}, "gold"),
