@@ -35,10 +35,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """An address nothing answers: under /api/ in JSON, as the API answers a missing
-    object (a client reading JSON is not sent a page); elsewhere Django's page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    """An address nothing answers: under /api/ in JSON, in DRF's words for a 404 (a
+    client reading JSON is not sent a page); elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(exceptions.NotFound.default_detail)},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return defaults.page_not_found(request, exception)
 
 

@@ -283,7 +283,7 @@ def test_a_body_field_an_action_does_not_read_is_refused_by_name(seed_document, 
 
 
 def test_an_api_address_nothing_answers_is_a_json_404(alice, ada):
-    for url in ("/api/v1/targets/abc/timeline/", "/api/v1/claims/abc/", "/api/v1/nowhere/"):
+    for url in ("/api/v1/targets/abc/timeline/", "/api/v1/claims/1/nope/", "/api/v1/nowhere/"):
         reply = api_as(alice).get(url)
         assert reply.status_code == 404, url
         assert reply.json() == {"detail": "Not found."}, url
