@@ -73,7 +73,11 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--text-length", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--check", action="store_true", help="only verify every stored quote")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only verify every stored quote and claim's project key",
+    )
     args = parser.parse_args()
 
     with connection.cursor() as cursor:
