@@ -924,9 +924,14 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
 
     def get_queryset(self) -> QuerySet[Claim]:
         """The claims she may read, each read whole (one query for the claims, one for
-        their topics, one for their relations); `list` reads only the page's ids so."""
-        user = self.request.user
-        return with_resource_fields(Claim.objects.visible_to(user), user).annotate(
+        their topics, one for their relations)."""
+        return with_resource_fields(self.readable(), self.request.user)
+
+    def readable(self) -> QuerySet[Claim]:
+        """The claims she may read, with their sort key: what `list` pages on. Building
+        the relations' prefetch it does not use (with_readable_target) was a tenth of a
+        page's Python work: 6,000 of 67,000 calls for a page of 100 (bench/README.md)."""
+        return Claim.objects.visible_to(self.request.user).annotate(
             published=published_or_oldest("document__")
         )
 
@@ -937,8 +942,8 @@ class ClaimViewSet(HistoryMixin, ApiViewMixin, viewsets.ModelViewSet[Claim]):
         # claims.representation imports this module for its serializers.
         from claims.representation import claims_as_read
 
-        claims = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(claims.select_related(None).prefetch_related(None).only("id"))
+        claims = self.filter_queryset(self.readable())
+        page = self.paginate_queryset(claims.only("id"))
         ids = [claim.pk for claim in page or []]
         return self.get_paginated_response(claims_as_read(ids, request.user))
 

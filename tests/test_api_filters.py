@@ -11,7 +11,15 @@ from django_filters.rest_framework import FilterSet
 import claims.filters
 from annotations.models import Document
 from claims.api import ClaimViewSet
-from claims.models import Claim, Metric, Observation, Speaker, TargetStatement, Topic
+from claims.models import (
+    Claim,
+    ClaimRelationQuerySet,
+    Metric,
+    Observation,
+    Speaker,
+    TargetStatement,
+    Topic,
+)
 from config.api import CursorPagination
 from tests.api_support import _fresh_throttles, api_as, fetch_all, reader  # noqa: F401
 from tests.conftest import make_claim
@@ -290,9 +298,9 @@ def test_the_claim_list_takes_the_same_queries_for_any_page_size(
 def test_a_claim_page_builds_its_claims_and_its_filter_form_once(
     client, alice, corpus, monkeypatch
 ):
-    """The permission check takes the model from `queryset`, not from get_queryset
-    (which builds the reader's visibility filter), and the filter form class is
-    built once for every request, not once each."""
+    """The permission check takes the model from `queryset`, not from the claims she
+    may read (readable: the reader's visibility filter), which the list builds once, and
+    the filter form class is built once for every request, not once each."""
     built: list[str] = []
 
     def counted(name, method):
@@ -302,13 +310,29 @@ def test_a_claim_page_builds_its_claims_and_its_filter_form_once(
 
         return counting
 
-    monkeypatch.setattr(ClaimViewSet, "get_queryset", counted("claims", ClaimViewSet.get_queryset))
+    monkeypatch.setattr(ClaimViewSet, "readable", counted("claims", ClaimViewSet.readable))
     monkeypatch.setattr(FilterSet, "get_form_class", counted("form", FilterSet.get_form_class))
     monkeypatch.setattr(claims.filters, "FORM_CLASSES", {})
     client.force_login(alice)
     for _ in range(2):
         assert client.get("/api/v1/claims/?claim_type=target").status_code == 200
     assert built == ["claims", "form", "claims"]
+
+
+def test_a_claim_page_filters_its_relations_by_the_reader_once(client, alice, corpus, monkeypatch):
+    """In the one query that reads the page's claims (claims_as_read), not also in a
+    prefetch the page never runs: building that filter is a tenth of a page's work."""
+    built: list[int] = []
+    readable = ClaimRelationQuerySet.with_readable_target
+
+    def counting(self, user):
+        built.append(1)
+        return readable(self, user)
+
+    monkeypatch.setattr(ClaimRelationQuerySet, "with_readable_target", counting)
+    client.force_login(alice)
+    assert client.get("/api/v1/claims/").status_code == 200
+    assert len(built) == 1
 
 
 def test_it_lists_speakers_by_either_script(reader, zhang):
