@@ -240,10 +240,10 @@ def take(
     refused = sorted(NOT_CHANGED & set(changes))
     if refused:
         raise exceptions.ValidationError(
-            {
-                f"changes.{name}": [_("Curation decides this; it cannot be set here.")]
-                for name in refused
-            }
+            under_changes(
+                {name: [_("Curation decides this; it cannot be set here.")] for name in refused},
+                changes,
+            )
         )
     with transaction.atomic():
         curation = locked(project, document_id, request)

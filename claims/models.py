@@ -683,13 +683,14 @@ def without_hidden_claims(
         values += [v for c in columns for v in entry.changes.get(c, [])]
         return {int(v) for v in values if v is not None and v != this_claim}
 
-    claims = set().union(*map(named, entries))
+    names = [named(entry) for entry in entries]
+    claims = set().union(*names)
     if not claims:
         return entries
     readable = set(
         Claim.objects.visible_to(reader).filter(pk__in=claims).values_list("pk", flat=True)
     )
-    return [entry for entry in entries if named(entry) <= readable]
+    return [entry for entry, its in zip(entries, names, strict=True) if its <= readable]
 
 
 def speaker_errors(speaker_id: int | None, attribution: str) -> dict[str, str]:

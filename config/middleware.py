@@ -2,8 +2,13 @@
 
 from collections.abc import Callable
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils.translation import gettext as _
+
+
+def is_api(request: HttpRequest) -> bool:
+    """A request to the API, answered in JSON even where no view answers it."""
+    return request.path_info.startswith("/api/")
 
 
 class RefuseNulInQuery:
@@ -17,8 +22,8 @@ class RefuseNulInQuery:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
-                message = _("Null characters are not allowed.")
-                if request.path.startswith("/api/"):
+                message = str(ProhibitNullCharactersValidator.message)  # as a field says it
+                if is_api(request):
                     return JsonResponse({name.replace("\x00", ""): [message]}, status=400)
                 return HttpResponseBadRequest(  # plain text: the name is the client's
                     f"{name.replace(chr(0), '')}: {message}",

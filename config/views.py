@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from claims.api import EXPORT_TYPES
 from config.api import AnonThrottle, UserThrottle
+from config.middleware import is_api
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """An address nothing answers: under /api/ in JSON, in DRF's words for a 404 (a
     client reading JSON is not sent a page); elsewhere Django's page."""
-    if request.path_info.startswith("/api/"):
+    if is_api(request):
         return JsonResponse(
             {"detail": str(exceptions.NotFound.default_detail)},
             status=404,

@@ -10,6 +10,7 @@ see (projects.models.Project.progress).
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -45,7 +46,7 @@ class UsernameField(serializers.SlugRelatedField[User]):
 
     def to_internal_value(self, data: Any) -> User:
         if isinstance(data, str) and "\x00" in data:
-            raise serializers.ValidationError(_("Null characters are not allowed."))
+            raise serializers.ValidationError(ProhibitNullCharactersValidator.message)
         return super().to_internal_value(data)
 
 
