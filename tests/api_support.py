@@ -22,8 +22,23 @@ from pytest_django.live_server_helper import LiveServer
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from annotations.models import Document
 from claims.roles import API_READER
 from tests.conftest import make_user
+
+
+def claim_body(document: Document, quote: str, **fields: Any) -> dict[str, Any]:
+    """A claim of `quote` in `document` as a client sends it (its first occurrence)."""
+    start = document.text.index(quote)
+    return {
+        "document": document.pk,
+        "start": start,
+        "end": start + len(quote),
+        "quote": quote,
+        "claim_type": "assessment",
+        "attribution": "authorial",
+        **fields,
+    }
 
 
 def token_for(user: User | None) -> str | None:

@@ -15,6 +15,7 @@ from tests.api_support import (  # noqa: F401
     _fresh_throttles,
     api_as,
     api_for,
+    claim_body,
     mallory,
     reader,
 )
@@ -32,16 +33,7 @@ def document(db) -> Document:
 
 
 def new_claim(document, **fields: Any) -> dict[str, Any]:
-    start = document.text.index(QUOTE)
-    return {
-        "document": document.pk,
-        "start": start,
-        "end": start + len(QUOTE),
-        "quote": QUOTE,
-        "claim_type": "target",
-        "attribution": "authorial",
-        **fields,
-    }
+    return claim_body(document, QUOTE, claim_type="target") | fields
 
 
 def test_it_refuses_anonymous_requests(live_server, document):

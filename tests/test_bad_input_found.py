@@ -14,22 +14,14 @@ from annotations.models import Document
 from claims.models import Metric, Target
 from config.admin import AutocompleteOfIds
 from projects.models import Membership, Project, ProjectDocument
-from tests.api_support import _fresh_throttles, api_as  # noqa: F401
+from tests.api_support import _fresh_throttles, api_as, claim_body  # noqa: F401
 from tests.conftest import SOE_TARGET, make_claim
 
 OTHER = "当前尚在研究孕育阶段的产业"
 
 
 def span(document: Document) -> dict[str, Any]:
-    start = document.text.index(SOE_TARGET)
-    return {
-        "document": document.pk,
-        "start": start,
-        "end": start + len(SOE_TARGET),
-        "quote": SOE_TARGET,
-        "claim_type": "assessment",
-        "attribution": "authorial",
-    }
+    return claim_body(document, SOE_TARGET)
 
 
 def observation(document: Document, metric: Metric, **figure: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from claims.models import (
     TargetStatement,
     Topic,
 )
-from tests.api_support import _fresh_throttles, mallory, reader  # noqa: F401
+from tests.api_support import _fresh_throttles, claim_body, mallory, reader  # noqa: F401
 from tests.conftest import SOE_TARGET, make_claim
 
 # A passage with a target the suggester proposes and an observation it reports.
@@ -74,19 +74,6 @@ def find(entries: list[dict[str, Any]], **wanted: Any) -> dict[str, Any]:
     found = [e for e in entries if all(e[key] == value for key, value in wanted.items())]
     assert len(found) == 1, (wanted, entries)
     return found[0]
-
-
-def claim_body(document: Document, quote: str, **fields: Any) -> dict[str, Any]:
-    start = document.text.index(quote)
-    return {
-        "document": document.pk,
-        "start": start,
-        "end": start + len(quote),
-        "quote": quote,
-        "claim_type": "assessment",
-        "attribution": "authorial",
-        **fields,
-    }
 
 
 # ---------------------------------------------------------------- every write path
