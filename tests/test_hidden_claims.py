@@ -6,6 +6,7 @@ where its existence, type and metric would show in the answer."""
 from typing import Any
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
@@ -19,9 +20,11 @@ from claims.models import (
     Target,
     TargetRevision,
     TargetStatement,
+    visible_claims,
 )
-from claims.roles import ANNOTATOR
-from projects.models import Membership, Project, ProjectDocument, ProjectRole
+from claims.roles import ANNOTATOR, REVIEWER
+from claims.workbench import claim_events
+from projects.models import CurationState, Membership, Project, ProjectDocument, ProjectRole
 from tests.api_support import _fresh_throttles, api_as  # noqa: F401
 from tests.conftest import claim_form, make_claim, make_user
 
@@ -58,6 +61,56 @@ def hidden(seed_document: Document, alice, bob) -> dict[str, Any]:
         source=observation, target=target, kind="supports", created_by=bob
     )
     return {"target": target, "statement": statement, "observation": seen, "relation": relation}
+
+
+def test_who_reads_a_claim_follows_the_rule_role_by_role(seed_document, alice, bob, rachel, ada):
+    """Claim.objects.visible_to's rule (claims.models.ReadableBy), case by case, for
+    claims, for relations by their target and for history events alike: in a study,
+    bob's claim on a document not yet curated is read by bob, reviewers, admins and
+    the study's curators and managers only; once curated, by everyone; a claim of a
+    project that is not independent, by everyone. An inactive user reads nothing."""
+    study = Project.objects.create(name="study", independent=True, annotators_per_document=2)
+    shared = Project.objects.create(name="shared")
+    carl, mona, otto = (make_user(name, ANNOTATOR) for name in ("carl", "mona", "otto"))
+    ivy = make_user("ivy", REVIEWER, is_active=False)
+    for project in (study, shared):
+        ProjectDocument.objects.create(project=project, document=seed_document)
+        for person, role in [
+            (alice, ProjectRole.ANNOTATOR),
+            (bob, ProjectRole.ANNOTATOR),
+            (carl, ProjectRole.CURATOR),
+            (mona, ProjectRole.MANAGER),
+        ]:
+            Membership.objects.create(project=project, user=person, role=role)
+    # otto curates and manages only the shared project: no say in the study.
+    Membership.objects.create(project=shared, user=otto, role=ProjectRole.MANAGER)
+    studied = make_claim(seed_document, QUOTE, bob, project=study)
+    plain = make_claim(seed_document, QUOTE, bob, project=shared)
+    relation = ClaimRelation.objects.create(
+        source=plain, target=studied, kind="supports", created_by=bob
+    )
+    everyone = [alice, bob, carl, mona, otto, rachel, ada, ivy]
+
+    def readers(claim: Claim) -> set[str]:
+        names = set()
+        for user in everyone:
+            claims = Claim.objects.visible_to(user).filter(pk=claim.pk)
+            relations = ClaimRelation.objects.filter(pk=relation.pk).with_readable_target(user)
+            events = claim_events().filter(pk__in=claim.events.values("pk"))
+            events = events.filter(visible_claims(user) or Q())
+            found = [claims.exists(), events.exists()]
+            if claim == studied:
+                found.append(relations.exists())
+            assert len(set(found)) == 1, (user.username, found)
+            if found[0]:
+                names.add(user.username)
+        return names
+
+    active = {"alice", "bob", "carl", "mona", "otto", "rachel", "ada"}
+    assert readers(studied) == {"bob", "carl", "mona", "rachel", "ada"}
+    assert readers(plain) == active
+    ProjectDocument.objects.filter(project=study).update(curation_state=CurationState.CURATED)
+    assert readers(studied) == active
 
 
 def admin_client(user: Any) -> Client:
