@@ -20,7 +20,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.sql.compiler import SQLCompiler
@@ -334,38 +334,64 @@ def visible_claims(user: User | AnonymousUser, prefix: str = "") -> Q | None:
     """Which claims `user` may read, as a condition on a claim's columns (None: all);
     with `prefix` ("target__"), on the claim those columns' relation leads to.
 
+    The rule is readable_sql's. The condition names only the claim's own columns
+    (project, document, annotator), so it fits claims and their history events alike,
+    and it is one SQL condition: no query of its own, whatever the number of claims.
+    """
+    if user.is_active and user.is_superuser:
+        return None
+    return Q(ReadableBy(user, prefix))
+
+
+def readable_sql(
+    user: User | AnonymousUser, independent: str, annotator: str, project: str, document: str
+) -> tuple[str, tuple[str | int, ...]]:
+    """Whether `user` may read a claim, as SQL over its columns (given as SQL): its
+    project's `independent` flag, its `annotator`, `project` and `document`.
+
     Independent annotation (projects.Project.independent): until a document is curated,
     an annotator reads only her own claims of that project in it. The project's curators
     and managers, reviewers and admins read them all; claims of other projects are read
-    as before. The condition names only the claim's own columns (project, document,
-    annotator), so it fits claims and their history events alike, and it is one SQL
-    condition: no query of its own, whatever the number of claims.
+    as before. An inactive user reads none.
+
+    Written as SQL rather than built from querysets: Django took more Python to build
+    and compile the rule's three subqueries than the rest of a claim page's query, each
+    time a query used it (bench/README.md). Its aliases are prefixed `readable_`, which
+    Django never gives a table.
     """
     if not user.is_active:
-        return Q(pk__in=[])
+        return "false", ()
     if user.is_superuser:
-        return None
-    return Q(ReadableBy(user.pk, prefix))
+        return "true", ()
+    tables: list[type[models.Model]] = [User.groups.through, Group, ProjectDocument, Membership]
+    groups, group, project_document, membership = (
+        connection.ops.quote_name(table._meta.db_table) for table in tables
+    )
+    sql = (
+        f"(NOT {independent} OR {annotator} = %s"  # noqa: S608 (names from the models)
+        f" OR EXISTS (SELECT FROM {groups} AS readable_ug"
+        f" JOIN {group} AS readable_g ON readable_g.id = readable_ug.group_id"
+        " WHERE readable_ug.user_id = %s AND readable_g.name = %s)"
+        f" OR EXISTS (SELECT FROM {project_document} AS readable_pd"
+        f" WHERE readable_pd.project_id = {project} AND readable_pd.document_id = {document}"
+        " AND readable_pd.curation_state = %s)"
+        f" OR EXISTS (SELECT FROM {membership} AS readable_m"
+        f" WHERE readable_m.project_id = {project} AND readable_m.user_id = %s"
+        " AND readable_m.role IN (%s, %s)))"
+    )
+    reader, roles = user.pk, (ProjectRole.CURATOR.value, ProjectRole.MANAGER.value)
+    return sql, (reader, reader, REVIEWER, CurationState.CURATED.value, reader, *roles)
 
 
 class ReadableBy(models.Expression):
-    """visible_claims' rule for a reader who is neither an admin nor inactive: whether
-    she may read the claim (or claim event) whose project, document and annotator the
-    columns under `prefix` are. True when its project is not independent, she made it,
-    she is a reviewer, its project document is curated, or she curates or manages its
-    project.
-
-    Written as SQL rather than built from querysets: Django took more Python to build
-    and compile the three subqueries than the rest of a claim page's query, each time a
-    query used the rule, and a claim page uses it twice (bench/README.md). Aliases
-    inside it are prefixed `readable_`, which Django never gives a table.
-    """
+    """readable_sql as a condition Django can filter by: over the columns of the claim
+    (or claim event) the query reads, or of the one its relation `prefix` leads to."""
 
     output_field = models.BooleanField()
 
-    def __init__(self, reader_id: int, prefix: str = "") -> None:
+    def __init__(self, user: User | AnonymousUser, prefix: str = "") -> None:
         super().__init__()
-        self.reader_id = reader_id
+        self.user = user
         self.columns: list[Any] = [
             F(f"{prefix}{name}")
             for name in ["project__independent", "annotator", "project", "document"]
@@ -383,26 +409,7 @@ class ReadableBy(models.Expression):
         compiled = [compiler.compile(column) for column in self.columns]
         assert not any(params for _, params in compiled)  # columns: no values of their own
         independent, annotator, project, document = (sql for sql, _ in compiled)
-        reader = self.reader_id
-        tables: list[type[models.Model]] = [User.groups.through, Group, ProjectDocument, Membership]
-        groups, group, project_document, membership = (
-            connection.ops.quote_name(table._meta.db_table) for table in tables
-        )
-        # Table names from the models, columns as Django compiled them, values as params.
-        sql = (
-            f"(NOT {independent} OR {annotator} = %s"  # noqa: S608
-            f" OR EXISTS (SELECT FROM {groups} AS readable_ug"
-            f" JOIN {group} AS readable_g ON readable_g.id = readable_ug.group_id"
-            " WHERE readable_ug.user_id = %s AND readable_g.name = %s)"
-            f" OR EXISTS (SELECT FROM {project_document} AS readable_pd"
-            f" WHERE readable_pd.project_id = {project} AND readable_pd.document_id = {document}"
-            " AND readable_pd.curation_state = %s)"
-            f" OR EXISTS (SELECT FROM {membership} AS readable_m"
-            f" WHERE readable_m.project_id = {project} AND readable_m.user_id = %s"
-            " AND readable_m.role IN (%s, %s)))"
-        )
-        roles = (ProjectRole.CURATOR.value, ProjectRole.MANAGER.value)
-        return sql, (reader, reader, REVIEWER, CurationState.CURATED.value, reader, *roles)
+        return readable_sql(self.user, independent, annotator, project, document)
 
 
 class ClaimQuerySet(models.QuerySet["Claim"]):

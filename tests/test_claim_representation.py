@@ -8,6 +8,7 @@ The data is test_query_counts' (several rows per related object), built once.
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
 from claims.api import ClaimSerializer, with_resource_fields
@@ -16,19 +17,31 @@ from claims.representation import claims_as_read
 from tests.test_query_counts import QueryData, query_data  # noqa: F401 (the fixture)
 
 
-@pytest.mark.parametrize("username", ["reader", "rachel", "alice", "bob"])
+@pytest.mark.parametrize(
+    ("username", "zone"),
+    [
+        ("reader", None),
+        ("rachel", None),
+        ("alice", None),
+        ("bob", None),
+        # Timestamps are written in the current time zone, UTC with a "Z".
+        ("alice", "UTC"),
+        ("alice", "America/St_Johns"),
+    ],
+)
 def test_the_list_shows_each_claim_as_the_claim_resource_does(
     query_data: QueryData,
     db: None,
     username: str,
+    zone: str | None,
 ) -> None:
     user = User.objects.get(username=username)
     request = APIRequestFactory().get("/api/v1/claims/")
     request.user = user
-    claims = with_resource_fields(Claim.objects.order_by("-id"))
-    expected = [ClaimSerializer(claim, context={"request": request}).data for claim in claims]
-
-    shown = claims_as_read([claim["id"] for claim in expected], user)
+    with timezone.override(zone or timezone.get_default_timezone()):
+        claims = with_resource_fields(Claim.objects.order_by("-id"))
+        expected = [ClaimSerializer(claim, context={"request": request}).data for claim in claims]
+        shown = claims_as_read([claim["id"] for claim in expected], user)
 
     assert shown == expected
     assert [list(claim) for claim in shown] == [list(claim) for claim in expected]
