@@ -14,7 +14,7 @@ import codecs
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -267,6 +267,29 @@ class SafeJSONParser(parsers.JSONParser):
         return data
 
 
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter's, except that a request naming none of the view's filters is
+    left as it came: its filter set would copy every filter, build a form and check it
+    only to filter by nothing, 2.3 ms of a claim page's 16 of Python (bench/README.md).
+    No filter here applies without its parameter; each is optional."""
+
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not names_a_filter(request.query_params, filterset_class):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def names_a_filter(params: Iterable[str], filterset_class: type[Any]) -> bool:
+    """Whether a query parameter is one of the filter set's, or a part of one
+    (`published_after` of `published`)."""
+    names = filterset_class.base_filters
+    parts = tuple(f"{name}_" for name in names)
+    return any(param in names or param.startswith(parts) for param in params)
+
+
 class ApiViewMixin(APIView):
     """The ground rules; put it first among a view's bases."""
 
@@ -278,9 +301,7 @@ class ApiViewMixin(APIView):
     permission_classes: Sequence["_PermissionClass"] = [permissions.IsAuthenticated, RolePermission]
     throttle_classes: Sequence[type[throttling.BaseThrottle]] = [AnonThrottle, UserThrottle]
     pagination_class: type[pagination.BasePagination] | None = CursorPagination
-    filter_backends: Sequence[type["BaseFilterBackend | BaseFilterProtocol[Any]"]] = [
-        filters.DjangoFilterBackend
-    ]
+    filter_backends: Sequence[type["BaseFilterBackend | BaseFilterProtocol[Any]"]] = [FilterBackend]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Refuse before parsing: DRF's parsers read whatever length they are sent.

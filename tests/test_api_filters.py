@@ -339,6 +339,28 @@ def test_a_claim_page_states_the_reading_rule_once_for_its_claims_and_once_for_r
     assert len(stated) == 2
 
 
+def test_a_page_that_names_no_filter_builds_no_filter_set(client, alice, corpus, monkeypatch):
+    """config.api.FilterBackend: filtering by nothing is left out (2.3 ms of a page);
+    a part of a filter's name (published_after of published) still filters."""
+    built: list[int] = []
+    build = claims.filters.ClaimFilter.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(claims.filters.ClaimFilter, "__init__", counting)
+    client.force_login(alice)
+    everything = client.get("/api/v1/claims/?page_size=5&ordering=-published&unknown=1")
+    assert everything.status_code == 200
+    assert len(everything.json()["results"]) == 5
+    assert built == []
+    assert client.get("/api/v1/claims/?published_after=2999-01-01").json()["results"] == []
+    assert client.get("/api/v1/claims/?published_afterwards=1").status_code == 200
+    assert client.get("/api/v1/claims/?stance=maybe").status_code == 400
+    assert built == [1, 1, 1]
+
+
 def test_it_lists_speakers_by_either_script(reader, zhang):
     rows = fetch_all(api_as(reader), "/api/v1/speakers/?name=張玉卓")
     assert [(r["name"], r["aliases"]) for r in rows] == [("张玉卓", ["張玉卓"])]
