@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Field, Model
@@ -243,6 +244,9 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
         "target.document_id",
     )
     with connection.cursor() as cursor:
+        # psycopg's own timestamp loader, in C: the one Django installs (to name the
+        # connection's time zone, UTC here too) parses each in Python, 2 µs a value.
+        cursor.cursor.adapters.register_loader("timestamptz", TIMESTAMPTZ_LOADER)
         cursor.execute(read_statement().replace(READABLE, readable), [*readable_params, list(ids)])
         names = [column.name for column in cursor.description]
         rows = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
@@ -267,6 +271,9 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
     ]
 
 
+TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(
+    psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+)
 # Where read_statement takes readable_sql's condition on a relation's target.
 READABLE = "/* readable */"
 
