@@ -1640,7 +1640,8 @@ class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
     def with_readable_target(self, user: User | AnonymousUser) -> "ClaimRelationQuerySet":
         """The relations whose target `user` may read (Claim.objects.visible_to): one
         to a claim hidden from her (made by a reviewer, or before curation reopened) is
-        neither shown to her nor changed by her, as the claim itself is not."""
+        neither shown to her nor changed by her, as the claim itself is not. A claim
+        page's relations are filtered the same way in SQL (representation.read_statement)."""
         condition = visible_claims(user, prefix="target__")
         return self if condition is None else self.filter(condition)
 
