@@ -232,7 +232,7 @@ def iso_8601(value: datetime) -> str:
 def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[str, Any]]:
     """The claims `ids` as read, in that order; a claim deleted meanwhile is left out.
 
-    One query whatever their number (READ_STATEMENT): the claims with their speaker's
+    One query whatever their number (read_statement): the claims with their speaker's
     name, their users' names, their figure, and (as arrays) their topics and the
     relations they make to claims she may read.
     """
@@ -303,9 +303,11 @@ def read_statement() -> str:
     ]
     figures = []
     for attr, serializer in FIGURES.items():
-        figure = Claim._meta.get_field(attr).related_model  # one to one, by its claim_id
+        figure = Claim._meta.get_field(attr).related_model  # one to one, by its `claim`
         assert isinstance(figure, type)
-        figures.append(f"LEFT JOIN {table(figure)} AS {attr} ON {attr}.claim_id = c.id")
+        figures.append(
+            f"LEFT JOIN {table(figure)} AS {attr} ON {attr}.{column(figure, 'claim')} = c.id"
+        )
         selected += [
             f"{attr}.{column(figure, name)} AS {quote(f'{attr}__{name}')}"
             for name in ["id", *fields_of(serializer)]
