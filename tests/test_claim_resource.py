@@ -347,3 +347,28 @@ def test_speakers_are_found_by_part_of_a_name_or_alias_in_either_script(api, zha
     assert "alias of 张玉卓" in response.json()["name"][0]
     response = api.post("/api/v1/speakers/", {"name": "袁野"}, format="json")
     assert (response.status_code, response.json()["kind"]) == (201, "person")
+
+
+def test_a_claims_relations_come_by_kind_then_in_their_targets_order(seed_document, alice):
+    """Within a kind, a claim's relations follow their targets' own order (document,
+    start), whatever order they were made in: alike in the list (claims_as_read) and
+    in the claim's own resource (ClaimSerializer)."""
+    text = seed_document.text
+    late, early, middle, source = (
+        make_claim(seed_document, text[start : start + 12], alice) for start in (240, 12, 120, 360)
+    )
+    for target, kind in [(late, "supports"), (middle, "contradicts"), (early, "supports")]:
+        ClaimRelation.objects.create(source=source, target=target, kind=kind, created_by=alice)
+    api = APIClient()
+    api.force_authenticate(alice)
+
+    listed = api.get(f"/api/v1/claims/?document={seed_document.pk}").json()["results"]
+    alone = api.get(f"/api/v1/claims/{source.pk}/").json()
+
+    relations = next(claim for claim in listed if claim["id"] == source.pk)["relations"]
+    assert [(r["kind"], r["target"]) for r in relations] == [
+        ("contradicts", middle.pk),
+        ("supports", early.pk),
+        ("supports", late.pk),
+    ]
+    assert relations == alone["relations"]
