@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Field, Model
@@ -102,9 +103,10 @@ class Representation:
         }
         self.timestamps: dict[tuple[str, datetime], Any] = {}
         # The time zone DRF writes timestamps in (the current one), looked up once for
-        # all of them; None if DRF is set to write another format than ISO 8601.
+        # all of them; None if DRF is set to write another format than ISO 8601, or
+        # naive times (USE_TZ off).
         iso = str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
-        self.zone = timezone.get_current_timezone() if iso else None
+        self.zone = timezone.get_current_timezone() if iso and settings.USE_TZ else None
         self.relation_created = fields_of(OwnRelationSerializer)["created_at"]
         self.can: dict[tuple[bool, str, bool, bool], dict[str, bool]] = {}
         # The project documents (project id, document id) whose gold she may change as
@@ -249,7 +251,8 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
         cursor.cursor.adapters.register_loader("timestamptz", TIMESTAMPTZ_LOADER)
         cursor.execute(read_statement().replace(READABLE, readable), [*readable_params, list(ids)])
         names = [column.name for column in cursor.description]
-        rows = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        read = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    rows = {row["id"]: row for row in read}
     representation = Representation(user)
     representation.gold((row["project"], row["document"]) for row in rows.values() if row["gold"])
     return [

@@ -36,8 +36,9 @@ class ModelBackend(backends.ModelBackend):
 def permission_names(user: Any) -> set[str]:
     """The permissions `user` holds, by herself or through a group, as app_label.codename.
 
-    One statement of constant text, not a queryset: compiling the queryset was most of
-    the Python an API request spent on its permissions (bench/README.md).
+    A statement of constant text (one for admins, one for the others), not a queryset:
+    compiling the queryset was most of the Python an API request spent on its
+    permissions (bench/README.md).
     """
     quote = connection.ops.quote_name
     permission, content_type = quote(Permission._meta.db_table), quote(ContentType._meta.db_table)
