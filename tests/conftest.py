@@ -178,25 +178,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for module in sorted(modules, key=run_order) for item in modules[module]]
 
 
-# The modules that take longest (seconds on one worker, measured), run first: a module runs
+# The modules that take longest (seconds on one worker, measured 2026-12-02 with
+# --durations=0), run first: a module runs
 # whole on one worker (make test: --dist loadfile), and xdist would otherwise order them by
 # their number of tests, leaving a few long ones (servers, browsers) for the end while the
 # other worker idles. Longest first, the two workers finish within a small module's time.
 LONGEST = {
-    "tests/test_claim_permissions.py": 34,
-    "tests/test_server.py": 32,
-    "tests/browser/test_workbench.py": 20,
-    "tests/test_export_faults.py": 15,
-    "tests/browser/test_workbench_feedback.py": 14,
-    "tests/test_projects_study.py": 13,
-    "tests/test_readme_commands.py": 12,
-    "tests/browser/test_workbench_figures.py": 11,
-    "tests/browser/test_workbench_keyboard.py": 10,
+    "tests/test_claim_permissions.py": 40,
+    "tests/test_server.py": 37,
+    "tests/browser/test_workbench.py": 26,
+    "tests/test_projects_study.py": 24,
+    "tests/test_export_faults.py": 22,
+    "tests/test_readme_commands.py": 21,
+    "tests/browser/test_workbench_feedback.py": 19,
+    "tests/browser/test_workbench_figures.py": 18,
+    "tests/browser/test_workbench_keyboard.py": 14,
+    "tests/browser/test_network_browser.py": 13,
+    "tests/browser/test_workbench_language.py": 12,
+    "tests/browser/test_layout_1280.py": 12,
+    "tests/test_curator_gold_edits.py": 11,
+    "tests/test_claim_races.py": 11,
+    "tests/browser/test_suggestions_browser.py": 10,
     "tests/test_claim_resource.py": 10,
-    "tests/test_claim_races.py": 10,
-    "tests/browser/test_long_document.py": 7,
-    "tests/browser/test_network_browser.py": 7,
-    "tests/test_api_filters.py": 7,
+    "tests/browser/test_curation_browser.py": 8,
+    "tests/browser/test_long_document.py": 8,
+    "tests/browser/test_project_queue.py": 7,
+    "tests/test_api_filters.py": 6,
 }
 
 
