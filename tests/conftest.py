@@ -179,10 +179,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # The modules that take longest (seconds on one worker, measured 2026-12-02 with
-# --durations=0), run first: a module runs
-# whole on one worker (make test: --dist loadfile), and xdist would otherwise order them by
-# their number of tests, leaving a few long ones (servers, browsers) for the end while the
-# other worker idles. Longest first, the two workers finish within a small module's time.
+# --durations=0), run first: a module runs whole on one worker (make test: --dist
+# loadfile), and xdist would otherwise order them by their number of tests, leaving a
+# few long ones (servers, browsers) for the end while the other worker idles. Longest
+# first, the two workers finish within a small module's time.
 LONGEST = {
     "tests/test_claim_permissions.py": 40,
     "tests/test_server.py": 37,
