@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from config.sql import column, table
+
 
 def draw_ids(*wanted: tuple[type[models.Model], int]) -> list[list[int]]:
     """For each (model, count), `count` new ids from the model's sequence; one statement."""
@@ -46,9 +48,8 @@ def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None
     if not rows:
         return
     fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in fields)
-    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    names = ", ".join(column(model, f.name) for f in fields)
+    sql = f"COPY {table(model)} ({names}) FROM STDIN"
     attnames = [f.attname for f in fields]
     started = time.monotonic()
     # Django's errors (IntegrityError ...) for the driver's, as its own cursor raises them.

@@ -45,6 +45,7 @@ from psycopg import sql as psycopg_sql
 from annotations.models import Document
 from claims.models import Claim, Metric, Observation, Speaker, Target, TargetStatement, Topic
 from claims.network_formats import FORMULA_START
+from config.sql import table
 
 AnyField = models.Field[Any, Any]
 
@@ -322,13 +323,12 @@ def _dimension_join(alias: str, selected: list[str], joined: str = "") -> str:
     subquery by key (OFFSET 0 keeps its expressions inside it), and a nested loop
     keeps the claims in id order."""
     model, key, required = DIMENSIONS[alias]
-    table = model._meta.db_table
     # Without a key (no speaker, no reviewer yet) the lookup is skipped: a one-time
     # filter on the claim's column, where otherwise every such claim scanned anew.
     skip = "" if required else f" AND c.{key} IS NOT NULL"
     return (
         f"{'' if required else 'LEFT '}JOIN LATERAL (SELECT {', '.join(selected)}"  # noqa: S608
-        f" FROM {table} AS {alias} {joined} WHERE {alias}.id = c.{key}{skip} OFFSET 0)"
+        f" FROM {table(model)} AS {alias} {joined} WHERE {alias}.id = c.{key}{skip} OFFSET 0)"
         f" AS {alias} ON true"
     )
 
@@ -339,7 +339,6 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
     Table names are the models' own constants; nothing here comes from a request.
     """
     if alias == TOPICS:
-        link = Claim.topics.through._meta.db_table
         # Each claim's topics in name order, sorted once for all claims (on the link
         # index's claim order): an aggregate's own ORDER BY sorts claim by claim, which
         # cost as much as the rest of the topics' join. The aggregates read them in
@@ -347,8 +346,8 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
         # sorted subquery) while nothing is joined or filtered at the GROUP BY;
         # test_every_format_lists_each_topic_once_sorted holds it.
         sorted_topics = (
-            f"SELECT link.claim_id, topic.name FROM {link} AS link"  # noqa: S608
-            f" JOIN {Topic._meta.db_table} AS topic ON topic.id = link.topic_id"
+            f"SELECT link.claim_id, topic.name FROM {table(Claim.topics.through)} AS link"  # noqa: S608
+            f" JOIN {table(Topic)} AS topic ON topic.id = link.topic_id"
             " ORDER BY link.claim_id, topic.name"
         )
         source = (
@@ -356,16 +355,16 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
             f" FROM ({sorted_topics}) AS topic GROUP BY topic.claim_id"
         )
     else:
-        metric = Metric._meta.db_table
+        metric = table(Metric)
         # A claim has at most one target statement and one observation (one to
         # one); the full join keeps the target statement's figure first.
         source = (
             "SELECT coalesce(ts.claim_id, o.claim_id) AS claim_id,"  # noqa: S608
-            f" {', '.join(selected)} FROM {TargetStatement._meta.db_table} AS ts"
-            f" FULL JOIN {Observation._meta.db_table} AS o ON o.claim_id = ts.claim_id"
+            f" {', '.join(selected)} FROM {table(TargetStatement)} AS ts"
+            f" FULL JOIN {table(Observation)} AS o ON o.claim_id = ts.claim_id"
             f" LEFT JOIN {metric} AS tm ON tm.id = ts.metric_id"
             f" LEFT JOIN {metric} AS om ON om.id = o.metric_id"
-            f" LEFT JOIN {Target._meta.db_table} AS target ON target.id = ts.target_id"
+            f" LEFT JOIN {table(Target)} AS target ON target.id = ts.target_id"
             # In claim order, under a plain column: merged with the claims as they
             # come, where a key of coalesce() could only be matched row by row.
             " ORDER BY 1"

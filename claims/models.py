@@ -20,7 +20,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.sql.compiler import SQLCompiler
@@ -41,6 +41,7 @@ from claims.figures import Change, Comparator, canonical_unit
 from claims.roles import REVIEWER
 from claims.search import QUOTE_GRAMS, QUOTE_GRAMS_INDEX
 from claims.tracking import Bound, TargetStatus
+from config.sql import table
 from history.events import HistoryEntry, event_model, event_user
 from history.tracking import LEVEL as history_level
 from history.tracking import tracked
@@ -363,19 +364,15 @@ def readable_sql(
         return "false", ()
     if user.is_superuser:
         return "true", ()
-    tables: list[type[models.Model]] = [User.groups.through, Group, ProjectDocument, Membership]
-    groups, group, project_document, membership = (
-        connection.ops.quote_name(table._meta.db_table) for table in tables
-    )
     sql = (
         f"(NOT {independent} OR {annotator} = %s"  # noqa: S608 (names from the models)
-        f" OR EXISTS (SELECT FROM {groups} AS readable_ug"
-        f" JOIN {group} AS readable_g ON readable_g.id = readable_ug.group_id"
+        f" OR EXISTS (SELECT FROM {table(User.groups.through)} AS readable_ug"
+        f" JOIN {table(Group)} AS readable_g ON readable_g.id = readable_ug.group_id"
         " WHERE readable_ug.user_id = %s AND readable_g.name = %s)"
-        f" OR EXISTS (SELECT FROM {project_document} AS readable_pd"
+        f" OR EXISTS (SELECT FROM {table(ProjectDocument)} AS readable_pd"
         f" WHERE readable_pd.project_id = {project} AND readable_pd.document_id = {document}"
         " AND readable_pd.curation_state = %s)"
-        f" OR EXISTS (SELECT FROM {membership} AS readable_m"
+        f" OR EXISTS (SELECT FROM {table(Membership)} AS readable_m"
         f" WHERE readable_m.project_id = {project} AND readable_m.user_id = %s"
         " AND readable_m.role IN (%s, %s)))"
     )

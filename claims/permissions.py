@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from annotations.models import ReviewStatus
 from claims.models import Claim
 from claims.roles import REVIEWER
+from config.sql import table
 from projects.models import CurationState, Membership, Project, ProjectDocument, ProjectRole
 
 # request.user: the admin and the workbench see only logged-in staff, the API anyone.
@@ -143,7 +144,7 @@ def hold_open_gold(user: AnyUser, claim: Claim, *, moving_to: int | None = None)
     documents = sorted({claim.document_id, moving_to or claim.document_id})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {ProjectDocument._meta.db_table} "  # noqa: S608 (our table's name)
+            f"SELECT 1 FROM {table(ProjectDocument)} "  # noqa: S608 (our table's name)
             "WHERE project_id = %s AND document_id = ANY(%s) ORDER BY document_id FOR SHARE",
             [claim.project_id, documents],
         )

@@ -19,7 +19,6 @@ import psycopg
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Field, Model
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.relations import PrimaryKeyRelatedField
@@ -34,6 +33,7 @@ from claims.api import (
 )
 from claims.models import Claim, ClaimRelation, Speaker, Topic, readable_sql
 from claims.permissions import allowed_actions, curated_open, is_reviewer
+from config.sql import column, table
 from projects.models import Project
 
 if TYPE_CHECKING:  # claims.bulk imports this module
@@ -238,13 +238,7 @@ def claims_as_read(ids: Sequence[int], user: User | AnonymousUser) -> list[dict[
     name, their users' names, their figure, and (as arrays) their topics and the
     relations they make to claims she may read.
     """
-    readable, readable_params = readable_sql(
-        user,
-        "target_project.independent",
-        "target.annotator_id",
-        "target.project_id",
-        "target.document_id",
-    )
+    readable, readable_params = readable_sql(user, *relation_target_columns())
     with connection.cursor() as cursor:
         # psycopg's own timestamp loader, in C: the one Django installs (to name the
         # connection's time zone, UTC here too) parses each in Python, 2 µs a value.
@@ -282,6 +276,16 @@ READABLE = "/* readable */"
 
 
 @cache
+def relation_target_columns() -> tuple[str, str, str, str]:
+    """The columns readable_sql reads of a relation's target, under read_statement's
+    aliases (`target`, its project `target_project`)."""
+    annotator, project, document = (
+        f"target.{column(Claim, name)}" for name in ["annotator", "project", "document"]
+    )
+    return f"target_project.{column(Project, 'independent')}", annotator, project, document
+
+
+@cache
 def read_statement() -> str:
     """claims_as_read's SELECT, built once from the models and the serializers' fields:
     its rows name the claim's fields as ClaimSerializer does (a relation by its id),
@@ -291,15 +295,6 @@ def read_statement() -> str:
     rows (bench/README.md). Names come from the models; values are parameters.
     """
     quote = connection.ops.quote_name
-
-    def table(model: type[Model]) -> str:
-        return quote(model._meta.db_table)
-
-    def column(model: type[Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field)  # a column, not a reverse relation
-        return quote(str(field.column))
-
     claim_fields = [name for name in fields_of(ClaimSerializer) if name not in PARTS]
     selected = [
         f"c.{column(Claim, name)} AS {quote(name)}" for name in [*claim_fields, "annotator", "gold"]

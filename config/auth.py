@@ -6,6 +6,7 @@ ModelBackend reads her own and her groups' permissions in two queries; this read
 in one, a round trip less. And the username django-axes counts failed logins under.
 """
 
+from functools import cache
 from typing import Any
 
 from axes.conf import settings as axes_settings
@@ -16,6 +17,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Model
 from django.http import HttpRequest
+
+from config.sql import table
 
 
 class ModelBackend(backends.ModelBackend):
@@ -40,28 +43,29 @@ def permission_names(user: Any) -> set[str]:
     compiling the queryset was most of the Python an API request spent on its
     permissions (bench/README.md).
     """
-    quote = connection.ops.quote_name
-    permission, content_type = quote(Permission._meta.db_table), quote(ContentType._meta.db_table)
-    own = User.user_permissions.through._meta
-    grouped, membership = Group.permissions.through._meta, User.groups.through._meta
+    with connection.cursor() as cursor:
+        cursor.execute(permission_statement(user.is_superuser), {"user": user.pk})
+        return {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
+
+
+@cache
+def permission_statement(superuser: bool) -> str:
+    """permission_names' statement, built once: every permission for an admin."""
     held = (
         ""
-        if user.is_superuser
+        if superuser
         else (
-            f" WHERE permission.id IN (SELECT permission_id FROM {quote(own.db_table)}"  # noqa: S608
-            " WHERE user_id = %(user)s UNION ALL SELECT grouped.permission_id"
-            f" FROM {quote(grouped.db_table)} AS grouped JOIN {quote(membership.db_table)}"
-            " AS membership ON membership.group_id = grouped.group_id"
-            " WHERE membership.user_id = %(user)s)"
+            " WHERE permission.id IN (SELECT permission_id"  # noqa: S608 (names from the models)
+            f" FROM {table(User.user_permissions.through)} WHERE user_id = %(user)s"
+            f" UNION ALL SELECT grouped.permission_id FROM {table(Group.permissions.through)}"
+            f" AS grouped JOIN {table(User.groups.through)} AS membership"
+            " ON membership.group_id = grouped.group_id WHERE membership.user_id = %(user)s)"
         )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT app.app_label, permission.codename FROM {permission} AS permission"  # noqa: S608
-            f" JOIN {content_type} AS app ON app.id = permission.content_type_id{held}",
-            {"user": user.pk},
-        )
-        return {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
+    return (
+        f"SELECT app.app_label, permission.codename FROM {table(Permission)} AS permission"  # noqa: S608
+        f" JOIN {table(ContentType)} AS app ON app.id = permission.content_type_id{held}"
+    )
 
 
 # django-axes keeps failed logins by username in a column of 255 characters.
