@@ -56,6 +56,17 @@ PHRASES = [
 ]
 CLAIM_TYPES = ["target", "observation", "challenge", "recommendation", "commitment", "assessment"]
 STANCES = ["support", "oppose", "neutral", "mixed"]
+# A team's corpus, not one person's drafts: every path an export or a page takes is
+# taken (a reviewer to look up, a figure to join, several topics to sort, a note).
+ANNOTATORS = 12
+REVIEWERS = 3
+SPEAKERS = 200
+TOPICS = 20
+METRICS = 30
+TARGETS = 500
+# By a claim's id modulo 10: four in ten drafts, two submitted, three accepted, one
+# rejected (the last two reviewed, the rejection with its comment).
+STATUSES = ["draft"] * 4 + ["submitted"] * 2 + ["accepted"] * 3 + ["rejected"]
 
 
 def make_text(rng: random.Random, length: int) -> str:
@@ -100,7 +111,18 @@ def main() -> None:
             sys.exit("This database already has documents; generate into an empty one.")
 
     rng = random.Random(args.seed)  # noqa: S311 (reproducible data, not secrets)
-    annotator, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True})
+    annotators = [
+        User.objects.get_or_create(
+            username="bench" if n == 1 else f"bench-{n}", defaults={"is_staff": True}
+        )[0].pk
+        for n in range(1, ANNOTATORS + 1)
+    ]
+    reviewers = [
+        User.objects.get_or_create(username=f"bench-reviewer-{n}", defaults={"is_staff": True})[
+            0
+        ].pk
+        for n in range(1, REVIEWERS + 1)
+    ]
     reader, _ = User.objects.get_or_create(username="bench-reader")
     reader.groups.add(Group.objects.get(name=API_READER))
     started = time.monotonic()
@@ -108,13 +130,30 @@ def main() -> None:
     raw = connection.connection  # the psycopg connection under Django's
     with raw.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
-        speakers = list(range(1, 201))
+        speakers = list(range(1, SPEAKERS + 1))
         with cursor.copy("COPY claims_speaker (id, name, kind, description) FROM STDIN") as copy:
             for pk in speakers:
                 copy.write_row((pk, f"发言人{pk}", "person", ""))
         with cursor.copy("COPY claims_topic (id, name, description) FROM STDIN") as copy:
-            for pk in range(1, 21):
+            for pk in range(1, TOPICS + 1):
                 copy.write_row((pk, f"主题{pk}", ""))
+        with cursor.copy(
+            "COPY claims_metric (id, name, unit, description, status) FROM STDIN"
+        ) as copy:
+            for pk in range(1, METRICS + 1):
+                copy.write_row((pk, f"指标{pk}", "%", "", "confirmed"))
+        targets = {}  # id -> metric
+        columns = (
+            "id, number_text, comparator, change, value, unit, title, subject, scope, deadline,"
+            " baseline_period, status_override, status_override_reason, created_at, metric_id,"
+            " withdrawal_note, bound"
+        )
+        with cursor.copy(f"COPY claims_target ({columns}) FROM STDIN") as copy:
+            for pk in range(1, TARGETS + 1):
+                targets[pk] = rng.randint(1, METRICS)
+                figure = ("35%", "at_least", "level", 35, "%")
+                rest = ("", "", "2025-12-31", "", "", "", "now", targets[pk], "", "floor")
+                copy.write_row((pk, *figure, f"目标{pk}", *rest))
 
         texts = {}
         columns = (
@@ -155,8 +194,9 @@ def main() -> None:
         columns = (
             'id, document_id, start, "end", quote, annotator_id, status, review_comment, '
             "version, created_at, updated_at, claim_type, speaker_id, speaker_role, "
-            "attribution, stance, modality, note"
+            "attribution, stance, modality, note, reviewer_id, reviewed_at"
         )
+        figures: dict[str, list[tuple[object, ...]]] = {"target": [], "observation": []}
         # Each claim made at a time of its own, a second or so after the one before (as
         # annotators make them): the API converts each timestamp, once per value.
         made = datetime.now(UTC) - timedelta(seconds=2 * args.claims)
@@ -168,6 +208,16 @@ def main() -> None:
                 start = rng.randrange(0, len(text) - 40)
                 end = start + rng.randint(4, 40)
                 speaker = rng.choice(speakers) if pk % 3 else None
+                status = STATUSES[pk % 10]
+                reviewed = status in ("accepted", "rejected")
+                claim_type = rng.choice(CLAIM_TYPES)
+                metric = rng.randint(1, METRICS)
+                if claim_type == "target":
+                    target = rng.choice([None, rng.randint(1, TARGETS)])
+                    metric = targets[target] if target else metric
+                    figures["target"].append((pk, metric, target))
+                elif claim_type == "observation":
+                    figures["observation"].append((pk, metric))
                 copy.write_row(
                     (
                         pk,
@@ -175,25 +225,56 @@ def main() -> None:
                         start,
                         end,
                         text[start:end],
-                        annotator.pk,
-                        "draft",
-                        "",
-                        1,
+                        rng.choice(annotators),
+                        status,
+                        "引文不完整" if status == "rejected" else "",
+                        2 if reviewed else 1,
                         made,
-                        made,
-                        rng.choice(CLAIM_TYPES),
+                        made + timedelta(hours=1) if reviewed else made,
+                        claim_type,
                         speaker,
                         "主任" if speaker else "",
                         "direct" if speaker else "authorial",
                         rng.choice(STANCES),
                         "none",
-                        "",
+                        "据统计公报核对" if pk % 5 == 0 else "",
+                        rng.choice(reviewers) if reviewed else None,
+                        made + timedelta(hours=1) if reviewed else None,
                     )
                 )
+        columns = (
+            "claim_id, metric_id, target_id, number_text, comparator, change, value, unit,"
+            " subject, scope, deadline, bound"
+        )
+        with cursor.copy(f"COPY claims_targetstatement ({columns}) FROM STDIN") as copy:
+            for row in figures["target"]:
+                statement = ("35%", "at_least", "level", 35, "%", "", "", "2025-12-31", "floor")
+                copy.write_row((*row, *statement))
+        columns = (
+            "claim_id, metric_id, number_text, comparator, change, value, unit, subject, scope,"
+            " period_start, period_end"
+        )
+        with cursor.copy(f"COPY claims_observation ({columns}) FROM STDIN") as copy:
+            for row in figures["observation"]:
+                copy.write_row(
+                    (*row, "12.5%", "exact", "level", 12.5, "%", "", "", "2024-01-01", "2024-12-31")
+                )
+        # A third of the claims have topics, one to three each.
         with cursor.copy("COPY claims_claim_topics (claim_id, topic_id) FROM STDIN") as copy:
             for pk in range(1, args.claims + 1, 3):
-                copy.write_row((pk, rng.randint(1, 20)))
-        for table in ("annotations_document", "claims_claim", "claims_speaker", "claims_topic"):
+                for topic in rng.sample(range(1, TOPICS + 1), rng.choice([1, 1, 2, 3])):
+                    copy.write_row((pk, topic))
+        tables = [
+            "annotations_document",
+            "claims_claim",
+            "claims_speaker",
+            "claims_topic",
+            "claims_metric",
+            "claims_target",
+            "claims_targetstatement",
+            "claims_observation",
+        ]
+        for table in tables:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT max(id) FROM {table}))"
