@@ -7,10 +7,12 @@ cost of binding arrays or VALUES lists (it streams rows in the wire format).
 """
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from django.db import connection, models
+from psycopg import Copy
 
 from config.sql import column, table
 
@@ -37,29 +39,48 @@ def columns(obj: models.Model) -> dict[str, Any]:
     }
 
 
-def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
     """One COPY of `rows` (attname: value, the same columns in each) into the model's
-    table; nothing when there are none.
+    table; nothing when there are none."""
+    with streamed_insert(model) as write:
+        for row in rows:
+            write(row)
+
+
+@contextmanager
+def streamed_insert(model: type[models.Model]) -> Iterator[Callable[[Mapping[str, Any]], None]]:
+    """A function that writes a row (attname: value, the same columns in each) into the
+    model's table: one COPY, begun by the first row (whose keys name the columns) and
+    ended with the block. The rows are streamed as they are given, so the database
+    stores them while the caller makes the next ones. An exception out of the block
+    cancels the COPY (and the transaction must be rolled back).
 
     It runs on the driver's cursor, which Django does not log, so it is logged here, as
     a query: a test counting queries counts it. The database's refusals are raised as
     Django's errors (IntegrityError), as for any query.
     """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
-    names = ", ".join(column(model, f.name) for f in fields)
-    sql = f"COPY {table(model)} ({names}) FROM STDIN"
-    attnames = [f.attname for f in fields]
-    started = time.monotonic()
-    # Django's errors (IntegrityError ...) for the driver's, as its own cursor raises them.
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[name] for name in attnames])
-    if connection.queries_logged:
+    copy: Copy | None = None
+    names: list[str] = []
+    rows, sql, started = 0, "", 0.0
+    with ExitStack() as stack:
+
+        def write(row: Mapping[str, Any]) -> None:
+            nonlocal copy, names, rows, sql, started
+            if copy is None:
+                started = time.monotonic()
+                fields = [f for f in model._meta.concrete_fields if f.attname in row]
+                names = [f.attname for f in fields]
+                columns = ", ".join(column(model, f.name) for f in fields)
+                sql = f"COPY {table(model)} ({columns}) FROM STDIN"
+                # Django's errors (IntegrityError ...) for the driver's, as its own cursor
+                # raises them; entered first, so that it also sees the COPY's end.
+                stack.enter_context(connection.wrap_database_errors)
+                cursor = stack.enter_context(connection.cursor())
+                copy = stack.enter_context(cursor.cursor.copy(sql))
+            copy.write_row([row[name] for name in names])
+            rows += 1
+
+        yield write
+    if rows and connection.queries_logged:  # the time it was open, the caller's included
         duration = f"{time.monotonic() - started:.3f}"
-        connection.queries_log.append({"sql": f"{sql} ({len(rows)} rows)", "time": duration})
+        connection.queries_log.append({"sql": f"{sql} ({rows} rows)", "time": duration})

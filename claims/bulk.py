@@ -39,7 +39,7 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from annotations.bulk import columns, draw_ids, insert
+from annotations.bulk import columns, draw_ids, insert, streamed_insert
 from annotations.models import Document, ReviewStatus, span_errors
 from claims.api import (
     FIGURE_SERIALIZERS,
@@ -495,24 +495,8 @@ def quick_check(checker: Field[Any, Any, Any, Any]) -> Callable[[object], object
     return None
 
 
-def check_rows(rows: Sequence[object], user: User) -> list[NewClaim]:
-    """Every row checked, with the documents, speakers, topics, metrics and related claims
-    they name read in one query each. Raises BulkRejected with every bad row's errors."""
-    checker = RowChecker(user, Lookups.of(rows, user))
-    checked: list[NewClaim] = []
-    errors: list[dict[str, Any]] = []
-    for number, row in enumerate(rows):
-        try:
-            checked.append(checker.check(row))
-        except serializers.ValidationError as error:
-            errors.append({"row": number, "errors": flat_errors(error.detail)})
-    if errors:
-        raise BulkRejected(errors, len(rows))
-    return checked
-
-
 def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
-    """Check every row, then store them all, or none (BulkRejected names the bad rows).
+    """Check every row and store them all, or none (BulkRejected names the bad rows).
 
     `by` is the annotator of every claim and needs the right to add claims; the caller
     has checked that (the API's permission, the commands' --annotator). Statements, whatever
@@ -520,25 +504,42 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     related claims the rows name (none when no row names one), one drawing the ids, then
     one COPY per table written (claims, topic links, target statements, observations,
     relations). Returns the rows as stored, in order, with their ids.
+
+    Each claim is sent to the database as soon as it is checked: the COPY streams, so
+    PostgreSQL stores one claim (its indexes, its constraints) while the next is checked
+    here, on the other core. After the first bad row nothing more is sent, but every row
+    is still checked, so that all the bad ones are named; the transaction is then rolled
+    back.
     """
-    checked = check_rows(rows, by)
+    checker = RowChecker(by, Lookups.of(rows, by))
     now = timezone.now()
+    checked: list[NewClaim] = []
+    errors: list[dict[str, Any]] = []
     with transaction.atomic():
-        claim_ids, relation_ids = draw_ids(
-            (Claim, len(checked)), (ClaimRelation, sum(len(new.relations) for new in checked))
-        )
+        claim_ids, relation_ids = draw_ids((Claim, len(rows)), (ClaimRelation, listed(rows)))
+        with streamed_insert(Claim) as write:
+            for number, (row, claim_id) in enumerate(zip(rows, claim_ids, strict=True)):
+                try:
+                    new = checker.check(row)
+                except serializers.ValidationError as error:
+                    errors.append({"row": number, "errors": flat_errors(error.detail)})
+                    continue
+                if not errors:
+                    new.claim.update(id=claim_id, created_at=now, updated_at=now)
+                    write(new.claim)
+                    checked.append(new)
+            if errors:
+                raise BulkRejected(errors, len(rows))
         relation_id = iter(relation_ids)
-        for new, claim_id in zip(checked, claim_ids, strict=True):
-            new.claim.update(id=claim_id, created_at=now, updated_at=now)
+        for new in checked:
             if new.figure is not None:
-                new.figure.claim_id = claim_id
+                new.figure.claim_id = new.claim["id"]
             for relation in new.relations:
                 relation.pk, relation.source_id, relation.created_at = (
                     next(relation_id),
-                    claim_id,
+                    new.claim["id"],
                     now,
                 )
-        insert(Claim, [new.claim for new in checked])
         insert(
             Claim.topics.through,
             [
@@ -552,6 +553,16 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
         insert(ClaimRelation, [columns(r) for new in checked for r in new.relations])
         start_assignments(checked, by)
     return checked
+
+
+def listed(rows: Sequence[object]) -> int:
+    """How many relations the rows list: a valid row has one per item, and the ids for
+    them are drawn with the claims', before any row is checked."""
+    return sum(
+        len(relations)
+        for row in rows
+        if isinstance(row, dict) and isinstance(relations := row.get("relations"), list)
+    )
 
 
 def start_assignments(checked: Sequence[NewClaim], annotator: User) -> None:

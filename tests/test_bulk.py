@@ -8,13 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from annotations.bulk import columns, insert
 from annotations.models import Document
-from claims.bulk import BulkRejected, create_claims
+from claims.bulk import BulkRejected, RowChecker, create_claims
 from claims.models import (
     Claim,
     ClaimRelation,
@@ -99,6 +100,28 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(
     assert TargetStatement.objects.filter(claim_id__in=ids).count() == len(range(1, count, 3))
     assert Observation.objects.filter(claim_id__in=ids).count() == len(range(2, count, 3))
     assert ClaimRelation.objects.filter(source_id__in=ids).count() == len(range(2, count, 3))
+
+
+def test_each_claim_is_sent_to_the_database_as_soon_as_it_is_checked(
+    annotator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claims' COPY streams: PostgreSQL stores one claim while the next is checked,
+    rather than waiting for every row to be checked first."""
+    events: list[str] = []
+    check, write_row = RowChecker.check, psycopg.Copy.write_row
+
+    def checked(checker: RowChecker, row: object) -> Any:
+        events.append("check")
+        return check(checker, row)
+
+    def written(copy: psycopg.Copy, row: Any) -> None:
+        events.append("write")
+        write_row(copy, row)
+
+    monkeypatch.setattr(RowChecker, "check", checked)
+    monkeypatch.setattr(psycopg.Copy, "write_row", written)
+    create_claims(rows(3), by=annotator)
+    assert events[:6] == ["check", "write"] * 3
 
 
 def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
