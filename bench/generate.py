@@ -199,7 +199,8 @@ def main() -> None:
         figures: dict[str, list[tuple[object, ...]]] = {"target": [], "observation": []}
         # Each claim made at a time of its own, a second or so after the one before (as
         # annotators make them): the API converts each timestamp, once per value.
-        made = datetime.now(UTC) - timedelta(seconds=2 * args.claims)
+        now = datetime.now(UTC)
+        made = now - timedelta(seconds=2 * args.claims)
         with cursor.copy(f"COPY claims_claim ({columns}) FROM STDIN") as copy:
             for pk in range(1, args.claims + 1):
                 made += timedelta(seconds=1, microseconds=rng.randrange(1_000_000))
@@ -210,6 +211,7 @@ def main() -> None:
                 speaker = rng.choice(speakers) if pk % 3 else None
                 status = STATUSES[pk % 10]
                 reviewed = status in ("accepted", "rejected")
+                review = min(made + timedelta(hours=1), now)  # never in the future
                 claim_type = rng.choice(CLAIM_TYPES)
                 metric = rng.randint(1, METRICS)
                 if claim_type == "target":
@@ -230,7 +232,7 @@ def main() -> None:
                         "引文不完整" if status == "rejected" else "",
                         2 if reviewed else 1,
                         made,
-                        made + timedelta(hours=1) if reviewed else made,
+                        review if reviewed else made,
                         claim_type,
                         speaker,
                         "主任" if speaker else "",
@@ -239,7 +241,7 @@ def main() -> None:
                         "none",
                         "据统计公报核对" if pk % 5 == 0 else "",
                         rng.choice(reviewers) if reviewed else None,
-                        made + timedelta(hours=1) if reviewed else None,
+                        review if reviewed else None,
                     )
                 )
         columns = (

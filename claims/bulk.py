@@ -123,13 +123,17 @@ class Lookups:
     projects: dict[int, Project]
     default_project: Project
     project_documents: set[tuple[int, int]]
+    # Whether she may write review comments; asked only when a row has one.
+    reviewer: bool = False
 
     @classmethod
     def of(cls, rows: Sequence[object], user: User) -> "Lookups":
         wanted: dict[str, set[int]] = defaultdict(set)
+        commented = False
         for row in rows:
             if not isinstance(row, dict):
                 continue
+            commented = commented or bool(row.get("review_comment"))
             wanted["projects"].update(_pks([row.get("project")]))
             wanted["documents"].update(_pks([row.get("document")]))
             wanted["speakers"].update(_pks([row.get("speaker")]))
@@ -170,7 +174,8 @@ class Lookups:
             documents=_by_pk(Document.objects.only("id", "text"), wanted["documents"]),
             speakers=_by_pk(Speaker.objects.only("id", "name"), wanted["speakers"]),
             topics=_by_pk(Topic.objects.only("id", "name"), wanted["topics"]),
-            metrics=_by_pk(Metric.objects.all(), wanted["metrics"]),
+            # With the proposer, whom a refusal names (check_metric_usable).
+            metrics=_by_pk(Metric.objects.select_related("proposed_by"), wanted["metrics"]),
             # Only claims she may read (ReadableClaimField): any other does not exist.
             related=_by_pk(
                 Claim.objects.visible_to(user)
@@ -178,6 +183,7 @@ class Lookups:
                 .only("id", "claim_type", "target_statement__metric"),
                 wanted["related"],
             ),
+            reviewer=commented and is_reviewer(user),
         )
 
 
@@ -379,7 +385,7 @@ class RowChecker:
             raise serializers.ValidationError(
                 {"status": [_("A new claim is a draft or submitted; reviewers then decide.")]}
             )
-        if claim["review_comment"] and not is_reviewer(self.user):
+        if claim["review_comment"] and not self.lookups.reviewer:
             raise exceptions.PermissionDenied(_("Only reviewers write review comments."))
         errors = span_errors(text, claim["start"], claim["end"], claim["quote"])
         errors = errors or speaker_errors(claim["speaker_id"], claim["attribution"])
@@ -505,11 +511,13 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     one COPY per table written (claims, topic links, target statements, observations,
     relations). Returns the rows as stored, in order, with their ids.
 
-    Each claim is sent to the database as soon as it is checked: the COPY streams, so
-    PostgreSQL stores one claim (its indexes, its constraints) while the next is checked
-    here, on the other core. After the first bad row nothing more is sent, but every row
-    is still checked, so that all the bad ones are named; the transaction is then rolled
-    back.
+    Each claim is written into the COPY as soon as it is checked, and psycopg sends what
+    is written every 32 KiB (about a hundred claims): PostgreSQL stores those (their
+    indexes, their constraints) while the next are checked here, on the other core.
+    After the first bad row nothing more is written, but every row is still checked, so
+    that all the bad ones are named; the transaction is then rolled back (the ids drawn
+    for the batch are left unused). Nothing in a row's check may query the database
+    while the COPY is open: whatever it needs comes with the lookups.
     """
     checker = RowChecker(by, Lookups.of(rows, by))
     now = timezone.now()

@@ -12,8 +12,9 @@ import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import PermissionDenied
 
-from annotations.bulk import columns, insert
+from annotations.bulk import columns, insert, streamed_insert
 from annotations.models import Document
 from claims.bulk import BulkRejected, RowChecker, create_claims
 from claims.models import (
@@ -102,11 +103,13 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(
     assert ClaimRelation.objects.filter(source_id__in=ids).count() == len(range(2, count, 3))
 
 
-def test_each_claim_is_sent_to_the_database_as_soon_as_it_is_checked(
+def test_each_claim_is_written_into_the_copy_as_it_is_checked(
     annotator: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The claims' COPY streams: PostgreSQL stores one claim while the next is checked,
-    rather than waiting for every row to be checked first."""
+    """The claims' COPY is open while the rows are checked: each claim is written into
+    it as soon as it is checked, not after every row has been (psycopg sends what is
+    written about every 32 KiB, so PostgreSQL stores some claims while the next are
+    checked)."""
     events: list[str] = []
     check, write_row = RowChecker.check, psycopg.Copy.write_row
 
@@ -122,6 +125,53 @@ def test_each_claim_is_sent_to_the_database_as_soon_as_it_is_checked(
     monkeypatch.setattr(psycopg.Copy, "write_row", written)
     create_claims(rows(3), by=annotator)
     assert events[:6] == ["check", "write"] * 3
+
+
+def test_whether_she_may_comment_is_known_before_the_copy_opens(annotator: User) -> None:
+    """A review comment on a row after good ones: a reviewer's rows are stored, an
+    annotator's refused, each without a query while the claims' COPY is open (which
+    would wait on the connection forever)."""
+    batch = rows(2)
+    batch[1]["review_comment"] = "引文需核对"
+    with pytest.raises(PermissionDenied):
+        create_claims(batch, by=annotator)
+    reviewer = User.objects.get(username="reviewer")
+    assert [new.claim["review_comment"] for new in create_claims(batch, by=reviewer)] == [
+        "",
+        "引文需核对",
+    ]
+
+
+def test_a_metric_proposed_by_someone_else_is_named_without_a_query(
+    annotator: User, django_user_model: type[User]
+) -> None:
+    """The refusal names the metric's proposer: read with the metrics, not while the
+    claims' COPY is open."""
+    someone = django_user_model.objects.create_user("someone")
+    proposed = Metric.objects.create(
+        name="别人提出的指标", unit="%", status="proposed", proposed_by=someone
+    )
+    batch = rows(3)
+    batch[2]["figure"]["metric"] = proposed.pk
+    del batch[2]["relations"]
+    with pytest.raises(BulkRejected) as rejected:
+        create_claims(batch, by=annotator)
+    (error,) = rejected.value.errors
+    assert error["row"] == 2
+    assert "someone" in error["errors"]["figure.metric"][0]
+
+
+def test_a_query_while_a_copy_is_open_fails_at_once(annotator: User) -> None:
+    """Rather than wait forever on the connection the COPY holds."""
+    claim = Claim.objects.values_list("pk", flat=True)[0]
+
+    def query_during_a_copy() -> None:
+        with transaction.atomic(), streamed_insert(Claim.topics.through) as write:
+            write({"claim_id": claim, "topic_id": 1})
+            Topic.objects.count()
+
+    with pytest.raises(RuntimeError, match="was run while 'COPY"):
+        query_during_a_copy()
 
 
 def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
