@@ -133,7 +133,8 @@ class Lookups:
         for row in rows:
             if not isinstance(row, dict):
                 continue
-            commented = commented or bool(row.get("review_comment"))
+            # Anything but absent or empty may be a comment once checked (0 becomes "0").
+            commented = commented or row.get("review_comment") not in (None, "")
             wanted["projects"].update(_pks([row.get("project")]))
             wanted["documents"].update(_pks([row.get("document")]))
             wanted["speakers"].update(_pks([row.get("speaker")]))
@@ -507,7 +508,8 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     `by` is the annotator of every claim and needs the right to add claims; the caller
     has checked that (the API's permission, the commands' --annotator). Statements, whatever
     the number of rows: one lookup each for the documents, speakers, topics, metrics and
-    related claims the rows name (none when no row names one), one drawing the ids, then
+    related claims the rows name (none when no row names one; and whether she may write
+    review comments, when a row has one), one drawing the ids, then
     one COPY per table written (claims, topic links, target statements, observations,
     relations). Returns the rows as stored, in order, with their ids.
 

@@ -4,6 +4,9 @@ On the demo corpus, so that rows refer to documents, speakers, topics, metrics a
 that already have several of each."""
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -133,13 +136,17 @@ def test_whether_she_may_comment_is_known_before_the_copy_opens(annotator: User)
     would wait on the connection forever)."""
     batch = rows(2)
     batch[1]["review_comment"] = "引文需核对"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied), fails_within(30):
         create_claims(batch, by=annotator)
     reviewer = User.objects.get(username="reviewer")
-    assert [new.claim["review_comment"] for new in create_claims(batch, by=reviewer)] == [
-        "",
-        "引文需核对",
-    ]
+    with fails_within(30):
+        stored = create_claims(batch, by=reviewer)
+    assert [new.claim["review_comment"] for new in stored] == ["", "引文需核对"]
+    # A comment once checked ("0"), though falsy as sent, is asked about too.
+    (row,) = rows(1)
+    reviewer = User.objects.get(username="reviewer")  # not the one that has her answer
+    (stored_row,) = create_claims([row | {"review_comment": 0}], by=reviewer)
+    assert stored_row.claim["review_comment"] == "0"
 
 
 def test_a_metric_proposed_by_someone_else_is_named_without_a_query(
@@ -154,7 +161,7 @@ def test_a_metric_proposed_by_someone_else_is_named_without_a_query(
     batch = rows(3)
     batch[2]["figure"]["metric"] = proposed.pk
     del batch[2]["relations"]
-    with pytest.raises(BulkRejected) as rejected:
+    with pytest.raises(BulkRejected) as rejected, fails_within(30):
         create_claims(batch, by=annotator)
     (error,) = rejected.value.errors
     assert error["row"] == 2
@@ -170,8 +177,24 @@ def test_a_query_while_a_copy_is_open_fails_at_once(annotator: User) -> None:
             write({"claim_id": claim, "topic_id": 1})
             Topic.objects.count()
 
-    with pytest.raises(RuntimeError, match="was run while 'COPY"):
+    with pytest.raises(RuntimeError, match="was run while 'COPY"), fails_within(30):
         query_during_a_copy()
+
+
+@contextmanager
+def fails_within(seconds: int) -> Iterator[None]:
+    """A test that would wait forever (a query on the connection a COPY holds) fails."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_the_answer_is_the_claims_as_the_api_reads_them(annotator):
