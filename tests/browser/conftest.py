@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM
@@ -25,6 +26,12 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
+        # While Playwright's loop runs in this thread, Django keeps the thread's
+        # connections apart from those it had before (asgiref's Local: a running event
+        # loop means context-local storage). Every test after the first browser test
+        # used that other connection; once the loop stops, it can no longer be reached,
+        # and was left open to the end of the run. Closed here, while it still can be.
+        connections.close_all()
 
 
 @pytest.fixture
