@@ -17,8 +17,9 @@ names: the request's user, or the command.
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -106,6 +107,18 @@ class NewClaim:
     figure: TargetStatement | Observation | None = None
     relations: list[ClaimRelation] = field(default_factory=list)
     project: Project | None = None
+
+    def stored_as(self, claim_id: int, relation_ids: Iterator[int], now: datetime) -> None:
+        """The claim's id and times, its figure's claim, its relations' ids and times."""
+        self.claim.update(id=claim_id, created_at=now, updated_at=now)
+        if self.figure is not None:
+            self.figure.claim_id = claim_id
+        for relation in self.relations:
+            relation.pk, relation.source_id, relation.created_at = (
+                next(relation_ids),
+                claim_id,
+                now,
+            )
 
 
 @dataclass
@@ -526,7 +539,10 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     checked: list[NewClaim] = []
     errors: list[dict[str, Any]] = []
     with transaction.atomic():
-        claim_ids, relation_ids = draw_ids((Claim, len(rows)), (ClaimRelation, listed(rows)))
+        claim_ids, relation_ids = draw_ids(
+            (Claim, len(rows)), (ClaimRelation, relations_listed(rows))
+        )
+        relation_id = iter(relation_ids)
         with streamed_insert(Claim) as write:
             for number, (row, claim_id) in enumerate(zip(rows, claim_ids, strict=True)):
                 try:
@@ -535,21 +551,11 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
                     errors.append({"row": number, "errors": flat_errors(error.detail)})
                     continue
                 if not errors:
-                    new.claim.update(id=claim_id, created_at=now, updated_at=now)
+                    new.stored_as(claim_id, relation_id, now)
                     write(new.claim)
                     checked.append(new)
             if errors:
                 raise BulkRejected(errors, len(rows))
-        relation_id = iter(relation_ids)
-        for new in checked:
-            if new.figure is not None:
-                new.figure.claim_id = new.claim["id"]
-            for relation in new.relations:
-                relation.pk, relation.source_id, relation.created_at = (
-                    next(relation_id),
-                    new.claim["id"],
-                    now,
-                )
         insert(
             Claim.topics.through,
             [
@@ -565,7 +571,7 @@ def create_claims(rows: Sequence[object], *, by: User) -> list[NewClaim]:
     return checked
 
 
-def listed(rows: Sequence[object]) -> int:
+def relations_listed(rows: Sequence[object]) -> int:
     """How many relations the rows list: a valid row has one per item, and the ids for
     them are drawn with the claims', before any row is checked."""
     return sum(
