@@ -409,6 +409,34 @@ class ReadableBy(models.Expression):
         return readable_sql(self.user, independent, annotator, project, document)
 
 
+# A claim whose type changes keeps no figure of its old type: checked at commit, for
+# a write path changes the type first and replaces the figure after (Claim.put_figure).
+# A row trigger, fired by a change of type only (never by an import's inserts). The
+# figures' side: figure_claim_type_triggers.
+CLAIM_FIGURE_TYPE = pgtrigger.Trigger(
+    name="claim_figure_matches_type",
+    level=pgtrigger.Row,
+    when=pgtrigger.After,
+    operation=pgtrigger.UpdateOf("claim_type"),  # type: ignore[no-untyped-call]
+    timing=pgtrigger.Deferred,
+    condition=pgtrigger.AnyChange("claim_type"),
+    func=f"""
+        SELECT c.id, c.claim_type INTO bad FROM claims_claim c
+        WHERE c.id = NEW.id AND (
+            (c.claim_type <> '{ClaimType.TARGET.value}'
+             AND EXISTS (SELECT 1 FROM claims_targetstatement WHERE claim_id = c.id))
+            OR (c.claim_type <> '{ClaimType.OBSERVATION.value}'
+                AND EXISTS (SELECT 1 FROM claims_observation WHERE claim_id = c.id)));
+        IF FOUND THEN
+            RAISE EXCEPTION 'claim % is of type % and still has a figure of another type',
+                bad.id, bad.claim_type USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    """,  # noqa: S608 (the claim types' constants)
+    declare=[("bad", "record")],
+)
+
+
 class ClaimQuerySet(models.QuerySet["Claim"]):
     def visible_to(self, user: User | AnonymousUser) -> "ClaimQuerySet":
         """The claims `user` may read: every read path of claims goes through here
@@ -517,6 +545,7 @@ class Claim(AnchoredSpan):
             models.Index(fields=["document", "claim_type"]),
             models.Index(fields=["claim_type", "status"]),
         ]
+        triggers = [CLAIM_FIGURE_TYPE]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 40 else self.quote[:39] + "…"
@@ -1429,6 +1458,25 @@ def per_statement(name: str, check: str) -> list[pgtrigger.Trigger]:
     ]
 
 
+def figure_claim_type_triggers(name: str, claim_type: str) -> list[pgtrigger.Trigger]:
+    """clean()'s rule that only a `claim_type` claim has this figure, in the database, as
+    a figure is written. A claim whose type changes is held to it by CLAIM_FIGURE_TYPE.
+    So a claim has at most one figure (the exports join them as one)."""
+    return per_statement(
+        name,
+        f"""
+        SELECT w.claim_id, c.claim_type INTO bad
+        FROM written w JOIN claims_claim c ON c.id = w.claim_id
+        WHERE c.claim_type <> '{claim_type}'
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'claim % is of type %: this figure is a claim of type {claim_type}''s',
+                bad.claim_id, bad.claim_type USING ERRCODE = 'check_violation';
+        END IF;
+        """,  # noqa: S608 (a claim type's constant)
+    )
+
+
 def proposed_metric_triggers(name: str) -> list[pgtrigger.Trigger]:
     """check_metric_usable in the database, for a figure table (claim_id, metric_id)."""
     return per_statement(
@@ -1479,7 +1527,10 @@ class TargetStatement(BoundedFigure):
     class Meta(BoundedFigure.Meta):
         verbose_name = _("target statement")
         verbose_name_plural = _("target statements")
-        triggers = proposed_metric_triggers("target_statement_metric_usable")
+        triggers = [
+            *proposed_metric_triggers("target_statement_metric_usable"),
+            *figure_claim_type_triggers("target_statement_claim_type", ClaimType.TARGET.value),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number_text} ({self.claim.document})"
@@ -1562,6 +1613,7 @@ class Observation(StatedFigure):
         ]
         triggers = [
             *proposed_metric_triggers("observation_metric_usable"),
+            *figure_claim_type_triggers("observation_claim_type", ClaimType.OBSERVATION.value),
             *per_statement(
                 "observation_unit_is_metric_unit",
                 """

@@ -169,48 +169,34 @@ def test_every_format_writes_timestamps_in_utc_iso_8601_whatever_the_session(rea
     assert "2024-03-06" in text  # published_on
 
 
-def test_figures_come_from_the_target_statement_or_else_the_observation(reader, corpus):
-    """A claim may have both (one to one each): the target statement's fields win,
-    the observation adds its period; a claim with neither has nulls."""
+def test_figures_come_from_the_target_statement_or_the_observation(reader, corpus):
+    """A target-type claim's figure is its target statement, with its deadline; an
+    observation-type claim's its observation, with its period; a claim with neither
+    has nulls (empty cells in CSV)."""
     metric = Metric.objects.get(name="收入占比")
     observed = Claim.objects.get(quote="𠀁😀")
-    target = Claim.objects.get(quote="数据成为新生产要素")
-    for claim, number_text in [(observed, "4.5%"), (target, "30%")]:
-        Observation.objects.create(
-            claim=claim,
-            number_text=number_text,
-            value=Decimal(number_text[:-1]),
-            unit="%",
-            metric=metric,
-            period_start=datetime.date(2023, 1, 1),
-            period_end=datetime.date(2023, 12, 31),
-        )
+    Claim.objects.filter(pk=observed.pk).update(claim_type="observation")
+    Observation.objects.create(
+        claim=observed,
+        number_text="4.5%",
+        value=Decimal("4.5"),
+        unit="%",
+        metric=metric,
+        period_start=datetime.date(2023, 1, 1),
+        period_end=datetime.date(2023, 12, 31),
+    )
     api = api_as(reader)
     records = {r["quote"]: r for r in api.get("/api/v1/claims/export.json").json()}
     rows = {r["quote"]: r for r in read_csv(api.get("/api/v1/claims/export.csv"))}
     figure = ["figure_number_text", "figure_value", "metric_name", "deadline", "period_end"]
-    assert [records["𠀁😀"][name] for name in figure] == [
-        "4.5%",
-        "4.500000",
-        "收入占比",
-        None,
-        "2023-12-31",
-    ]
-    assert [records["数据成为新生产要素"][name] for name in figure] == [
-        "35%",
-        "35.000000",
-        "收入占比",
-        "2025-12-31",
-        "2023-12-31",
-    ]
-    assert [rows["数据成为新生产要素"][name] for name in figure] == [
-        "35%",
-        "35.000000",
-        "收入占比",
-        "2025-12-31",
-        "2023-12-31",
-    ]
+    observation = ["4.5%", "4.500000", "收入占比", None, "2023-12-31"]
+    target = ["35%", "35.000000", "收入占比", "2025-12-31", None]
+    assert [records["𠀁😀"][name] for name in figure] == observation
+    assert [records["数据成为新生产要素"][name] for name in figure] == target
+    assert [rows["𠀁😀"][name] for name in figure] == [v or "" for v in observation]
+    assert [rows["数据成为新生产要素"][name] for name in figure] == [v or "" for v in target]
     assert {records["-2+3"][name] for name in figure} == {None}
+    assert {rows["'-2+3"][name] for name in figure} == {""}
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "jsonld"])

@@ -10,10 +10,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from annotations.models import Document
-from claims.models import Claim, Metric, MetricStatus, Observation
+from claims.models import Claim, Metric, MetricStatus, Observation, TargetStatement
 from claims.roles import API_READER
 from tests.api_support import api_as
-from tests.conftest import SOE_TARGET, make_claim, make_user
+from tests.conftest import SOE_TARGET, checked_now, make_claim, make_user
 
 GDP = "2024年国内生产总值达到134.9万亿元，增长5%"
 PARSE = "/api/v1/figures/parse/"
@@ -219,6 +219,39 @@ def test_the_database_refuses_an_observation_in_another_unit(alice, report, gdp,
         Metric.objects.filter(pk=growth.pk).update(unit="pp")
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE claims_observation SET unit = '％' WHERE id = %s", [observation.pk])
+
+
+def test_the_database_refuses_a_figure_of_another_claim_type(alice, report, growth):
+    """Only an observation-type claim reports an observation and only a target-type claim
+    states a target, as clean() says; so a claim has at most one figure."""
+    assessment = make_claim(report, GDP, alice)
+    with pytest.raises(IntegrityError, match="is of type assessment"), transaction.atomic():
+        observed(assessment, growth)
+    with pytest.raises(IntegrityError, match="is of type assessment"), transaction.atomic():
+        TargetStatement.objects.create(claim=assessment, number_text="35%", value=35)
+    figure = observed(make_claim(report, GDP, alice, claim_type="observation"), growth)
+    with pytest.raises(IntegrityError, match="is of type assessment"), transaction.atomic():
+        Observation.objects.filter(pk=figure.pk).update(claim=assessment)
+
+
+def retyped(claim_id: int, claim_type: str) -> None:
+    """Change a claim's type past every check but the database's, to its commit."""
+    with transaction.atomic():
+        Claim.objects.filter(pk=claim_id).update(claim_type=claim_type)
+        checked_now()
+
+
+def test_the_database_refuses_a_change_of_type_that_keeps_the_figure(alice, report, growth):
+    figure = observed(make_claim(report, GDP, alice, claim_type="observation"), growth)
+    for claim_type in ("target", "assessment"):
+        with pytest.raises(IntegrityError, match="still has a figure"):
+            retyped(figure.claim_id, claim_type)
+    # Checked at commit: the type may change first and the figure go after it.
+    with transaction.atomic():
+        Claim.objects.filter(pk=figure.claim_id).update(claim_type="assessment")
+        Observation.objects.filter(pk=figure.pk).delete()
+        checked_now()
+    assert Claim.objects.get(pk=figure.claim_id).claim_type == "assessment"
 
 
 # ---------------------------------------------------------------------- proposed metrics
