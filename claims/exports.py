@@ -43,7 +43,16 @@ from django.db.models import QuerySet
 from psycopg import sql as psycopg_sql
 
 from annotations.models import Document
-from claims.models import Claim, Metric, Observation, Speaker, Target, TargetStatement, Topic
+from claims.models import (
+    FIGURE_MODELS,
+    Claim,
+    Metric,
+    Observation,
+    Speaker,
+    Target,
+    TargetStatement,
+    Topic,
+)
 from claims.network_formats import FORMULA_START
 from config.sql import table
 
@@ -100,14 +109,11 @@ def _column(name: str, source: str, field_name: str) -> Column:
     return Column(name, source, f'{source}."{field.column}"', field)
 
 
-def _figure(name: str, field_name: str) -> Column:
-    """A figure field from the claim's target statement or else its observation."""
-    return Column(
-        name,
-        FIGURES,
-        f'coalesce(ts."{field_name}", o."{field_name}")',
-        _field(TargetStatement, field_name),
-    )
+def _figure(name: str, model: type[models.Model], field_name: str) -> Column:
+    """A field of the claim's figure (its target statement or its observation), read
+    from `model`, which has it."""
+    field = _field(model, field_name)
+    return Column(name, FIGURES, f'fig."{field.column}"', field)
 
 
 # The columns in the documented order.
@@ -147,21 +153,27 @@ EXPORT_COLUMNS: list[Column] = [
     _column("version", CLAIMS, "version"),
     _column("created_at", CLAIMS, "created_at"),
     _column("updated_at", CLAIMS, "updated_at"),
-    _figure("figure_number_text", "number_text"),
-    _figure("figure_comparator", "comparator"),
-    _figure("figure_change", "change"),
-    _figure("figure_value", "value"),
-    _figure("figure_value_high", "value_high"),
-    _figure("figure_unit", "unit"),
-    _figure("figure_subject", "subject"),
-    _figure("figure_scope", "scope"),
-    _figure("metric_id", "metric_id"),
-    Column("metric_name", FIGURES, "coalesce(tm.name, om.name)", _field(Metric, "name")),
-    Column("target_id", FIGURES, "ts.target_id", _field(TargetStatement, "target")),
+    _figure("figure_number_text", TargetStatement, "number_text"),
+    _figure("figure_comparator", TargetStatement, "comparator"),
+    _figure("figure_change", TargetStatement, "change"),
+    _figure("figure_value", TargetStatement, "value"),
+    _figure("figure_value_high", TargetStatement, "value_high"),
+    _figure("figure_unit", TargetStatement, "unit"),
+    _figure("figure_subject", TargetStatement, "subject"),
+    _figure("figure_scope", TargetStatement, "scope"),
+    _figure("metric_id", TargetStatement, "metric"),
+    Column("metric_name", FIGURES, "metric.name", _field(Metric, "name")),
+    _figure("target_id", TargetStatement, "target"),
     Column("target_title", FIGURES, "target.title", _field(Target, "title")),
-    Column("deadline", FIGURES, "ts.deadline", _field(TargetStatement, "deadline")),
-    Column("period_start", FIGURES, "o.period_start", _field(Observation, "period_start")),
-    Column("period_end", FIGURES, "o.period_end", _field(Observation, "period_end")),
+    _figure("deadline", TargetStatement, "deadline"),
+    _figure("period_start", Observation, "period_start"),
+    _figure("period_end", Observation, "period_end"),
+]
+# The figure fields the export reads, each from whichever figure model has it.
+FIGURE_FIELDS = [
+    column.field
+    for column in EXPORT_COLUMNS
+    if column.source == FIGURES and column.field.model in FIGURE_MODELS.values()
 ]
 COLUMN_NAMES = [column.name for column in EXPORT_COLUMNS]
 # The claim columns the export reads: its own, and the keys of its dimensions.
@@ -339,6 +351,26 @@ def _dimension_join(alias: str, selected: list[str], joined: str = "") -> str:
     )
 
 
+def _figures() -> str:
+    """Every figure as one row shape: the target statements and the observations, each
+    with nulls for the fields only the other has. A claim has one figure at most, of
+    its type (the database holds it: figure_claim_type_triggers), so no claim comes
+    twice and none has to be matched across the two."""
+    branches = []
+    for model in FIGURE_MODELS.values():
+        own = {field.column for field in model._meta.concrete_fields}
+        columns = [
+            f'"{field.column}"'
+            if field.column in own
+            else f'NULL::{field.db_type(connection)} AS "{field.column}"'
+            for field in FIGURE_FIELDS
+        ]
+        branches.append(
+            f"SELECT claim_id, {', '.join(columns)} FROM {table(model)}"  # noqa: S608
+        )
+    return " UNION ALL ".join(branches)
+
+
 def _by_claim_join(alias: str, selected: list[str]) -> str:
     """Topics (grouped) or figures, one row per claim, merged by claim id.
 
@@ -361,19 +393,11 @@ def _by_claim_join(alias: str, selected: list[str]) -> str:
             f" FROM ({sorted_topics}) AS topic GROUP BY topic.claim_id"
         )
     else:
-        metric = table(Metric)
-        # A claim has at most one target statement and one observation (one to
-        # one); the full join keeps the target statement's figure first.
         source = (
-            "SELECT coalesce(ts.claim_id, o.claim_id) AS claim_id,"  # noqa: S608
-            f" {', '.join(selected)} FROM {table(TargetStatement)} AS ts"
-            f" FULL JOIN {table(Observation)} AS o ON o.claim_id = ts.claim_id"
-            f" LEFT JOIN {metric} AS tm ON tm.id = ts.metric_id"
-            f" LEFT JOIN {metric} AS om ON om.id = o.metric_id"
-            f" LEFT JOIN {table(Target)} AS target ON target.id = ts.target_id"
-            # In claim order, under a plain column: merged with the claims as they
-            # come, where a key of coalesce() could only be matched row by row.
-            " ORDER BY 1"
+            f"SELECT fig.claim_id, {', '.join(selected)} FROM ({_figures()}) AS fig"  # noqa: S608
+            f" LEFT JOIN {table(Metric)} AS metric ON metric.id = fig.metric_id"
+            f" LEFT JOIN {table(Target)} AS target ON target.id = fig.target_id"
+            " ORDER BY fig.claim_id"
         )
     return f"LEFT JOIN ({source}) AS {alias} ON {alias}.claim_id = c.id"
 
