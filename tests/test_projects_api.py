@@ -162,6 +162,27 @@ def test_the_database_refuses_a_claim_or_an_assignment_of_a_non_member(team):
         Assignment.objects.create(project=project, document=doc, annotator=team["olga"])
 
 
+def test_a_member_who_leaves_keeps_her_claims_and_they_are_still_reviewed(team):
+    """Her claims stay hers (her work, and its history); the rule that a claim is made
+    by a member holds when a claim is made or given to someone, not at every save."""
+    project, doc = team["project"], team["documents"][0]
+    body = claim_body(doc, project, status="submitted")
+    made = api_as(team["ann1"]).post("/api/v1/claims/", json=body)
+    assert made.status_code == 201, made.text
+    left = api_as(team["mia"]).delete(f"/api/v1/projects/{project.pk}/members/?user=ann1")
+    assert left.status_code == 204, left.text
+    accepted = api_as(team["mia"]).patch(
+        f"/api/v1/claims/{made.json()['id']}/",
+        json={"status": "accepted"},
+        headers={"If-Match": '"1"'},
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["annotator"], accepted.json()["status"]) == ("ann1", "accepted")
+    # Given to someone, though, a claim is still given to a member only.
+    with pytest.raises(IntegrityError, match="not a member"), transaction.atomic():
+        Claim.objects.filter(pk=made.json()["id"]).update(annotator=team["olga"])
+
+
 def test_a_manager_assigns_by_hand_with_errors_named_by_field(team):
     project, doc = team["project"], team["documents"][0]
     url = f"/api/v1/projects/{project.pk}/assignments/"
