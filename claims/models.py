@@ -437,6 +437,27 @@ CLAIM_FIGURE_TYPE = pgtrigger.Trigger(
 )
 
 
+# A gold claim and the annotators' claims it was made from are of one document (the
+# links' own trigger, migration 0014, checks it as they are made): neither moves to
+# another, or the sources would look untaken in their document's curation and be
+# curated again. Fired by a change of document or project only.
+CURATION_LINKS_STAY = pgtrigger.Trigger(
+    name="claim_curation_links_stay",
+    level=pgtrigger.Row,
+    when=pgtrigger.Before,
+    operation=pgtrigger.UpdateOf("document_id", "project_id"),  # type: ignore[no-untyped-call]
+    condition=pgtrigger.AnyChange("document", "project"),
+    func="""
+        IF EXISTS (SELECT 1 FROM claims_claim_curated_from
+                   WHERE from_claim_id = NEW.id OR to_claim_id = NEW.id) THEN
+            RAISE EXCEPTION 'claim % is linked by curation to claims of document %: it stays there',
+                NEW.id, OLD.document_id USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
 class ClaimQuerySet(models.QuerySet["Claim"]):
     def visible_to(self, user: User | AnonymousUser) -> "ClaimQuerySet":
         """The claims `user` may read: every read path of claims goes through here
@@ -545,7 +566,7 @@ class Claim(AnchoredSpan):
             models.Index(fields=["document", "claim_type"]),
             models.Index(fields=["claim_type", "status"]),
         ]
-        triggers = [CLAIM_FIGURE_TYPE]
+        triggers = [CLAIM_FIGURE_TYPE, CURATION_LINKS_STAY]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 40 else self.quote[:39] + "…"

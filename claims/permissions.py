@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,11 @@ def can_add_claim(user: AnyUser) -> bool:
 
 # Said to whoever would change gold once its document is curated.
 GOLD_IS_FINAL = _("This document is curated already; its gold layer is final.")
+# A gold claim made from annotators' claims, or one of those: they stay in their document.
+CURATED_TOGETHER = _(
+    "This claim is linked by curation to claims of its document (a gold claim and the "
+    "claims it was made from): it stays in that document."
+)
 # A claim placed in a document its project does not hold (its place: project document).
 NOT_IN_PROJECT = _("Document %(document)s is not in project %(project)s.")
 
@@ -157,8 +163,9 @@ def move_refusal(user: AnyUser, claim: Claim) -> str | None:
     """Why `claim`, changed to another document, may not be saved so; None if it may.
 
     It stays in its project, so on one of the project's documents (the database's
-    deferred foreign key refuses it only at commit, naming no field); and a gold claim
-    goes only where she may change gold: a curator's never into a document curated already.
+    deferred foreign key refuses it only at commit, naming no field); a gold claim
+    goes only where she may change gold: a curator's never into a document curated already;
+    and a claim linked by curation (a gold claim and its sources) not at all.
     """
     entry = ProjectDocument.objects.filter(
         project_id=claim.project_id, document_id=claim.document_id
@@ -167,6 +174,9 @@ def move_refusal(user: AnyUser, claim: Claim) -> str | None:
         return NOT_IN_PROJECT % {"document": claim.document_id, "project": claim.project}
     if claim.gold and not can_change_claim(user, claim):
         return str(GOLD_IS_FINAL)
+    links = Claim.curated_from.through.objects.filter(Q(from_claim=claim.pk) | Q(to_claim=claim.pk))
+    if links.exists():
+        return str(CURATED_TOGETHER)
     return None
 
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+import pytest
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -24,6 +25,21 @@ T = TypeVar("T")
 def merged_gold(team: dict[str, Any]) -> Claim:
     finish_annotation(team)
     reply = api_as(team["cora"]).post(team["url"], json={"action": "merge-agreed"})
+    (gold_id,) = reply.json()["created"]
+    return Claim.objects.get(pk=gold_id)
+
+
+def missed_gold(team: dict[str, Any]) -> Claim:
+    """A gold claim the curator writes herself, from no annotator's claim (one they all
+    missed): unlike merged gold, it is linked to no claim of its document."""
+    finish_annotation(team)
+    source = team["claims"]["bob_alone"]
+    span = {"start": source.start, "end": source.end, "quote": source.quote}
+    changes = span | {"claim_type": "assessment", "attribution": "authorial"}
+    reply = api_as(team["cora"]).post(
+        team["url"], json={"action": "take", "sources": [], "changes": changes}
+    )
+    assert reply.status_code == 201, reply.text
     (gold_id,) = reply.json()["created"]
     return Claim.objects.get(pk=gold_id)
 
@@ -116,11 +132,30 @@ def test_gold_is_not_moved_into_a_document_curated_already(team):
     assert "document" in refused.json()
     gold.refresh_from_db()
     assert gold.document == team["document"]
-    # Into an open document of the project she curates, she may.
+    # Into an open document of the project she curates, she may move gold she wrote
+    # herself; gold made from annotators' claims stays with them (the next test).
+    missed = missed_gold(team)
     other, span = other_document(team, CurationState.OPEN)
-    assert patch(team["cora"], gold, **span).status_code == 200
+    assert patch(team["cora"], missed, **span).status_code == 200
+    missed.refresh_from_db()
+    assert missed.document == other
+
+
+def test_gold_and_the_claims_it_was_made_from_stay_in_their_document(team, rachel):
+    """Else its sources would look untaken in their document's curation, and be curated
+    again; the database holds it for both ends of the link."""
+    gold = merged_gold(team)
+    _, span = other_document(team, CurationState.OPEN)
+    for user in (team["cora"], rachel):
+        refused = patch(user, gold, **span)
+        assert refused.status_code == 400, refused.text
+        assert "linked by curation" in refused.json()["document"][0]
+    (source, *_) = gold.curated_from.all()
+    for claim in (gold, source):
+        with pytest.raises(IntegrityError, match="linked by curation"), transaction.atomic():
+            Claim.objects.filter(pk=claim.pk).update(**span)
     gold.refresh_from_db()
-    assert gold.document == other
+    assert gold.document == team["document"]
 
 
 def test_a_claim_is_not_moved_out_of_its_projects_documents(team, rachel):
@@ -230,7 +265,7 @@ def test_nor_on_the_claim_page_while_a_finish_is_under_way(team, transactional_d
 def test_gold_waits_for_a_finish_of_the_document_it_moves_into_and_is_refused(
     team, transactional_db
 ):
-    gold = merged_gold(team)
+    gold = missed_gold(team)
     other, span = other_document(team, CurationState.OPEN)
     target = ProjectDocument.objects.get(project=team["project"], document=other)
     # She read the target open, before the finish commits.
@@ -241,7 +276,7 @@ def test_gold_waits_for_a_finish_of_the_document_it_moves_into_and_is_refused(
 
 
 def test_nor_on_the_claim_page_while_the_target_is_being_finished(team, transactional_db):
-    gold = merged_gold(team)
+    gold = missed_gold(team)
     other, span = other_document(team, CurationState.OPEN)
     target = ProjectDocument.objects.get(project=team["project"], document=other)
     cora = Client()
