@@ -689,15 +689,10 @@ class TargetAdminForm(forms.ModelForm[Target]):
         claim = cleaned.get("from_claim")
         stated = getattr(claim, "target_statement", None) if claim else None
         metric = cleaned.get("metric")
-        if stated is not None and stated.metric_id and metric and stated.metric_id != metric.pk:
-            self.add_error(
-                "metric",
-                _(
-                    "The claim's statement is about %(metric)s; a target of another metric "
-                    "would not be the one it states."
-                )
-                % {"metric": stated.metric},
-            )
+        if stated is not None and metric is not None:
+            made = Target(metric=metric, subject=cleaned.get("subject", ""))
+            for field, error in made.statement_errors(stated).items():
+                self.add_error(field, error)
         return cleaned
 
 

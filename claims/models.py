@@ -1206,7 +1206,25 @@ class Target(BoundedFigure):
                 name=TARGET_FIGURE_TRIGGER,
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange("number_text", *tracking.REVISED_FIELDS),
-            )
+            ),
+            # Target.stated_otherwise in the database: what the target is about stays what
+            # its statements say it is about.
+            pgtrigger.Trigger(
+                name="target_kept_by_statements",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("metric", "subject"),
+                func="""
+                    IF EXISTS (SELECT 1 FROM claims_targetstatement s
+                               WHERE s.target_id = NEW.id
+                                 AND ((s.metric_id IS NOT NULL AND s.metric_id <> NEW.metric_id)
+                                      OR (s.subject <> '' AND s.subject <> NEW.subject))) THEN
+                        RAISE EXCEPTION 'target % is stated with another metric or subject',
+                            NEW.id USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1228,6 +1246,18 @@ class Target(BoundedFigure):
             )
         if self.withdrawn_on and not self.withdrawal_note.strip():
             raise ValidationError({"withdrawal_note": _("Say who withdrew the target, and where.")})
+        stated = self.stated_otherwise()
+        if stated is not None:
+            raise ValidationError(
+                {
+                    field: _(
+                        "Claim #%(claim)s states this target: %(why)s Change or unlink its "
+                        "statement first."
+                    )
+                    % {"claim": stated.claim_id, "why": why}
+                    for field, why in self.statement_errors(stated).items()
+                }
+            )
 
     def figure(self) -> dict[str, Any]:
         """The figure in force, as restatements and revisions compare it."""
@@ -1400,6 +1430,32 @@ class Target(BoundedFigure):
         order = {"statement": 0, "revision": 1, "observation": 2}
         return sorted(events, key=lambda e: (e[0] or date.min, order[e[1]], e[2].pk))
 
+    def statement_errors(self, statement: "TargetStatement") -> dict[str, str]:
+        """Why `statement` is about something else than this target, by field: another
+        metric or another subject (one it leaves empty is the target's). The database
+        holds it too (target_statement_states_its_target, target_kept_by_statements)."""
+        errors = {}
+        if statement.metric_id not in (None, self.metric_id):
+            errors["metric"] = _(
+                "The statement is about %(stated)s, the target about %(target)s: "
+                "a different metric is a different target."
+            ) % {"stated": statement.metric, "target": self.metric}
+        if statement.subject not in ("", self.subject):
+            errors["subject"] = _(
+                "The statement's subject is %(stated)r, the target's %(target)r: "
+                "a different subject is a different target."
+            ) % {"stated": statement.subject, "target": self.subject}
+        return errors
+
+    def stated_otherwise(self) -> "TargetStatement | None":
+        """A statement linked to this target that names another metric or subject than the
+        target now has (after an edit of the target, before it is saved)."""
+        if self.pk is None:
+            return None
+        other_metric = Q(metric__isnull=False) & ~Q(metric=self.metric_id)
+        other_subject = ~Q(subject="") & ~Q(subject=self.subject)
+        return self.statements.filter(other_metric | other_subject).select_related("metric").first()
+
     def check_restatement(self, statement: "TargetStatement", stated_on: date) -> None:
         """Refuse a statement that is about something else, or older than the last revision."""
         if statement.target_id not in (None, self.pk):
@@ -1409,26 +1465,9 @@ class Target(BoundedFigure):
                     % {"id": statement.target_id}
                 }
             )
-        if statement.metric_id not in (None, self.metric_id):
-            raise ValidationError(
-                {
-                    "metric": _(
-                        "The statement is about %(stated)s, the target about %(target)s: "
-                        "a different metric is a different target."
-                    )
-                    % {"stated": statement.metric, "target": self.metric}
-                }
-            )
-        if statement.subject not in ("", self.subject):
-            raise ValidationError(
-                {
-                    "subject": _(
-                        "The statement's subject is %(stated)r, the target's %(target)r: "
-                        "a different subject is a different target."
-                    )
-                    % {"stated": statement.subject, "target": self.subject}
-                }
-            )
+        errors = self.statement_errors(statement)
+        if errors:
+            raise ValidationError(errors)
         last = self.revisions.order_by("-revised_on").first()
         if last is not None and stated_on < last.revised_on:
             raise ValidationError(
@@ -1551,6 +1590,21 @@ class TargetStatement(BoundedFigure):
         triggers = [
             *proposed_metric_triggers("target_statement_metric_usable"),
             *figure_claim_type_triggers("target_statement_claim_type", ClaimType.TARGET.value),
+            # Target.statement_errors in the database; the target's side: target_kept_by_statements.
+            *per_statement(
+                "target_statement_states_its_target",
+                """
+                SELECT w.claim_id, w.target_id INTO bad
+                FROM written w JOIN claims_target t ON t.id = w.target_id
+                WHERE (w.metric_id IS NOT NULL AND w.metric_id <> t.metric_id)
+                   OR (w.subject <> '' AND w.subject <> t.subject)
+                LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION 'claim % states target % with another metric or subject',
+                        bad.claim_id, bad.target_id USING ERRCODE = 'check_violation';
+                END IF;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1561,6 +1615,9 @@ class TargetStatement(BoundedFigure):
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": _("Only a target-type claim states a target.")})
         check_metric_usable(self.metric, self.claim if self.claim_id else None)
+        errors = self.target.statement_errors(self) if self.target_id else {}
+        if errors:
+            raise ValidationError(errors)
 
     def figure(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in ["number_text", *tracking.REVISED_FIELDS]}

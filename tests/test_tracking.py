@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from annotations.models import Document
 from claims.figures import Change, Comparator
@@ -29,6 +30,7 @@ from claims.tracking import (
     is_reach_goal,
     meets,
 )
+from tests.api_support import api_as
 from tests.conftest import make_claim
 
 D = Decimal
@@ -281,6 +283,35 @@ def test_it_refuses_a_restatement_of_another_metric_or_subject(
     assert "subject" in refused.value.message_dict
     assert not soe_target.revisions.exists()
     assert soe_target.statements.count() == 1
+
+
+def test_a_linked_statement_stays_about_its_target_and_the_target_about_it(
+    soe_target, investment, alice, rachel
+):
+    """Restating checks the metric and subject once; an edit of either end afterwards is
+    checked as well, by the claim resource, the admin and the database."""
+    statement = soe_target.statements.get()
+    url, version = f"/api/v1/claims/{statement.claim_id}/", statement.claim.version
+    for figure, field in [
+        ({"metric": investment.pk}, "metric"),
+        ({"subject": "北京市"}, "subject"),
+    ]:
+        refused = api_as(alice).patch(
+            url, json={"figure": figure}, headers={"If-Match": f'"{version}"'}
+        )
+        assert refused.status_code == 400, refused.text
+        assert "a different " + field in refused.json()[f"figure.{field}"][0]
+    with pytest.raises(IntegrityError, match="another metric or subject"), transaction.atomic():
+        TargetStatement.objects.filter(pk=statement.pk).update(subject="北京市")
+    # The target's side: what it is about stays what its statements say.
+    soe_target.subject = "北京市"
+    with pytest.raises(ValidationError, match=f"Claim #{statement.claim_id} states this target"):
+        soe_target.full_clean()
+    with pytest.raises(IntegrityError, match="another metric or subject"), transaction.atomic():
+        Target.objects.filter(pk=soe_target.pk).update(metric=investment)
+    # A statement that names no subject is about the target's, whatever it becomes.
+    TargetStatement.objects.filter(pk=statement.pk).update(subject="")
+    Target.objects.filter(pk=soe_target.pk).update(subject="北京市")
 
 
 def test_it_refuses_a_restatement_older_than_the_last_revision(soe_target, revenue, alice):
