@@ -1450,7 +1450,7 @@ class Target(BoundedFigure):
     def stated_otherwise(self) -> "TargetStatement | None":
         """A statement linked to this target that names another metric or subject than the
         target now has (after an edit of the target, before it is saved)."""
-        if self.pk is None:
+        if self._state.adding:
             return None
         other_metric = Q(metric__isnull=False) & ~Q(metric=self.metric_id)
         other_subject = ~Q(subject="") & ~Q(subject=self.subject)
@@ -1615,7 +1615,7 @@ class TargetStatement(BoundedFigure):
         if self.claim_id and self.claim.claim_type != ClaimType.TARGET:
             raise ValidationError({"claim": _("Only a target-type claim states a target.")})
         check_metric_usable(self.metric, self.claim if self.claim_id else None)
-        errors = self.target.statement_errors(self) if self.target_id else {}
+        errors = self.target.statement_errors(self) if self.target is not None else {}
         if errors:
             raise ValidationError(errors)
 
