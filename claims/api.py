@@ -64,6 +64,7 @@ from claims.models import (
     Metric,
     MetricStatus,
     Observation,
+    RelationKind,
     Speaker,
     SpeakerAlias,
     SpeakerQuerySet,
@@ -71,6 +72,7 @@ from claims.models import (
     Target,
     TargetStatement,
     Topic,
+    evidence_errors,
 )
 from claims.permissions import (
     NOT_IN_PROJECT,
@@ -639,7 +641,57 @@ class ClaimWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Claim]
             attrs["figure"] = self.figure_to_put(claim, attrs["figure"])
         else:
             self.check_figure_kept(claim)
+        self.check_evidence_kept(claim, attrs)
         return attrs
+
+    def check_evidence_kept(self, claim: Claim, attrs: dict[str, Any]) -> None:
+        """A new type or figure leaves every evidence relation the claim is in as ruled
+        (evidence_errors): put_relations checks only the relations it writes, and none
+        made to the claim. The database holds it at commit too (evidence_kept)."""
+        if self.instance is None or not {"claim_type", "figure"} & attrs.keys():
+            return
+        figure = attrs["figure"] if "figure" in attrs else self.instance.stated_figure()
+        observed = figure.metric if isinstance(figure, Observation) else None
+        stated = figure.metric if isinstance(figure, TargetStatement) else None
+        evidence = RelationKind.EVIDENCE_FOR
+        if "relations" in attrs:
+            targets = [item["target"] for item in attrs["relations"] if item["kind"] == evidence]
+        else:
+            made = self.instance.relations_out.filter(kind=evidence)
+            targets = [r.target for r in made.select_related("target__target_statement__metric")]
+        for target in targets:
+            statement = getattr(target, "target_statement", None)
+            why = evidence_errors(
+                (claim.claim_type, target.claim_type),
+                observed,
+                statement.metric if statement is not None else None,
+            )
+            if why:
+                raise serializers.ValidationError(
+                    {
+                        "relations": gettext("This claim is evidence for claim #%(id)s: %(why)s")
+                        % {"id": target.pk, "why": why["kind"]}
+                    }
+                )
+        made_to = self.instance.relations_in.filter(kind=evidence)
+        for relation in made_to.select_related("source__observation__metric"):
+            observation = getattr(relation.source, "observation", None)
+            why = evidence_errors(
+                (relation.source.claim_type, claim.claim_type),
+                observation.metric if observation is not None else None,
+                stated,
+            )
+            if why:
+                changed = "claim_type" if claim.claim_type != self.instance.claim_type else "figure"
+                raise serializers.ValidationError(
+                    {
+                        changed: gettext(
+                            "An observation is linked as evidence for this claim, and would "
+                            "no longer be: %(why)s Its relation must be removed first."
+                        )
+                        % {"why": why["kind"]}
+                    }
+                )
 
     def figure_to_put(
         self, claim: Claim, data: dict[str, Any] | None

@@ -458,6 +458,46 @@ CURATION_LINKS_STAY = pgtrigger.Trigger(
 )
 
 
+# evidence_errors in the database: the first evidence relation among those `{which}`
+# picks (a condition on the relation r) that does not run from an observation-type
+# claim to a target-type claim, or joins figures of two metrics; into `bad`.
+EVIDENCE_BROKEN = """
+    SELECT r.id, r.source_id, r.target_id INTO bad
+    FROM claims_claimrelation r
+    JOIN claims_claim s ON s.id = r.source_id
+    JOIN claims_claim t ON t.id = r.target_id
+    LEFT JOIN claims_observation o ON o.claim_id = r.source_id
+    LEFT JOIN claims_targetstatement ts ON ts.claim_id = r.target_id
+    WHERE r.kind = 'evidence_for' AND {which}
+      AND (s.claim_type <> 'observation' OR t.claim_type <> 'target'
+           OR o.metric_id <> ts.metric_id)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'claim % is no evidence for claim %: not an observation of its metric',
+            bad.source_id, bad.target_id USING ERRCODE = 'check_violation';
+    END IF;
+"""
+
+
+def evidence_kept(name: str, claim: str) -> pgtrigger.Trigger:
+    """A change of a claim's type or of its figure's metric leaves its evidence relations
+    as evidence_errors rules them: checked at commit, for a write path changes the claim
+    and its figure before the relations it makes (ClaimWriteSerializer.update). `claim`:
+    the column of the claim's id in the table the trigger is on."""
+    column = "claim_type" if claim == "id" else "metric_id"
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Row,
+        when=pgtrigger.After,
+        operation=pgtrigger.UpdateOf(column),  # type: ignore[no-untyped-call]
+        timing=pgtrigger.Deferred,
+        condition=pgtrigger.Condition(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"'),
+        func=EVIDENCE_BROKEN.format(which=f"NEW.{claim} IN (r.source_id, r.target_id)")
+        + "RETURN NULL;",
+        declare=[("bad", "record")],
+    )
+
+
 class ClaimQuerySet(models.QuerySet["Claim"]):
     def visible_to(self, user: User | AnonymousUser) -> "ClaimQuerySet":
         """The claims `user` may read: every read path of claims goes through here
@@ -566,7 +606,11 @@ class Claim(AnchoredSpan):
             models.Index(fields=["document", "claim_type"]),
             models.Index(fields=["claim_type", "status"]),
         ]
-        triggers = [CLAIM_FIGURE_TYPE, CURATION_LINKS_STAY]
+        triggers = [
+            CLAIM_FIGURE_TYPE,
+            CURATION_LINKS_STAY,
+            evidence_kept("claim_type_keeps_evidence", "id"),
+        ]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 40 else self.quote[:39] + "…"
@@ -1590,6 +1634,7 @@ class TargetStatement(BoundedFigure):
         triggers = [
             *proposed_metric_triggers("target_statement_metric_usable"),
             *figure_claim_type_triggers("target_statement_claim_type", ClaimType.TARGET.value),
+            evidence_kept("target_statement_metric_keeps_evidence", "claim_id"),
             # Target.statement_errors in the database; the target's side: target_kept_by_statements.
             *per_statement(
                 "target_statement_states_its_target",
@@ -1692,6 +1737,7 @@ class Observation(StatedFigure):
         triggers = [
             *proposed_metric_triggers("observation_metric_usable"),
             *figure_claim_type_triggers("observation_claim_type", ClaimType.OBSERVATION.value),
+            evidence_kept("observation_metric_keeps_evidence", "claim_id"),
             *per_statement(
                 "observation_unit_is_metric_unit",
                 """
@@ -1804,6 +1850,10 @@ class ClaimRelation(models.Model):
             models.CheckConstraint(condition=~Q(source=F("target")), name="relation_not_reflexive"),
             models.UniqueConstraint(fields=["source", "target", "kind"], name="relation_unique"),
         ]
+        triggers = per_statement(
+            "relation_evidence_valid",
+            EVIDENCE_BROKEN.format(which="r.id IN (SELECT id FROM written)"),
+        )
 
     def __str__(self) -> str:
         return f"#{self.source_id} {self.get_kind_display()} #{self.target_id}"

@@ -5,9 +5,11 @@ claim's figure and the relations it makes are read and written with it.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimRelation, Metric, Observation, TargetStatement, Topic
@@ -289,6 +291,103 @@ def test_a_claim_others_relate_to_is_not_deleted(api, target, other_claim, bob):
     assert response.status_code == 409
     assert "claim relation" in response.json()["detail"]
     assert Claim.objects.filter(pk=other_claim.pk).exists()
+
+
+@pytest.fixture
+def evidence(api, astral_document, target) -> dict[str, Any]:
+    """Alice's observation of the target's metric, made evidence for her target."""
+    metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
+    made = patch(api, target["id"], {"figure": TARGET_FIGURE | {"metric": metric.pk}}, 1)
+    assert made.status_code == 200, made.json()
+    observed = {
+        "number_text": "35%",
+        "value": "35",
+        "unit": "%",
+        "metric": metric.pk,
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+    }
+    body = span(astral_document, OTHER) | {
+        "claim_type": "observation",
+        "attribution": "authorial",
+        "figure": observed,
+        "relations": [{"target": target["id"], "kind": "evidence_for"}],
+    }
+    response = api.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return {"metric": metric, "observed": observed, "target": made.json(), **response.json()}
+
+
+def test_a_claims_evidence_stays_evidence_when_its_type_or_metric_changes(api, evidence):
+    """Evidence runs from an observation to a target of its metric (evidence_errors): an
+    edit of either end that would break that is refused, naming the field, until the
+    relation goes in the same write."""
+    other = Metric.objects.create(name="央企战新产业投资占比", unit="%")
+    observation, target = evidence["id"], evidence["target"]
+    for body in (
+        {"claim_type": "assessment", "figure": None},
+        {"figure": evidence["observed"] | {"metric": other.pk}},
+    ):
+        refused = patch(api, observation, body, 1)
+        assert refused.status_code == 400, refused.json()
+        assert refused.json()["relations"] == [
+            f"This claim is evidence for claim #{target['id']}: "
+            + (
+                "Evidence runs from an observation-type claim to a target-type claim."
+                if "claim_type" in body
+                else "The observation measures 央企战新产业投资占比 (%), the target "
+                "央企战新产业收入占比 (%): a figure of another metric is not evidence for it."
+            )
+        ]
+    for body, field in (
+        ({"claim_type": "challenge", "figure": None}, "claim_type"),
+        ({"figure": TARGET_FIGURE | {"metric": other.pk}}, "figure"),
+    ):
+        refused = patch(api, target["id"], body, target["version"])
+        assert refused.status_code == 400, refused.json()
+        assert list(refused.json()) == [field]
+        assert "linked as evidence for this claim" in refused.json()[field][0]
+    # With the relation dropped in the same write, the change is hers to make.
+    dropped = patch(
+        api, observation, {"claim_type": "assessment", "figure": None, "relations": []}, 1
+    )
+    assert dropped.status_code == 200, dropped.json()
+    checked_now()
+
+
+def committed(*changes: Callable[[], object]) -> None:
+    """Make `changes` in one transaction, checked as at its commit."""
+    with transaction.atomic():
+        for change in changes:
+            change()
+        checked_now()
+
+
+def test_the_database_keeps_evidence_from_an_observation_of_the_targets_metric(
+    api, evidence, alice
+):
+    other = Metric.objects.create(name="央企战新产业投资占比", unit="%")
+    observation, target = evidence["id"], evidence["target"]["id"]
+
+    def broken() -> Any:
+        return pytest.raises(IntegrityError, match=f"claim {observation} is no evidence for")
+
+    with broken():  # the target is no longer a target
+        committed(
+            TargetStatement.objects.filter(claim_id=target).delete,
+            lambda: Claim.objects.filter(pk=target).update(claim_type="challenge"),
+        )
+    with broken():  # the observation measures another metric
+        committed(lambda: Observation.objects.filter(claim_id=observation).update(metric=other))
+    with broken():  # evidence made from what is no observation
+        committed(
+            ClaimRelation.objects.filter(source_id=observation).delete,
+            Observation.objects.filter(claim_id=observation).delete,
+            lambda: Claim.objects.filter(pk=observation).update(claim_type="assessment"),
+            lambda: ClaimRelation.objects.create(
+                source_id=observation, target_id=target, kind="evidence_for", created_by=alice
+            ),
+        )
 
 
 def test_a_patch_or_delete_of_a_claim_deleted_meanwhile_is_a_404(api, target):
