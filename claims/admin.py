@@ -49,6 +49,7 @@ from claims.models import (
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
 from config.admin import AutocompleteOfIds
+from config.api import database_refusal
 from config.numbers import whole_number
 from history.admin import HistoryAdminMixin
 from history.events import context_user_id
@@ -575,6 +576,11 @@ class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.M
         except StaleVersion as stale:
             # Lost the race between the form's check and the locked save.
             messages.error(request, stale.message())
+            return HttpResponseRedirect(request.path)
+        except IntegrityError as refused:
+            # A rule the form could not see (another claim's relation to this one, checked
+            # at commit): nothing was saved; as the API's 409, in the database's words.
+            messages.error(request, database_refusal(refused))
             return HttpResponseRedirect(request.path)
 
     def save_formset(

@@ -473,8 +473,9 @@ EVIDENCE_BROKEN = """
            OR o.metric_id <> ts.metric_id)
     LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'claim % is no evidence for claim %: not an observation of its metric',
-            bad.source_id, bad.target_id USING ERRCODE = 'check_violation';
+        RAISE EXCEPTION 'claim % is no evidence for claim %: evidence runs from an observation'
+            ' to a target of its metric', bad.source_id, bad.target_id
+            USING ERRCODE = 'check_violation';
     END IF;
 """
 

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimRelation, Metric, Observation, TargetStatement, Topic
 from tests.conftest import ASTRAL_TARGET, checked_now, make_claim
+from tests.test_claim_permissions import admin_form_data
 
 TARGET_FIGURE = {
     "number_text": "35%",
@@ -388,6 +390,27 @@ def test_the_database_keeps_evidence_from_an_observation_of_the_targets_metric(
                 source_id=observation, target_id=target, kind="evidence_for", created_by=alice
             ),
         )
+
+
+def test_on_the_claim_page_a_rule_checked_at_commit_is_an_error_and_saves_nothing(
+    api, evidence, alice
+):
+    """Retyping a target that an observation is evidence for: the form cannot see the
+    relation made to the claim; the database refuses it at commit (made immediate here,
+    for a test never commits), and the page says so instead of failing."""
+    target = evidence["target"]
+    unstated = patch(api, target["id"], {"figure": None}, target["version"])
+    assert unstated.status_code == 200, unstated.json()
+    page = Client()
+    page.force_login(alice)
+    change = f"/admin/claims/claim/{target['id']}/change/"
+    form = admin_form_data(page.get(change)) | {"claim_type": "challenge"}
+    checked_now()
+    refused = page.post(change, form, follow=True)
+    assert refused.status_code == 200
+    shown = [str(message) for message in refused.context["messages"]]
+    assert any("is no evidence for claim" in message for message in shown), shown
+    assert Claim.objects.get(pk=target["id"]).claim_type == "target"
 
 
 def test_a_patch_or_delete_of_a_claim_deleted_meanwhile_is_a_404(api, target):
