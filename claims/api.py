@@ -109,7 +109,7 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker])
         fields = ["id", "name", "kind", "organization", "description", "aliases"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Speaker.clean() (the organisation is one, and not the speaker itself)."""
+        """Speaker.clean(): its name is no other's alias, its organisation is one."""
         speaker = copy.copy(self.instance) if self.instance else Speaker()
         for name, value in attrs.items():
             setattr(speaker, name, value)
@@ -118,15 +118,6 @@ class SpeakerSerializer(StrictFieldsMixin, serializers.ModelSerializer[Speaker])
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return attrs
-
-    def validate_name(self, name: str) -> str:
-        alias = SpeakerAlias.objects.filter(name=name).select_related("speaker").first()
-        if alias is not None and alias.speaker != self.instance:
-            raise serializers.ValidationError(
-                _("%(name)r is already an alias of %(speaker)s.")
-                % {"name": name, "speaker": alias.speaker}
-            )
-        return name
 
 
 class TopicSerializer(StrictFieldsMixin, serializers.ModelSerializer[Topic]):

@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from claims.models import Claim, ClaimType, Metric, Observation, SpeakerAlias, TargetStatement
-from tests.conftest import SOE_TARGET, make_claim
+from tests.conftest import SOE_TARGET, make_claim, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,32 @@ def test_an_alias_cannot_be_another_speakers_name(zhang):
     other = Speaker.objects.create(name="袁野")
     alias = SpeakerAlias(speaker=other, name="张玉卓")
     assert "already the name of another speaker" in errors_of(alias)["name"][0]
+
+
+def test_nor_a_speakers_name_another_speakers_alias_and_the_database_holds_both(zhang, client):
+    """A name finds one speaker (Speaker.objects.named); the admin's rename is checked
+    as the API's is, and the database refuses either way round."""
+    from claims.models import Speaker
+
+    other = Speaker.objects.create(name="袁野")
+    other.name = "張玉卓"
+    assert "already an alias of 张玉卓" in errors_of(other)["name"][0]
+    client.force_login(make_user("admin", is_superuser=True))
+    renamed = client.post(
+        f"/admin/claims/speaker/{other.pk}/change/",
+        {
+            "name": "張玉卓",
+            "kind": "person",
+            "description": "",
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+        },
+    )
+    assert "already an alias of 张玉卓" in renamed.content.decode()
+    with pytest.raises(IntegrityError, match="another speaker's alias"), transaction.atomic():
+        Speaker.objects.filter(pk=other.pk).update(name="張玉卓")
+    with pytest.raises(IntegrityError, match="another speaker's name"), transaction.atomic():
+        SpeakerAlias.objects.create(speaker=other, name="张玉卓")
 
 
 @pytest.fixture
