@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import ForeignKey, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -256,6 +256,20 @@ class ClaimRelationInline(
     autocomplete_fields = ["target"]
     readonly_fields = ["created_by"]
     extra = 0
+
+
+def checked_before_success() -> None:
+    """Run the checks the database defers to commit now, while the page can still say
+    that nothing was saved, before Django queues its "changed successfully"."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def refused_by_database(request: HttpRequest, refused: IntegrityError) -> HttpResponseRedirect:
+    """A rule the form could not see (another claim's relation to this one, say): nothing
+    was saved; as the API's 409, in the database's words, and the page again."""
+    messages.error(request, database_refusal(refused))
+    return HttpResponseRedirect(request.path)
 
 
 class ClaimAdminForm(forms.ModelForm[Claim]):
@@ -519,10 +533,11 @@ class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.M
         try:
             claim = workbench.restore_claim(claim_id=claim_id, by=signed_in(request.user))
         except (ValidationError, IntegrityError) as error:
+            why = database_refusal(error) if isinstance(error, IntegrityError) else error
             messages.error(
                 request,
                 _("Claim #%(id)s could not be restored: %(error)s")
-                % {"id": claim_id, "error": error},
+                % {"id": claim_id, "error": why},
             )
             return HttpResponseRedirect(request.path)
         messages.success(
@@ -578,10 +593,11 @@ class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.M
             messages.error(request, stale.message())
             return HttpResponseRedirect(request.path)
         except IntegrityError as refused:
-            # A rule the form could not see (another claim's relation to this one, checked
-            # at commit): nothing was saved; as the API's 409, in the database's words.
-            messages.error(request, database_refusal(refused))
-            return HttpResponseRedirect(request.path)
+            return refused_by_database(request, refused)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        checked_before_success()
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool
@@ -694,10 +710,11 @@ class TargetAdminForm(forms.ModelForm[Target]):
         cleaned = self.cleaned_data
         claim = cleaned.get("from_claim")
         stated = getattr(claim, "target_statement", None) if claim else None
-        metric = cleaned.get("metric")
-        if stated is not None and metric is not None:
-            made = Target(metric=metric, subject=cleaned.get("subject", ""))
-            for field, error in made.statement_errors(stated).items():
+        metric, subject = cleaned.get("metric"), cleaned.get("subject")
+        if stated is not None and metric is not None and subject is not None:
+            made = Target(metric=metric, subject=subject)
+            errors = made.statement_errors(stated) | made.evidence_errors_for(stated)
+            for field, error in errors.items():
                 self.add_error(field, error)
         return cleaned
 
@@ -782,6 +799,22 @@ class TargetAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]
         stated.full_clean()
         stated.save()
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        checked_before_success()
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as refused:
+            return refused_by_database(request, refused)
+
     def change_view(
         self,
         request: HttpRequest,
@@ -810,6 +843,9 @@ class TargetAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]
             return back
         try:
             revision = target.restate(claim, by=signed_in(request.user))
+        except IntegrityError as refused:  # a rule only the database could see
+            messages.error(request, database_refusal(refused))
+            return back
         except ValidationError as error:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             messages.error(

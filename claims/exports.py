@@ -170,7 +170,7 @@ EXPORT_COLUMNS: list[Column] = [
     _figure("period_end", Observation, "period_end"),
 ]
 # The figure fields the export reads, each from whichever figure model has it.
-FIGURE_FIELDS = [
+EXPORTED_FIGURE_FIELDS = [
     column.field
     for column in EXPORT_COLUMNS
     if column.source == FIGURES and column.field.model in FIGURE_MODELS.values()
@@ -363,7 +363,7 @@ def _figures() -> str:
             f'"{field.column}"'
             if field.column in own
             else f'NULL::{field.db_type(connection)} AS "{field.column}"'
-            for field in FIGURE_FIELDS
+            for field in EXPORTED_FIGURE_FIELDS
         ]
         branches.append(
             f"SELECT claim_id, {', '.join(columns)} FROM {table(model)}"  # noqa: S608

@@ -1352,8 +1352,8 @@ class Target(BoundedFigure):
             raise ValidationError(
                 {
                     field: _(
-                        "Claim #%(claim)s states this target: %(why)s Change or unlink its "
-                        "statement first."
+                        "Claim #%(claim)s states this target: %(why)s Change that claim's "
+                        "figure first, or remove it."
                     )
                     % {"claim": stated.claim_id, "why": why}
                     for field, why in self.statement_errors(stated).items()
@@ -1548,6 +1548,28 @@ class Target(BoundedFigure):
             ) % {"stated": statement.subject, "target": self.subject}
         return errors
 
+    def evidence_errors_for(self, statement: "TargetStatement") -> dict[str, str]:
+        """Why `statement`, stating no metric, may not take this target's (as restate and
+        the admin's target-from-claim give it): an observation of another metric is
+        evidence for its claim, and would no longer be."""
+        if statement.metric_id is not None or statement.claim_id is None:
+            return {}
+        evidence = ClaimRelation.objects.filter(
+            target_id=statement.claim_id,
+            kind=RelationKind.EVIDENCE_FOR,
+            source__observation__metric__isnull=False,
+        ).exclude(source__observation__metric=self.metric_id)
+        other = evidence.values_list("source_id", flat=True).first()
+        if other is None:
+            return {}
+        return {
+            "metric": _(
+                "Claim #%(claim)s, an observation of another metric, is evidence for this "
+                "claim: a target of %(metric)s would not be what it measures."
+            )
+            % {"claim": other, "metric": self.metric}
+        }
+
     def stated_otherwise(self) -> "TargetStatement | None":
         """A statement linked to this target that names another metric or subject than the
         target now has (after an edit of the target, before it is saved)."""
@@ -1566,7 +1588,7 @@ class Target(BoundedFigure):
                     % {"id": statement.target_id}
                 }
             )
-        errors = self.statement_errors(statement)
+        errors = self.statement_errors(statement) | self.evidence_errors_for(statement)
         if errors:
             raise ValidationError(errors)
         last = self.revisions.order_by("-revised_on").first()
@@ -1598,18 +1620,21 @@ def check_metric_usable(metric: Metric | None, claim: Claim | None) -> None:
 
 def figure_claim_type_triggers(name: str, claim_type: str) -> list[pgtrigger.Trigger]:
     """clean()'s rule that only a `claim_type` claim has this figure, in the database, as
-    a figure is written. A claim whose type changes is held to it by CLAIM_FIGURE_TYPE.
-    So a claim has at most one figure (the exports join them as one)."""
+    a figure is written: after its claim, which every write path does (a figure written
+    first, its claim not there yet, would escape the check). A claim whose type changes
+    is held to it by CLAIM_FIGURE_TYPE. So a claim has at most one figure (the exports
+    stack them)."""
     return per_statement(
         name,
         f"""
         SELECT w.claim_id, c.claim_type INTO bad
-        FROM written w JOIN claims_claim c ON c.id = w.claim_id
-        WHERE c.claim_type <> '{claim_type}'
+        FROM written w LEFT JOIN claims_claim c ON c.id = w.claim_id
+        WHERE c.claim_type IS DISTINCT FROM '{claim_type}'
         LIMIT 1;
         IF FOUND THEN
-            RAISE EXCEPTION 'claim % is of type %: this figure is a claim of type {claim_type}''s',
-                bad.claim_id, bad.claim_type USING ERRCODE = 'check_violation';
+            RAISE EXCEPTION 'claim % is of type %, and only a claim of type {claim_type} has'
+                ' this figure (written after its claim)', bad.claim_id,
+                coalesce(bad.claim_type, 'none yet') USING ERRCODE = 'check_violation';
         END IF;
         """,  # noqa: S608 (a claim type's constant)
     )

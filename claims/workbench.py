@@ -39,6 +39,8 @@ from claims.models import (
     RelationKind,
     SpeakerKind,
     Stance,
+    Target,
+    TargetStatement,
     Topic,
     topic_ids_at,
     visible_claims,
@@ -323,5 +325,12 @@ def restore_claim(*, claim_id: int, by: User) -> Claim:
                 .first()
             )
             if figure_record is not None:
-                instance_from_event(figure_model, figure_record).save(force_insert=True)
+                figure = instance_from_event(figure_model, figure_record)
+                if isinstance(figure, TargetStatement) and figure.target_id is not None:
+                    # Its target may since have gone, or changed what it is about: then it
+                    # comes back unlinked (the link stays in its history), not refused.
+                    target = Target.objects.filter(pk=figure.target_id).first()
+                    if target is None or target.statement_errors(figure):
+                        figure.target = None
+                figure.save(force_insert=True)
     return claim

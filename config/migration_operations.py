@@ -13,8 +13,12 @@ verbose_name or help_text change).
 ReloadOnce: a run of generated operations on models that exist before it (fields,
 constraints, indexes, model options, pgtrigger's triggers, AlterFields), as generated, with
 one reload of the models they change instead of one each.
+
+repaired: a data repair before the database holds a rule that the app held alone, printed
+row by row in the output of `migrate`, so that whoever deploys knows what it changed.
 """
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -257,3 +261,18 @@ def _database_side(field: Field[Any, Any]) -> tuple[Any, ...]:
     for attribute in field.non_db_attrs:
         kwargs.pop(attribute, None)
     return path, args, kwargs
+
+
+def repaired(sql: str, done: str) -> migrations.RunPython:
+    """Run `sql`, a data-modifying statement RETURNING one text for each row it changes,
+    and print `done` with those texts. Each change is in history as any other (the
+    tables' history triggers record it); backwards, nothing is undone."""
+
+    def run(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = [str(row[0]) for row in cursor.fetchall()]
+        if rows:
+            sys.stdout.write(f"\n  {done} ({len(rows)}): {'; '.join(rows)}\n")
+
+    return migrations.RunPython(run, migrations.RunPython.noop)

@@ -232,6 +232,11 @@ def test_the_database_refuses_a_figure_of_another_claim_type(alice, report, grow
     figure = observed(make_claim(report, GDP, alice, claim_type="observation"), growth)
     with pytest.raises(IntegrityError, match="is of type assessment"), transaction.atomic():
         Observation.objects.filter(pk=figure.pk).update(claim=assessment)
+    # Written before its claim (foreign keys wait for the commit), a figure would escape
+    # the check of its claim's type: it is refused.
+    unborn = Claim.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
+    with pytest.raises(IntegrityError, match="of type none yet"), transaction.atomic():
+        Observation.objects.filter(pk=figure.pk).update(claim_id=unborn)
 
 
 def retyped(claim_id: int, claim_type: str) -> None:

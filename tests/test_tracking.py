@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations.models import Document
+from claims import workbench
 from claims.figures import Change, Comparator
 from claims.models import (
     Claim,
@@ -312,6 +313,37 @@ def test_a_linked_statement_stays_about_its_target_and_the_target_about_it(
     # A statement that names no subject is about the target's, whatever it becomes.
     TargetStatement.objects.filter(pk=statement.pk).update(subject="")
     Target.objects.filter(pk=soe_target.pk).update(subject="北京市")
+
+
+def test_a_claim_restored_after_its_target_changed_comes_back_unlinked(soe_target, rachel):
+    """Deleted, its statement left the target; the target then changed its subject (no
+    statement held it). Restored, the statement would state another subject: it comes
+    back unlinked rather than not at all."""
+    statement = soe_target.statements.get()
+    statement.claim.delete()
+    Target.objects.filter(pk=soe_target.pk).update(subject="北京市")
+    restored = workbench.restore_claim(claim_id=statement.claim_id, by=rachel)
+    again = TargetStatement.objects.get(claim=restored)
+    assert (again.target_id, again.subject, again.value) == (None, "中央企业", D(35))
+
+
+def test_restating_refuses_a_metric_that_would_unmake_evidence(soe_target, investment, alice):
+    """A statement that names no metric takes the target's; an observation of another
+    metric that is evidence for its claim would no longer be, so it is refused."""
+    claim = say("到2025年，战略性新兴产业收入占比达到35%", date(2024, 6, 1), alice)
+    TargetStatement.objects.create(claim=claim, number_text="35%", value=D(35), unit="%")
+    observation = observe(
+        investment, "2025年战新产业投资占比35%", "35", 2025, date(2026, 3, 1), alice
+    )
+    ClaimRelation.objects.create(
+        source=observation.claim, target=claim, kind=RelationKind.EVIDENCE_FOR, created_by=alice
+    )
+    with pytest.raises(ValidationError) as refused:
+        soe_target.restate(claim, by=alice)
+    assert f"Claim #{observation.claim_id}, an observation of another metric" in str(
+        refused.value.message_dict["metric"]
+    )
+    assert soe_target.statements.count() == 1
 
 
 def test_it_refuses_a_restatement_older_than_the_last_revision(soe_target, revenue, alice):

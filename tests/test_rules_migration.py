@@ -1,0 +1,84 @@
+"""Migration claims 0026 puts rules the app held alone into the database. Rows the app let
+break them are repaired first, and named in the output of `migrate`; a figure of another
+type than its claim's stops it, naming every such claim."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from claims.models import (
+    Claim,
+    ClaimRelation,
+    Metric,
+    Observation,
+    Speaker,
+    SpeakerAlias,
+    Target,
+    TargetStatement,
+)
+from tests.conftest import SOE_TARGET, make_claim
+
+BEFORE = [("claims", "0025_sessions_keep_their_login")]
+AFTER = [("claims", "0026_rules_held_by_the_database")]
+
+
+def migrate(targets: list[tuple[str, str]]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def observed(claim: Claim, metric: Metric) -> Observation:
+    return Observation.objects.create(
+        claim=claim,
+        metric=metric,
+        number_text="35%",
+        value=35,
+        unit="%",
+        period_start="2025-01-01",
+        period_end="2025-12-31",
+    )
+
+
+def test_rows_breaking_the_new_rules_are_repaired_and_named(seed_document, alice, capsys):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing pending: the tables change
+    migrate(BEFORE)  # inside the test's transaction: rolled back with it
+    revenue = Metric.objects.create(name="收入占比", unit="%")
+    investment = Metric.objects.create(name="投资占比", unit="%")
+    target = Target.objects.create(
+        title="35%", metric=revenue, subject="中央企业", number_text="35%", value=35
+    )
+    stating = make_claim(seed_document, SOE_TARGET, alice, claim_type="target")
+    statement = TargetStatement.objects.create(
+        claim=stating, target=target, metric=investment, number_text="35%", value=35
+    )
+    observation = make_claim(seed_document, SOE_TARGET, alice, claim_type="observation")
+    observed(observation, revenue)  # the statement it is evidence for: investment
+    ClaimRelation.objects.create(
+        source=observation, target=stating, kind="evidence_for", created_by=alice
+    )
+    zhang, other = Speaker.objects.create(name="张玉卓"), Speaker.objects.create(name="袁野")
+    SpeakerAlias.objects.create(speaker=other, name="张玉卓")
+    wrong = make_claim(seed_document, SOE_TARGET, alice)  # an assessment
+    figure = observed(wrong, revenue)
+
+    refused = f"claims {wrong.pk} have a figure of another type"
+    with pytest.raises(Exception, match=refused), transaction.atomic():
+        migrate(AFTER)
+    figure.delete()
+    migrate(AFTER)
+
+    statement.refresh_from_db()
+    assert statement.target is None
+    assert not ClaimRelation.objects.filter(kind="evidence_for").exists()
+    assert not SpeakerAlias.objects.filter(name="张玉卓").exists()
+    assert Speaker.objects.named("张玉卓").get() == zhang
+    printed = capsys.readouterr().out
+    unlinked = f"(1): claim {stating.pk} from target {target.pk}"
+    assert (
+        f"Target statements unlinked, about another metric or subject than their target {unlinked}"
+        in printed
+    )
+    assert f"no longer evidence (1): claim {observation.pk} for claim {stating.pk}" in printed
+    assert f"another speaker's name (1): 张玉卓 (of speaker {other.pk}" in printed
