@@ -258,18 +258,29 @@ class ClaimRelationInline(
     extra = 0
 
 
-def checked_before_success() -> None:
-    """Run the checks the database defers to commit now, while the page can still say
-    that nothing was saved, before Django queues its "changed successfully"."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+class DatabaseRulesShown(admin.ModelAdmin[Any]):
+    """A page whose save the database may refuse by a rule its form cannot see (another
+    claim's relation to this one, say): the checks it defers to commit run before Django
+    says "changed successfully", and a refusal is the page again with the database's
+    words (as the API's 409), nothing saved."""
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-def refused_by_database(request: HttpRequest, refused: IntegrityError) -> HttpResponseRedirect:
-    """A rule the form could not see (another claim's relation to this one, say): nothing
-    was saved; as the API's 409, in the database's words, and the page again."""
-    messages.error(request, database_refusal(refused))
-    return HttpResponseRedirect(request.path)
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as refused:
+            messages.error(request, database_refusal(refused))
+            return HttpResponseRedirect(request.path)
 
 
 class ClaimAdminForm(forms.ModelForm[Claim]):
@@ -358,7 +369,13 @@ def make_observation_from_claim(
 
 
 @admin.register(Claim)
-class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.ModelAdmin[Claim]):
+class ClaimAdmin(
+    DatabaseRulesShown,
+    AutocompleteOfIds,
+    ListWithoutTexts,
+    HistoryAdminMixin,
+    admin.ModelAdmin[Claim],
+):
     list_display = [
         "id",
         "quote_excerpt",
@@ -592,12 +609,6 @@ class ClaimAdmin(AutocompleteOfIds, ListWithoutTexts, HistoryAdminMixin, admin.M
             # Lost the race between the form's check and the locked save.
             messages.error(request, stale.message())
             return HttpResponseRedirect(request.path)
-        except IntegrityError as refused:
-            return refused_by_database(request, refused)
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        checked_before_success()
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool
@@ -720,7 +731,9 @@ class TargetAdminForm(forms.ModelForm[Target]):
 
 
 @admin.register(Target)
-class TargetAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]):
+class TargetAdmin(
+    DatabaseRulesShown, AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]
+):
     form = TargetAdminForm
     # The figure as written (35%, 1.4万亿斤左右) stands for comparator, value and unit:
     # with them the status columns were off a 1280 px screen.
@@ -798,22 +811,6 @@ class TargetAdmin(AutocompleteOfIds, HistoryAdminMixin, admin.ModelAdmin[Target]
         stated.metric = stated.metric or obj.metric
         stated.full_clean()
         stated.save()
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        checked_before_success()
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError as refused:
-            return refused_by_database(request, refused)
 
     def change_view(
         self,

@@ -25,6 +25,14 @@ TARGET_FIGURE = {
     "subject": "中央企业",
     "deadline": "2025-12-31",
 }
+# An observation's figure, less its metric.
+OBSERVED_FIGURE = {
+    "number_text": "35%",
+    "value": "35",
+    "unit": "%",
+    "period_start": "2025-01-01",
+    "period_end": "2025-12-31",
+}
 OTHER = "当前尚在研究孕育阶段的产业"
 MOVED_TO = "将完善推进机制、优化支持政策，集全系统之力"
 
@@ -195,14 +203,7 @@ def test_a_change_of_type_must_say_what_becomes_of_the_figure(api, target):
     response = patch(api, target["id"], {"claim_type": "observation"}, 1)
     assert (response.status_code, list(response.json())) == (400, ["figure"])
     metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
-    observed = {
-        "number_text": "35%",
-        "value": "35",
-        "unit": "%",
-        "metric": metric.pk,
-        "period_start": "2025-01-01",
-        "period_end": "2025-12-31",
-    }
+    observed = OBSERVED_FIGURE | {"metric": metric.pk}
     response = patch(api, target["id"], {"claim_type": "observation", "figure": observed}, 1)
     assert response.status_code == 200, response.json()
     assert response.json()["figure"]["period_end"] == "2025-12-31"
@@ -301,14 +302,7 @@ def evidence(api, astral_document, target) -> dict[str, Any]:
     metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
     made = patch(api, target["id"], {"figure": TARGET_FIGURE | {"metric": metric.pk}}, 1)
     assert made.status_code == 200, made.json()
-    observed = {
-        "number_text": "35%",
-        "value": "35",
-        "unit": "%",
-        "metric": metric.pk,
-        "period_start": "2025-01-01",
-        "period_end": "2025-12-31",
-    }
+    observed = OBSERVED_FIGURE | {"metric": metric.pk}
     body = span(astral_document, OTHER) | {
         "claim_type": "observation",
         "attribution": "authorial",

@@ -4,40 +4,21 @@ type than its claim's stops it, naming every such claim."""
 
 import pytest
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from claims.models import (
-    Claim,
     ClaimRelation,
     Metric,
-    Observation,
     Speaker,
     SpeakerAlias,
     Target,
     TargetStatement,
 )
 from tests.conftest import SOE_TARGET, make_claim
+from tests.test_dismissal_migration import migrate
+from tests.test_figure_entry import observed
 
 BEFORE = [("claims", "0025_sessions_keep_their_login")]
 AFTER = [("claims", "0026_rules_held_by_the_database")]
-
-
-def migrate(targets: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
-def observed(claim: Claim, metric: Metric) -> Observation:
-    return Observation.objects.create(
-        claim=claim,
-        metric=metric,
-        number_text="35%",
-        value=35,
-        unit="%",
-        period_start="2025-01-01",
-        period_end="2025-12-31",
-    )
 
 
 def test_rows_breaking_the_new_rules_are_repaired_and_named(seed_document, alice, capsys):
