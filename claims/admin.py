@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.db.models import ForeignKey, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -48,7 +48,7 @@ from claims.models import (
 )
 from claims.permissions import AnyUser, signed_in
 from claims.tracking import TargetStatus
-from config.admin import AutocompleteOfIds
+from config.admin import AutocompleteOfIds, DatabaseRulesShown
 from config.api import database_refusal
 from config.numbers import whole_number
 from history.admin import HistoryAdminMixin
@@ -256,31 +256,6 @@ class ClaimRelationInline(
     autocomplete_fields = ["target"]
     readonly_fields = ["created_by"]
     extra = 0
-
-
-class DatabaseRulesShown(admin.ModelAdmin[Any]):
-    """A page whose save the database may refuse by a rule its form cannot see (another
-    claim's relation to this one, say): the checks it defers to commit run before Django
-    says "changed successfully", and a refusal is the page again with the database's
-    words (as the API's 409), nothing saved."""
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError as refused:
-            messages.error(request, database_refusal(refused))
-            return HttpResponseRedirect(request.path)
 
 
 class ClaimAdminForm(forms.ModelForm[Claim]):
@@ -722,9 +697,11 @@ class TargetAdminForm(forms.ModelForm[Target]):
         claim = cleaned.get("from_claim")
         stated = getattr(claim, "target_statement", None) if claim else None
         metric, subject = cleaned.get("metric"), cleaned.get("subject")
-        if stated is not None and metric is not None and subject is not None:
+        if claim is not None and metric is not None and subject is not None:
             made = Target(metric=metric, subject=subject)
-            errors = made.statement_errors(stated) | made.evidence_errors_for(stated)
+            # Without a statement, save_model makes one of the target's metric and subject.
+            statement = stated or TargetStatement(claim_id=claim.pk)  # not cached on the claim
+            errors = made.statement_errors(statement) | made.evidence_errors_for(statement)
             for field, error in errors.items():
                 self.add_error(field, error)
         return cleaned
@@ -902,7 +879,9 @@ def tracking_context(target: Target, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class ClaimPartAdmin(AutocompleteOfIds, ReadableClaimsOnly, admin.ModelAdmin[Any]):
+class ClaimPartAdmin(
+    DatabaseRulesShown, AutocompleteOfIds, ReadableClaimsOnly, admin.ModelAdmin[Any]
+):
     """A claim's figure or relation on a page of its own: read-only here.
 
     Changing or deleting one happens on its claim's page, in the workbench or over

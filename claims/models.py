@@ -514,12 +514,13 @@ CURATION_LINKS_STAY = pgtrigger.Trigger(
 )
 
 
-# evidence_errors in the database: the first evidence relation among those `{which}`
-# picks (a condition on the relation r) that does not run from an observation-type
-# claim to a target-type claim, or joins figures of two metrics; into `bad`.
+# evidence_errors in the database: the first evidence relation among `{relations}` (a
+# table or subquery of relations) and those `{which}` picks (a condition on the relation
+# r) that does not run from an observation-type claim to a target-type claim, or joins
+# figures of two metrics; into `bad`.
 EVIDENCE_BROKEN = """
     SELECT r.id, r.source_id, r.target_id INTO bad
-    FROM claims_claimrelation r
+    FROM {relations} r
     JOIN claims_claim s ON s.id = r.source_id
     JOIN claims_claim t ON t.id = r.target_id
     LEFT JOIN claims_observation o ON o.claim_id = r.source_id
@@ -549,9 +550,32 @@ def evidence_kept(name: str, claim: str) -> pgtrigger.Trigger:
         operation=pgtrigger.UpdateOf(column),  # type: ignore[no-untyped-call]
         timing=pgtrigger.Deferred,
         condition=pgtrigger.Condition(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"'),
-        func=EVIDENCE_BROKEN.format(which=f"NEW.{claim} IN (r.source_id, r.target_id)")
+        func=EVIDENCE_BROKEN.format(
+            relations="claims_claimrelation", which=f"NEW.{claim} IN (r.source_id, r.target_id)"
+        )
         + "RETURN NULL;",
         declare=[("bad", "record")],
+    )
+
+
+def evidence_checked_on_insert(name: str) -> pgtrigger.Trigger:
+    """A figure written for a claim already in evidence relations (on the claim's page,
+    say, to a claim with none yet) leaves them as evidence_errors rules them. Once a
+    statement: an import writes figures before the relations of its claims, so finds
+    none; the relations of the written claims are read by their own indexes."""
+    of_written = (
+        "(SELECT r.* FROM claims_claimrelation r JOIN written w ON w.claim_id = r.source_id"
+        " UNION ALL"
+        " SELECT r.* FROM claims_claimrelation r JOIN written w ON w.claim_id = r.target_id)"
+    )
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        referencing=pgtrigger.Referencing(new="written"),  # type: ignore[no-untyped-call]
+        declare=[("bad", "record")],
+        func=EVIDENCE_BROKEN.format(relations=of_written, which="true") + "RETURN NULL;",
     )
 
 
@@ -1694,6 +1718,7 @@ class TargetStatement(BoundedFigure):
             *proposed_metric_triggers("target_statement_metric_usable"),
             *figure_claim_type_triggers("target_statement_claim_type", ClaimType.TARGET.value),
             evidence_kept("target_statement_metric_keeps_evidence", "claim_id"),
+            evidence_checked_on_insert("target_statement_written_keeps_evidence"),
             # Target.statement_errors in the database; the target's side: target_kept_by_statements.
             *per_statement(
                 "target_statement_states_its_target",
@@ -1797,6 +1822,7 @@ class Observation(StatedFigure):
             *proposed_metric_triggers("observation_metric_usable"),
             *figure_claim_type_triggers("observation_claim_type", ClaimType.OBSERVATION.value),
             evidence_kept("observation_metric_keeps_evidence", "claim_id"),
+            evidence_checked_on_insert("observation_written_keeps_evidence"),
             *per_statement(
                 "observation_unit_is_metric_unit",
                 """
@@ -1911,7 +1937,7 @@ class ClaimRelation(models.Model):
         ]
         triggers = per_statement(
             "relation_evidence_valid",
-            EVIDENCE_BROKEN.format(which="r.id IN (SELECT id FROM written)"),
+            EVIDENCE_BROKEN.format(relations="written", which="true"),
         )
 
     def __str__(self) -> str:

@@ -1,8 +1,10 @@
-"""What every admin page with autocomplete fields shares (claims and projects use it)."""
+"""What admin pages share (claims and projects use both): autocomplete fields that
+show only ids, and refusals by the database shown on the page."""
 
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.widgets import (
     AutocompleteMixin,
@@ -10,8 +12,11 @@ from django.contrib.admin.widgets import (
     AutocompleteSelectMultiple,
 )
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
 from django.db.models import ForeignKey, ManyToManyField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from config.api import database_refusal
 
 
 class ValidIdsOnly(AutocompleteMixin):
@@ -69,3 +74,28 @@ class AutocompleteOfIds(BaseModelAdmin[Any]):
         """Put `widget` in the form field's `kwargs`, where Django would put its own."""
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))
+
+
+class DatabaseRulesShown(admin.ModelAdmin[Any]):
+    """A page whose save the database may refuse by a rule its form cannot see (another
+    claim's relation to this one, say): the checks it defers to commit run before Django
+    says "changed successfully", and a refusal is the page again with the database's
+    words (as the API's 409), nothing saved."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as refused:
+            messages.error(request, database_refusal(refused))
+            return HttpResponseRedirect(request.get_full_path())  # an add page's prefill too

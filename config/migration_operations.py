@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import pghistory
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
@@ -265,11 +266,14 @@ def _database_side(field: Field[Any, Any]) -> tuple[Any, ...]:
 
 def repaired(sql: str, done: str) -> migrations.RunPython:
     """Run `sql`, a data-modifying statement RETURNING one text for each row it changes,
-    and print `done` with those texts. Each change is in history as any other (the
-    tables' history triggers record it); backwards, nothing is undone."""
+    and print `done` with those texts (to standard output: a RunPython is not given
+    migrate's). Each change is in history as any other, credited to the migration;
+    backwards, nothing is undone."""
 
     def run(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
-        with schema_editor.connection.cursor() as cursor:
+        # Credited in history to the migration, not to no one.
+        context = pghistory.context(command="migrate", repair=done)
+        with context, schema_editor.connection.cursor() as cursor:
             cursor.execute(sql)
             rows = [str(row[0]) for row in cursor.fetchall()]
         if rows:

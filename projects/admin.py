@@ -18,7 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import AutocompleteOfIds
+from config.admin import AutocompleteOfIds, DatabaseRulesShown
 from projects.markdown import guidelines_html
 from projects.models import (
     Assignment,
@@ -91,7 +91,7 @@ class ManagedByMixin:
 
 
 @admin.register(Project)
-class ProjectAdmin(ManagedByMixin, admin.ModelAdmin[Project]):
+class ProjectAdmin(DatabaseRulesShown, ManagedByMixin, admin.ModelAdmin[Project]):
     list_display = [
         "name",
         "annotators_per_document",

@@ -375,6 +375,19 @@ def test_the_database_keeps_evidence_from_an_observation_of_the_targets_metric(
         )
     with broken():  # the observation measures another metric
         committed(lambda: Observation.objects.filter(claim_id=observation).update(metric=other))
+    with broken():  # a figure written for a claim in evidence already, of another metric
+        committed(
+            Observation.objects.filter(claim_id=observation).delete,
+            lambda: Observation.objects.create(
+                claim_id=observation,
+                metric=other,
+                number_text="35%",
+                value=35,
+                unit="%",
+                period_start="2025-01-01",
+                period_end="2025-12-31",
+            ),
+        )
     with broken():  # evidence made from what is no observation
         committed(
             ClaimRelation.objects.filter(source_id=observation).delete,

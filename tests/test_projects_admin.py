@@ -6,6 +6,7 @@ from django.test import Client
 from claims.roles import ANNOTATOR, REVIEWER
 from projects.models import Membership, Project, ProjectDocument
 from tests.conftest import make_user
+from tests.test_claim_permissions import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,22 @@ def test_a_non_member_finds_no_project_page(study):
         f"/admin/claims/claim/workbench/{study.entries.get().document_id}/?project={study.pk}"
     )
     assert olga.get(workbench).status_code == 404
+
+
+def test_removing_a_member_with_assignments_on_the_project_page_is_refused_not_a_500(study):
+    """The API answers 409; the page's form cannot see the assignments, the database's
+    key (checked at commit) refuses, and the page says so with nothing saved."""
+    admin = Client()
+    admin.force_login(make_user("admin", is_superuser=True))  # who sees the members inline
+    change = f"/admin/projects/project/{study.pk}/change/"
+    form = admin_form_data(admin.get(change))
+    ann1 = str(Membership.objects.get(project=study, user__username="ann1").user_id)
+    (row,) = [
+        k.removesuffix("-user") for k, v in form.items() if k.endswith("-user") and str(v) == ann1
+    ]
+    refused = admin.post(change, form | {f"{row}-DELETE": "on"}, follow=True)
+    assert refused.status_code == 200
+    shown = [str(message) for message in refused.context["messages"]]
+    assert len(shown) == 1, shown
+    assert "assignment_to_member" in shown[0]
+    assert Membership.objects.filter(project=study, user__username="ann1").exists()

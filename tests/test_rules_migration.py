@@ -4,8 +4,11 @@ type than its claim's stops it, naming every such claim."""
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
+from annotations.models import Document
 from claims.models import (
+    Claim,
     ClaimRelation,
     Metric,
     Speaker,
@@ -13,6 +16,7 @@ from claims.models import (
     Target,
     TargetStatement,
 )
+from history.events import event_model
 from tests.conftest import SOE_TARGET, make_claim
 from tests.test_dismissal_migration import migrate
 from tests.test_figure_entry import observed
@@ -43,11 +47,23 @@ def test_rows_breaking_the_new_rules_are_repaired_and_named(seed_document, alice
     SpeakerAlias.objects.create(speaker=other, name="张玉卓")
     wrong = make_claim(seed_document, SOE_TARGET, alice)  # an assessment
     figure = observed(wrong, revenue)
+    accepted = {"status": "accepted", "reviewer": alice, "reviewed_at": timezone.now()}
+    gold = make_claim(seed_document, SOE_TARGET, alice, gold=True, **accepted)
+    gold.curated_from.add(make_claim(seed_document, SOE_TARGET, alice))
+    elsewhere = Document.from_raw(
+        seed_document.text + "另一份。", title="另一份", language="zh-Hans"
+    )
+    elsewhere.save()
+    Claim.objects.filter(pk=gold.pk).update(document=elsewhere)  # away from its source
 
     refused = f"claims {wrong.pk} have a figure of another type"
     with pytest.raises(Exception, match=refused), transaction.atomic():
         migrate(AFTER)
     figure.delete()
+    refused = f"gold claims {gold.pk} are in another document than the claims"
+    with pytest.raises(Exception, match=refused), transaction.atomic():
+        migrate(AFTER)
+    Claim.objects.filter(pk=gold.pk).update(document=seed_document)
     migrate(AFTER)
 
     statement.refresh_from_db()
@@ -55,6 +71,8 @@ def test_rows_breaking_the_new_rules_are_repaired_and_named(seed_document, alice
     assert not ClaimRelation.objects.filter(kind="evidence_for").exists()
     assert not SpeakerAlias.objects.filter(name="张玉卓").exists()
     assert Speaker.objects.named("张玉卓").get() == zhang
+    deleted = event_model(ClaimRelation)._default_manager.get(pgh_label="delete")
+    assert deleted.pgh_context.metadata["command"] == "migrate"  # credited, not anonymous
     printed = capsys.readouterr().out
     unlinked = f"(1): claim {stating.pk} from target {target.pk}"
     assert (

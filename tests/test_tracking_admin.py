@@ -8,7 +8,7 @@ import pytest
 from django.http.response import HttpResponseBase
 from django.test import Client
 
-from claims.models import ClaimType, Target
+from claims.models import ClaimRelation, ClaimType, RelationKind, Target
 from claims.tracking import TargetStatus
 from tests.test_tracking import (  # noqa: F401
     investment,
@@ -68,6 +68,35 @@ def test_it_opens_a_target_form_prefilled_from_a_claim_and_links_it_on_save(rach
     assert (target.value, target.deadline) == (Decimal(35), date(2025, 12, 31))
     stated = target.statements.get()
     assert (stated.claim, stated.metric, stated.value) == (claim, revenue, Decimal(35))
+
+
+def test_a_target_from_a_claim_whose_evidence_measures_another_metric_is_refused(
+    rachel, alice, revenue, investment
+):
+    """The claim has no statement yet: the one saving makes takes the target's metric,
+    which an observation of another metric, evidence for the claim, does not measure."""
+    claim = say("到2025年，中央企业战略性新兴产业收入的占比要达到35%", date(2024, 3, 5), alice)
+    evidence = observe(investment, "2024年战新产业投资占比30%", "30", 2024, date(2025, 3, 1), alice)
+    ClaimRelation.objects.create(
+        source=evidence.claim, target=claim, kind=RelationKind.EVIDENCE_FOR, created_by=alice
+    )
+    client = client_for(rachel)
+    url = urlsplit(run_action(client, "create_target_from_claim", claim)["Location"])
+    initial = {key: values[0] for key, values in parse_qs(url.query).items()}
+    refused = client.post(
+        "/admin/claims/target/add/",
+        initial
+        | {
+            "metric": revenue.pk,
+            "subject": "中央企业",
+            "revisions-TOTAL_FORMS": 0,
+            "revisions-INITIAL_FORMS": 0,
+        },
+    )
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert f"Claim #{evidence.claim_id}, an observation of another metric" in errors["metric"][0]
+    assert not Target.objects.exists()
 
 
 def test_it_denies_creating_a_target_to_an_annotator(alice):
