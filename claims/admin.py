@@ -571,19 +571,10 @@ class ClaimAdmin(
                 raise PermissionDenied
         super().delete_queryset(request, queryset)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except StaleVersion as stale:
-            # Lost the race between the form's check and the locked save.
-            messages.error(request, stale.message())
-            return HttpResponseRedirect(request.path)
+    def refusal(self, error: Exception) -> str | None:
+        if isinstance(error, StaleVersion):  # lost the race between the form's check and the save
+            return error.message()
+        return super().refusal(error)
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm[Claim], formset: Any, change: bool

@@ -515,9 +515,8 @@ CURATION_LINKS_STAY = pgtrigger.Trigger(
 
 
 # evidence_errors in the database: the first evidence relation among `{relations}` (a
-# table or subquery of relations) and those `{which}` picks (a condition on the relation
-# r) that does not run from an observation-type claim to a target-type claim, or joins
-# figures of two metrics; into `bad`.
+# table or subquery of relations) that does not run from an observation-type claim to
+# a target-type claim, or joins figures of two metrics; into `bad`.
 EVIDENCE_BROKEN = """
     SELECT r.id, r.source_id, r.target_id INTO bad
     FROM {relations} r
@@ -525,7 +524,7 @@ EVIDENCE_BROKEN = """
     JOIN claims_claim t ON t.id = r.target_id
     LEFT JOIN claims_observation o ON o.claim_id = r.source_id
     LEFT JOIN claims_targetstatement ts ON ts.claim_id = r.target_id
-    WHERE r.kind = 'evidence_for' AND {which}
+    WHERE r.kind = 'evidence_for'
       AND (s.claim_type <> 'observation' OR t.claim_type <> 'target'
            OR o.metric_id <> ts.metric_id)
     LIMIT 1;
@@ -537,23 +536,20 @@ EVIDENCE_BROKEN = """
 """
 
 
-def evidence_kept(name: str, claim: str) -> pgtrigger.Trigger:
-    """A change of a claim's type or of its figure's metric leaves its evidence relations
-    as evidence_errors rules them: checked at commit, for a write path changes the claim
-    and its figure before the relations it makes (ClaimWriteSerializer.update). `claim`:
-    the column of the claim's id in the table the trigger is on."""
-    column = "claim_type" if claim == "id" else "metric_id"
+def evidence_kept(name: str, claim: str, changed: str) -> pgtrigger.Trigger:
+    """A change of `changed` (a claim's type, a figure's metric) leaves the evidence
+    relations of the claim whose id is in `claim` as evidence_errors rules them: checked
+    at commit, for a write path changes the claim and its figure before the relations it
+    makes (ClaimWriteSerializer.update)."""
+    relations = f"(SELECT * FROM claims_claimrelation WHERE NEW.{claim} IN (source_id, target_id))"  # noqa: S608
     return pgtrigger.Trigger(
         name=name,
         level=pgtrigger.Row,
         when=pgtrigger.After,
-        operation=pgtrigger.UpdateOf(column),  # type: ignore[no-untyped-call]
+        operation=pgtrigger.UpdateOf(changed),  # type: ignore[no-untyped-call]
         timing=pgtrigger.Deferred,
-        condition=pgtrigger.Condition(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"'),
-        func=EVIDENCE_BROKEN.format(
-            relations="claims_claimrelation", which=f"NEW.{claim} IN (r.source_id, r.target_id)"
-        )
-        + "RETURN NULL;",
+        condition=pgtrigger.Condition(f'OLD."{changed}" IS DISTINCT FROM NEW."{changed}"'),
+        func=EVIDENCE_BROKEN.format(relations=relations) + "RETURN NULL;",
         declare=[("bad", "record")],
     )
 
@@ -575,7 +571,7 @@ def evidence_checked_on_insert(name: str) -> pgtrigger.Trigger:
         operation=pgtrigger.Insert,
         referencing=pgtrigger.Referencing(new="written"),  # type: ignore[no-untyped-call]
         declare=[("bad", "record")],
-        func=EVIDENCE_BROKEN.format(relations=of_written, which="true") + "RETURN NULL;",
+        func=EVIDENCE_BROKEN.format(relations=of_written) + "RETURN NULL;",
     )
 
 
@@ -690,7 +686,7 @@ class Claim(AnchoredSpan):
         triggers = [
             CLAIM_FIGURE_TYPE,
             CURATION_LINKS_STAY,
-            evidence_kept("claim_type_keeps_evidence", "id"),
+            evidence_kept("claim_type_keeps_evidence", "id", "claim_type"),
         ]
 
     def __str__(self) -> str:
@@ -1717,7 +1713,7 @@ class TargetStatement(BoundedFigure):
         triggers = [
             *proposed_metric_triggers("target_statement_metric_usable"),
             *figure_claim_type_triggers("target_statement_claim_type", ClaimType.TARGET.value),
-            evidence_kept("target_statement_metric_keeps_evidence", "claim_id"),
+            evidence_kept("target_statement_metric_keeps_evidence", "claim_id", "metric_id"),
             evidence_checked_on_insert("target_statement_written_keeps_evidence"),
             # Target.statement_errors in the database; the target's side: target_kept_by_statements.
             *per_statement(
@@ -1821,7 +1817,7 @@ class Observation(StatedFigure):
         triggers = [
             *proposed_metric_triggers("observation_metric_usable"),
             *figure_claim_type_triggers("observation_claim_type", ClaimType.OBSERVATION.value),
-            evidence_kept("observation_metric_keeps_evidence", "claim_id"),
+            evidence_kept("observation_metric_keeps_evidence", "claim_id", "metric_id"),
             evidence_checked_on_insert("observation_written_keeps_evidence"),
             *per_statement(
                 "observation_unit_is_metric_unit",
@@ -1937,7 +1933,7 @@ class ClaimRelation(models.Model):
         ]
         triggers = per_statement(
             "relation_evidence_valid",
-            EVIDENCE_BROKEN.format(relations="written", which="true"),
+            EVIDENCE_BROKEN.format(relations="written"),
         )
 
     def __str__(self) -> str:

@@ -79,8 +79,8 @@ class AutocompleteOfIds(BaseModelAdmin[Any]):
 class DatabaseRulesShown(admin.ModelAdmin[Any]):
     """A page whose save the database may refuse by a rule its form cannot see (another
     claim's relation to this one, say): the checks it defers to commit run before Django
-    says "changed successfully", and a refusal is the page again with the database's
-    words (as the API's 409), nothing saved."""
+    says "changed successfully", and a refusal (`refusal`) is the page again with its
+    words, the database's as the API's 409 gives them, nothing saved."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -96,6 +96,14 @@ class DatabaseRulesShown(admin.ModelAdmin[Any]):
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError as refused:
-            messages.error(request, database_refusal(refused))
+        except Exception as error:
+            said = self.refusal(error)
+            if said is None:
+                raise
+            messages.error(request, said)
             return HttpResponseRedirect(request.get_full_path())  # an add page's prefill too
+
+    def refusal(self, error: Exception) -> str | None:
+        """What the page says of `error`, raised while saving, which refused the save (a
+        page adds its own refusals); None for an error that is no refusal."""
+        return database_refusal(error) if isinstance(error, IntegrityError) else None

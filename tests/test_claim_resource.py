@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from claims.models import Claim, ClaimRelation, Metric, Observation, TargetStatement, Topic
 from tests.conftest import ASTRAL_TARGET, checked_now, make_claim
 from tests.test_claim_permissions import admin_form_data
+from tests.test_figure_entry import observed
 
 TARGET_FIGURE = {
     "number_text": "35%",
@@ -203,8 +204,8 @@ def test_a_change_of_type_must_say_what_becomes_of_the_figure(api, target):
     response = patch(api, target["id"], {"claim_type": "observation"}, 1)
     assert (response.status_code, list(response.json())) == (400, ["figure"])
     metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
-    observed = OBSERVED_FIGURE | {"metric": metric.pk}
-    response = patch(api, target["id"], {"claim_type": "observation", "figure": observed}, 1)
+    figure = OBSERVED_FIGURE | {"metric": metric.pk}
+    response = patch(api, target["id"], {"claim_type": "observation", "figure": figure}, 1)
     assert response.status_code == 200, response.json()
     assert response.json()["figure"]["period_end"] == "2025-12-31"
     assert Observation.objects.get(claim_id=target["id"]).metric == metric
@@ -302,16 +303,16 @@ def evidence(api, astral_document, target) -> dict[str, Any]:
     metric = Metric.objects.create(name="央企战新产业收入占比", unit="%")
     made = patch(api, target["id"], {"figure": TARGET_FIGURE | {"metric": metric.pk}}, 1)
     assert made.status_code == 200, made.json()
-    observed = OBSERVED_FIGURE | {"metric": metric.pk}
+    figure = OBSERVED_FIGURE | {"metric": metric.pk}
     body = span(astral_document, OTHER) | {
         "claim_type": "observation",
         "attribution": "authorial",
-        "figure": observed,
+        "figure": figure,
         "relations": [{"target": target["id"], "kind": "evidence_for"}],
     }
     response = api.post("/api/v1/claims/", body, format="json")
     assert response.status_code == 201, response.json()
-    return {"metric": metric, "observed": observed, "target": made.json(), **response.json()}
+    return {"metric": metric, "observed": figure, "target": made.json(), **response.json()}
 
 
 def test_a_claims_evidence_stays_evidence_when_its_type_or_metric_changes(api, evidence):
@@ -378,15 +379,7 @@ def test_the_database_keeps_evidence_from_an_observation_of_the_targets_metric(
     with broken():  # a figure written for a claim in evidence already, of another metric
         committed(
             Observation.objects.filter(claim_id=observation).delete,
-            lambda: Observation.objects.create(
-                claim_id=observation,
-                metric=other,
-                number_text="35%",
-                value=35,
-                unit="%",
-                period_start="2025-01-01",
-                period_end="2025-12-31",
-            ),
+            lambda: observed(Claim.objects.get(pk=observation), other),
         )
     with broken():  # evidence made from what is no observation
         committed(

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,6 +25,13 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def save_target(client: Client, initial: dict[str, str], metric) -> Any:
+    """The target form as opened from a claim (`initial`), saved with `metric`."""
+    form = initial | {"metric": metric.pk, "subject": "中央企业"}
+    empty_revisions = {"revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0}
+    return client.post("/admin/claims/target/add/", form | empty_revisions)
 
 
 def run_action(client: Client, action: str, claim) -> HttpResponseBase:
@@ -53,16 +61,7 @@ def test_it_opens_a_target_form_prefilled_from_a_claim_and_links_it_on_save(rach
     }
     form = client.get(response["Location"])
     assert f'name="from_claim" value="{claim.pk}"' in form.content.decode()
-    saved = client.post(
-        "/admin/claims/target/add/",
-        initial
-        | {
-            "metric": revenue.pk,
-            "subject": "中央企业",
-            "revisions-TOTAL_FORMS": 0,
-            "revisions-INITIAL_FORMS": 0,
-        },
-    )
+    saved = save_target(client, initial, revenue)
     assert saved.status_code == 302, saved.context["adminform"].form.errors
     target = Target.objects.get()
     assert (target.value, target.deadline) == (Decimal(35), date(2025, 12, 31))
@@ -83,16 +82,7 @@ def test_a_target_from_a_claim_whose_evidence_measures_another_metric_is_refused
     client = client_for(rachel)
     url = urlsplit(run_action(client, "create_target_from_claim", claim)["Location"])
     initial = {key: values[0] for key, values in parse_qs(url.query).items()}
-    refused = client.post(
-        "/admin/claims/target/add/",
-        initial
-        | {
-            "metric": revenue.pk,
-            "subject": "中央企业",
-            "revisions-TOTAL_FORMS": 0,
-            "revisions-INITIAL_FORMS": 0,
-        },
-    )
+    refused = save_target(client, initial, revenue)
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.errors
     assert f"Claim #{evidence.claim_id}, an observation of another metric" in errors["metric"][0]
